@@ -1,0 +1,78 @@
+"""Start a real Celery worker process for tests marked ``worker``."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+from celery import Celery
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _uses_filesystem_broker() -> bool:
+    return settings.CELERY_BROKER_URL.startswith("filesystem://")
+
+
+@contextmanager
+def real_worker(tmp_path: Path, extra_env: dict[str, str] | None = None):
+    """Yield (client_app, queue) connected to a freshly started worker process.
+
+    The worker listens on a queue of its own, so a developer's running worker never
+    takes the test's messages. With the filesystem broker both sides use a folder under
+    tmp_path; otherwise they share the configured broker (Redis in CI).
+    """
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    env = {**os.environ, "COMMONS_VAR_DIR": str(tmp_path), **(extra_env or {})}
+    client = Celery("commons-test", set_as_current=False)
+    if _uses_filesystem_broker():
+        folder = tmp_path / "celery" / "queue"
+        folder.mkdir(parents=True, exist_ok=True)
+        results = tmp_path / "celery" / "results"
+        results.mkdir(parents=True, exist_ok=True)
+        env["CELERY_RESULT_BACKEND"] = f"file://{results}"
+        client.conf.update(
+            broker_url="filesystem://",
+            broker_transport_options={
+                "data_folder_in": str(folder),
+                "data_folder_out": str(folder),
+                "control_folder": str(tmp_path / "celery" / "control"),
+            },
+            result_backend=f"file://{results}",
+        )
+    else:
+        client.conf.update(
+            broker_url=settings.CELERY_BROKER_URL, result_backend=settings.CELERY_RESULT_BACKEND
+        )
+    client.conf.update(task_serializer="json", accept_content=["json"])
+    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "community", "worker", "-P", "solo",
+         "-Q", queue, "--loglevel=INFO", "--without-gossip", "--without-mingle"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        _wait_until_ready(tmp_path / "worker.log", process)
+        yield client, queue
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def _wait_until_ready(log_path: Path, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"worker exited early:\n{log_path.read_text()}")
+        if "ready." in log_path.read_text():
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"worker not ready after {timeout}s:\n{log_path.read_text()}")
