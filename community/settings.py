@@ -298,4 +298,4 @@ LOGGING = {
 
 # Communities (issue 3): founders needed before a forming community becomes active.
 FOUNDING_QUORUM = int(env("FOUNDING_QUORUM", "3"))
-CSRF_FAILURE_VIEW = "community.views.csrf_failure"
+CSRF_FAILURE_VIEW = "community.views.site.csrf_failure"

@@ -3,16 +3,19 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from .views import site
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", site.home, name="home"),
+    path("healthz", site.healthz, name="healthz"),
+    path("", include("community.routes")),
+    path("", include("members.urls")),
+    path("", include("purposes.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
 
-handler400 = "community.views.bad_request"
-handler403 = "community.views.permission_denied"
-handler404 = "community.views.page_not_found"
-handler500 = "community.views.server_error"
+handler400 = "community.views.site.bad_request"
+handler403 = "community.views.site.permission_denied"
+handler404 = "community.views.site.page_not_found"
+handler500 = "community.views.site.server_error"

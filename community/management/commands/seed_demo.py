@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from community import demo as community_demo
+from members import demo as members_demo
+from purposes import demo as purposes_demo
+
+
+class Command(BaseCommand):
+    help = "Create demo users and data. Idempotent: running it twice changes nothing."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            users = members_demo.seed()
+            purposes_demo.seed(users)
+            community_demo.seed(users)
+        self.stdout.write("Demo logins (username / password):")
+        for user in users.values():
+            self.stdout.write(f"  {user.username:<10} / {members_demo.DEMO_PASSWORD}")
