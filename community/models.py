@@ -67,3 +67,42 @@ class Community(models.Model):
     @property
     def is_dissolved(self) -> bool:
         return self.state == self.State.DISSOLVED
+
+
+class Notification(models.Model):
+    """Something a user should know about: a reply, a mention, an invitation, a result.
+
+    Created through ``community.notifications.do_notify``; shown on /notifications/.
+    """
+
+    class Kind(models.TextChoices):
+        REPLY = "reply", _("replies to you")
+        MENTION = "mention", _("mentions of you")
+        INVITATION = "invitation", _("invitations")
+        APPLICATION = "application", _("applications and their decisions")
+        PROPOSAL = "proposal", _("proposals entering voting and their results")
+        MODERATION = "moderation", _("moderation of your posts")
+        COMMUNITY = "community", _("news of your communities")
+
+    recipient = models.ForeignKey(
+        "members.User", on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=12, choices=Kind)
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        "members.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
+
+    def __str__(self):
+        return self.text
