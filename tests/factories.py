@@ -1,6 +1,7 @@
 import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 PASSWORD = "correct horse battery staple"
 
@@ -20,3 +21,44 @@ class UserFactory(factory.django.DjangoModelFactory):
     def verified(user, create, extracted, **kwargs):
         if create and extracted is not False:
             EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+
+
+class CommunityFactory(factory.django.DjangoModelFactory):
+    """An active community with charter version 1 in force (default rules)."""
+
+    class Meta:
+        model = "community.Community"
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Community {n}")
+    slug = factory.Sequence(lambda n: f"community-{n}")
+    tagline = "People with a shared purpose"
+    state = "active"
+    visibility = "public"
+    activated_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def charter(community, create, extracted, **kwargs):
+        if not create:
+            return
+        from purposes.models import Charter
+
+        fields = {
+            "purpose": "To look after each other and the place we share.",
+            "goals": ["Meet every month", "Keep the garden open to all"],
+        } | kwargs
+        community.charter = Charter.objects.create(community=community, version=1, **fields)
+        community.save(update_fields=["charter"])
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    """A current member who affirmed the charter in force. Test setup only: in the app a
+    membership is created only by the user's own action (R1)."""
+
+    class Meta:
+        model = "members.Membership"
+
+    user = factory.SubFactory(UserFactory)
+    community = factory.SubFactory(CommunityFactory)
+    affirmed_charter = factory.LazyAttribute(lambda m: m.community.charter)
+    affirmed_at = factory.LazyFunction(timezone.now)

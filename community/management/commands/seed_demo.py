@@ -4,6 +4,7 @@ from django.db import transaction
 from community import demo as community_demo
 from members import demo as members_demo
 from purposes import demo as purposes_demo
+from purposes import demo_proposals
 
 
 class Command(BaseCommand):
@@ -14,6 +15,7 @@ class Command(BaseCommand):
             users = members_demo.seed()
             purposes_demo.seed(users)
             community_demo.seed(users)
+            demo_proposals.seed(users)
         self.stdout.write("Demo logins (username / password):")
         for user in users.values():
             self.stdout.write(f"  {user.username:<10} / {members_demo.DEMO_PASSWORD}")
