@@ -64,7 +64,11 @@ _INVISIBLE_RE = re.compile(
 # and "https://host/@bob" are not mentions). Trailing dots are sentence punctuation.
 _MENTION_RE = re.compile(r"(?<![\w@./+-])@([A-Za-z0-9_.+-]+)")
 _SCHEME_RE = re.compile(r"^([a-z][a-z0-9+.-]*):")
-_URL_JUNK_RE = re.compile(r"[\x00-\x20\x7f-\x9f]")
+# Whitespace, controls and invisible format characters: some clients drop them
+# inside URLs, so they must not be able to split a scheme name.
+_URL_JUNK_RE = re.compile(
+    r"[\s\x00-\x20\x7f-\x9f\xad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]"
+)
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "maxNesting": MAX_NESTING})
 _md.enable(["strikethrough", "table"], ignoreInvalid=True)
@@ -88,7 +92,7 @@ def render_markdown(text: str, mention_url: Callable[[str], str | None] | None =
     """
     text = clean_text(text)
     if len(text) > MAX_RENDER_CHARS:
-        return _sanitise(_plain_text_html(text))
+        return _plain_text_html(text)
     tokens = _md.parse(text)
     mention_urls: dict[str, str | None] = {}  # one lookup per name, shared by all blocks
     for token in tokens:
@@ -132,14 +136,14 @@ def _names_in(content: str) -> list[str]:
 
 
 def _unlinked_text(children: list[Token]) -> list[Token]:
-    """Text tokens not inside a link (a mention link must not nest in a link)."""
+    """Text tokens outside links (a mention link must not nest in a link)."""
     depth, found = 0, []
     for child in children:
         if child.type == "link_open":
             depth += 1
         elif child.type == "link_close":
             depth -= 1
-        elif child.type == "text" and depth == 0:
+        elif child.type == "text" and depth == 0 and not child.meta.get("image_alt"):
             found.append(child)
     return found
 
@@ -193,6 +197,7 @@ def _drop_unsafe_images(children: list[Token]) -> list[Token]:
         if child.type == "image" and not _is_https(str(child.attrs.get("src", ""))):
             alt = _md.renderer.renderInlineAsText(child.children or [], _md.options, {})
             child = _text(alt)
+            child.meta["image_alt"] = True  # alt text never holds mentions, shown or not
         result.append(child)
     return result
 
@@ -219,7 +224,7 @@ def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
 
 
 def _sanitise(rendered: str) -> str:
-    return nh3.clean(
+    cleaned = nh3.clean(
         rendered,
         tags=set(ALLOWED_TAGS),
         attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
@@ -229,8 +234,11 @@ def _sanitise(rendered: str) -> str:
         link_rel=LINK_REL,
         strip_comments=True,
     )
+    return cleaned.strip()  # the renderer's trailing newline is noise in templates
 
 
 def _plain_text_html(text: str) -> str:
+    # Everything is escaped, so this needs no sanitiser pass (which would cost
+    # seconds on a megabyte of <br>s).
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
-    return "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>\n" for p in paragraphs)
+    return "\n".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
