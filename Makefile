@@ -1,0 +1,52 @@
+# The two commands: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+PORT ?= 8000
+
+# A Python >= 3.12. On machines where Pythons come from pyenv, its shims fail unless
+# PYENV_VERSION names one, so its versions folder is searched directly too.
+PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 \
+	$${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3; do \
+	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+	&& { "$$p" -c 'import sys; print(sys.executable)'; break; }; done)
+
+# uv from PATH, else a private copy installed from PyPI into var/.
+UV ?= $(shell command -v uv 2>/dev/null || echo var/tools/bin/uv)
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+RUN := $(UV) run --frozen
+
+.PHONY: run test pytest install format migrate seed check-python
+
+check-python:
+	@test -n "$(PYTHON)" || { echo "Commons needs Python >= 3.12 (none found)." >&2; exit 1; }
+
+var/tools/bin/uv: | check-python
+	$(PYTHON) -m venv var/tools
+	var/tools/bin/pip install --quiet uv
+
+install: check-python $(if $(filter var/tools/bin/uv,$(UV)),var/tools/bin/uv)
+	$(UV) sync --frozen
+
+migrate: install
+	$(RUN) python manage.py migrate --noinput
+
+seed: migrate
+	$(RUN) python manage.py seed_demo
+
+## Run Commons: web server, Celery worker and beat (Ctrl-C stops all three).
+run: seed
+	$(RUN) python manage.py run_commons --port $(PORT)
+
+## Lint, then the whole test suite on the embedded default (SQLite, filesystem broker).
+test: install
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) pytest
+
+## The suite alone, for another database or broker (.ci/run's second leg).
+pytest: install
+	$(RUN) pytest
+
+format: install
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .

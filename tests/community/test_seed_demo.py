@@ -1,0 +1,22 @@
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+
+def _row_counts() -> dict[str, int]:
+    return {
+        model._meta.label: model.objects.count()
+        for app in ("members", "community", "purposes")
+        for model in apps.get_app_config(app).get_models()
+    }
+
+
+def test_seed_demo_is_idempotent_and_prints_the_logins(capsys):
+    call_command("seed_demo")
+    first = _row_counts()
+    assert first["members.User"] >= 6
+    call_command("seed_demo")
+    assert _row_counts() == first
+    assert "alice" in capsys.readouterr().out
