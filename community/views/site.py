@@ -21,9 +21,9 @@ def _database_ok() -> bool:
         return False
 
 
-def _broker_ok(app=celery_app) -> bool:
+def _broker_ok() -> bool:
     try:
-        with app.connection_for_write() as conn:
+        with celery_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return True
     except Exception:

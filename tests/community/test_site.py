@@ -1,7 +1,6 @@
 """The site frame: front page, /healthz, security headers, error pages."""
 
 import pytest
-from celery import Celery
 from django.test import Client
 from django.urls import reverse
 
@@ -31,9 +30,10 @@ def test_healthz_is_503_when_the_database_is_down(client, monkeypatch):
     assert response.json()["database"] == "unavailable"
 
 
-def test_broker_check_fails_for_an_unreachable_redis():
-    unreachable = Celery("unreachable", broker="redis://127.0.0.1:1/0", set_as_current=False)
-    assert site._broker_ok(unreachable) is False
+def test_broker_check_fails_for_an_unreachable_redis(monkeypatch):
+    # Celery reads CELERY_BROKER_URL from the environment before its own settings.
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
+    assert site._broker_ok() is False
 
 
 @pytest.mark.parametrize("path", ["/", "/accounts/login/", "/accounts/signup/", "/no-such-page/"])
