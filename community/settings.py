@@ -236,6 +236,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.tasks.delete_unverified_signups",
         "schedule": crontab(minute=17),
     },
+    "sweep-proposals": {
+        # Opens and closes votes, applies results, sends reminders (purposes.tasks).
+        "task": "purposes.tasks.sweep_proposals",
+        "schedule": 60.0,
+    },
 }
 
 # Internationalisation
@@ -269,7 +274,7 @@ SECURE_CSP = {
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "object-src": [CSP.NONE],
-    "base-uri": [CSP.NONE],
+    "base-uri": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
 }
