@@ -21,3 +21,36 @@ def do_delete_unverified_signups(*, joined_before: datetime) -> int:
         user.delete()
         deleted += 1
     return deleted
+
+
+# --- Results of proposals (purposes/actions.py applies them; issue 5) ---------------------
+
+
+def do_grant_moderator(*, membership, term_ends_at: datetime) -> None:
+    """Make a member a moderator until ``term_ends_at`` (an election passed)."""
+    from .models import Membership
+
+    Membership.objects.filter(pk=membership.pk, left_at__isnull=True).update(
+        role=Membership.Role.MODERATOR, moderator_term_ends_at=term_ends_at
+    )
+
+
+def do_end_moderator_term(*, membership) -> None:
+    """Return a moderator to the member role (a recall passed, or the term ended)."""
+    from .models import Membership
+
+    Membership.objects.filter(pk=membership.pk).update(
+        role=Membership.Role.MEMBER, moderator_term_ends_at=None
+    )
+
+
+def do_remove_member(*, membership, at: datetime) -> bool:
+    """End a membership because a removal proposal passed. The row and the member's posts
+    are kept (as when leaving); returns False if it had already ended."""
+    from .models import Membership
+
+    return bool(
+        Membership.objects.filter(pk=membership.pk, left_at__isnull=True).update(
+            left_at=at, role=Membership.Role.MEMBER, moderator_term_ends_at=None
+        )
+    )

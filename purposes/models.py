@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -40,6 +42,17 @@ class Charter(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The proposal whose vote made this version (None for a founding charter).
+    proposal = models.OneToOneField(
+        "purposes.Proposal",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="charter_made",
+    )
+    # True when this version changed the purpose or the goals: members who affirmed an
+    # older version are then asked to re-affirm (issue 5, point 6).
+    changes_purpose = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["community", "-version"]
@@ -51,7 +64,7 @@ class Charter(models.Model):
         return f"{self.community} charter v{self.version}"
 
     def get_absolute_url(self):
-        return reverse("community:charter", kwargs={"slug": self.community.slug})
+        return reverse("purposes:charter", kwargs={"slug": self.community.slug})
 
     RULE_FIELDS = (
         "join_policy",
@@ -66,3 +79,283 @@ class Charter(models.Model):
 
     def rules(self) -> dict[str, object]:
         return {name: getattr(self, name) for name in self.RULE_FIELDS}
+
+    def text(self):
+        """The diffable content of this version (purposes.charter_diff.CharterText)."""
+        from .charter_diff import CharterText
+
+        return CharterText(purpose=self.purpose, goals=list(self.goals), rules=self.rules())
+
+
+def rule_labels() -> dict[str, str]:
+    """Human labels of the rule fields, in the order the charter shows them."""
+    return {name: str(Charter._meta.get_field(name).verbose_name) for name in Charter.RULE_FIELDS}
+
+
+class ProposalQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(state__in=Proposal.OPEN_STATES)
+
+    def due_to_open_voting(self, now):
+        return self.filter(state=Proposal.State.DISCUSSION, discussion_ends_at__lte=now)
+
+    def due_to_close(self, now):
+        return self.filter(state=Proposal.State.VOTING, voting_ends_at__lte=now)
+
+
+class Proposal(models.Model):
+    """A member's proposal to change the community: its charter, its moderators, its
+    membership, or its existence (R3, R5).
+
+    The proposed charter content (``purpose``, ``goals``, ``rules``) is a full copy of the
+    charter it was drafted against (``base_charter``) with the proposer's edits; applying
+    it changes only the fields that differ from that base (``touched_fields``).
+    """
+
+    class Kind(models.TextChoices):
+        AMEND_PURPOSE = "purpose", _("Amend the purpose and goals")
+        CHANGE_RULES = "rules", _("Change the rules")
+        ELECT_MODERATOR = "elect", _("Elect a moderator")
+        RECALL_MODERATOR = "recall", _("Recall a moderator")
+        REMOVE_MEMBER = "remove", _("Remove a member")
+        DISSOLVE = "dissolve", _("Dissolve the community")
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SEEKING = "seeking", _("seeking seconds")
+        DISCUSSION = "discussion", _("in discussion")
+        VOTING = "voting", _("voting")
+        PASSED = "passed", _("passed")
+        FAILED = "failed", _("failed")
+        LAPSED = "lapsed", _("lapsed: no decision")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+        CONFLICT = "conflict", _("passed, not applied: conflict")
+
+    OPEN_STATES = (State.DRAFT, State.SEEKING, State.DISCUSSION, State.VOTING)
+    CLOSED_STATES = (State.PASSED, State.FAILED, State.LAPSED, State.CONFLICT)
+    # Changes of purpose or rules and dissolution need two thirds and the major quorum.
+    MAJOR_KINDS = (Kind.AMEND_PURPOSE, Kind.CHANGE_RULES, Kind.DISSOLVE)
+    CHARTER_KINDS = (Kind.AMEND_PURPOSE, Kind.CHANGE_RULES)
+    TARGET_KINDS = (Kind.ELECT_MODERATOR, Kind.RECALL_MODERATOR, Kind.REMOVE_MEMBER)
+
+    community = models.ForeignKey(
+        "community.Community", on_delete=models.PROTECT, related_name="proposals"
+    )
+    kind = models.CharField(max_length=10, choices=Kind)
+    state = models.CharField(max_length=10, choices=State, default=State.DRAFT, db_index=True)
+    title = models.CharField(_("title"), max_length=140)
+    rationale = models.TextField(_("why"), max_length=10000)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proposals"
+    )
+    base_charter = models.ForeignKey(Charter, on_delete=models.PROTECT, related_name="+")
+    purpose = models.TextField(blank=True, max_length=5000)
+    goals = models.JSONField(default=list, blank=True)
+    rules = models.JSONField(default=dict, blank=True)
+    # The member to elect, recall or remove.
+    target = models.ForeignKey(
+        "members.Membership",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="proposals_about",
+    )
+    nominee_accepted_at = models.DateTimeField(null=True, blank=True)
+    # Thread of the discussion, once the threads app exists (see actions.open_discussion_thread).
+    thread_id = models.BigIntegerField(null=True, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    discussion_started_at = models.DateTimeField(null=True, blank=True)
+    discussion_ends_at = models.DateTimeField(null=True, blank=True)
+    voting_started_at = models.DateTimeField(null=True, blank=True)
+    voting_ends_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    voting_notified_at = models.DateTimeField(null=True, blank=True)
+    result_notified_at = models.DateTimeField(null=True, blank=True)
+
+    # The decision rule, copied from the charter in force when voting opened.
+    quorum_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    threshold = models.CharField(max_length=12, blank=True)
+    # The electorate snapshot's size, and the tally written at the close.
+    electorate_size = models.PositiveIntegerField(null=True, blank=True)
+    active_electorate_size = models.PositiveIntegerField(null=True, blank=True)
+    for_count = models.PositiveIntegerField(null=True, blank=True)
+    against_count = models.PositiveIntegerField(null=True, blank=True)
+    abstain_count = models.PositiveIntegerField(null=True, blank=True)
+    result_reason = models.CharField(max_length=500, blank=True)
+
+    objects = ProposalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["community", "state"]),
+            models.Index(fields=["state", "discussion_ends_at"]),
+            models.Index(fields=["state", "voting_ends_at"]),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse(
+            "purposes:proposal", kwargs={"slug": self.community.slug, "proposal_id": self.pk}
+        )
+
+    @property
+    def is_major(self) -> bool:
+        return self.kind in self.MAJOR_KINDS
+
+    @property
+    def is_charter_change(self) -> bool:
+        return self.kind in self.CHARTER_KINDS
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state in self.CLOSED_STATES
+
+    @property
+    def needs_nominee(self) -> bool:
+        return self.kind == self.Kind.ELECT_MODERATOR and self.nominee_accepted_at is None
+
+    def proposed_text(self):
+        from .charter_diff import CharterText
+
+        return CharterText(purpose=self.purpose, goals=list(self.goals), rules=dict(self.rules))
+
+    def decision_rule(self, charter: Charter | None = None):
+        """The rule that decides this proposal: the snapshot taken when voting opened,
+        or (before then) what the given charter, by default the base, would require."""
+        from .tally import DecisionRule, Threshold
+
+        if self.quorum_percent is not None and self.threshold:
+            return DecisionRule(quorum_percent=self.quorum_percent, threshold=self.threshold)
+        charter = charter or self.base_charter
+        if self.is_major:
+            return DecisionRule(
+                quorum_percent=charter.major_quorum_percent, threshold=Threshold.TWO_THIRDS
+            )
+        return DecisionRule(
+            quorum_percent=charter.quorum_percent, threshold=Threshold.SIMPLE_MAJORITY
+        )
+
+    def tally(self):
+        from .tally import Tally
+
+        if self.for_count is None:
+            return None
+        return Tally(
+            for_count=self.for_count,
+            against_count=self.against_count,
+            abstain_count=self.abstain_count,
+            electorate_size=self.electorate_size or 0,
+            active_electorate_size=self.active_electorate_size or 0,
+        )
+
+
+class ProposalRevision(models.Model):
+    """Every text a proposal had: the first submitted one and each revision after it."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=140)
+    rationale = models.TextField()
+    base_charter = models.ForeignKey(Charter, on_delete=models.PROTECT, related_name="+")
+    purpose = models.TextField(blank=True)
+    goals = models.JSONField(default=list, blank=True)
+    rules = models.JSONField(default=dict, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["proposal", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "number"], name="one_revision_per_number")
+        ]
+
+    def __str__(self):
+        return f"{self.proposal} revision {self.number}"
+
+
+class Second(models.Model):
+    """A member's support for taking a proposal to discussion. One per member (a DB rule)."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="seconds")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "user"], name="one_second_per_member")
+        ]
+
+    def __str__(self):
+        return f"{self.user} seconds {self.proposal}"
+
+
+class ElectorateMember(models.Model):
+    """One member of a proposal's electorate, snapshotted when voting opened (R5).
+
+    ``is_active``: posted, replied or voted in this community in the 90 days before
+    voting opened, or joined in those 90 days (see actions.do_snapshot_electorate).
+    """
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="electorate")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    membership = models.ForeignKey("members.Membership", on_delete=models.PROTECT, related_name="+")
+    is_active = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "user"], name="one_electorate_row_per_member"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} in the electorate of {self.proposal}"
+
+
+class Vote(models.Model):
+    """A vote. Changing it supersedes the old row (kept as history) and adds a new one;
+    a partial unique constraint allows one live (not superseded) vote per member."""
+
+    class Choice(models.TextChoices):
+        FOR = "for", _("for")
+        AGAINST = "against", _("against")
+        ABSTAIN = "abstain", _("abstain")
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    choice = models.CharField(max_length=8, choices=Choice)
+    reason = models.CharField(_("reason (optional)"), max_length=500, blank=True)
+    cast_at = models.DateTimeField(default=timezone.now)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["cast_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "user"],
+                condition=Q(superseded_at__isnull=True),
+                name="one_live_vote_per_member",
+            )
+        ]
+        indexes = [models.Index(fields=["user", "cast_at"])]
+
+    def __str__(self):
+        return f"{self.user} votes {self.choice} on {self.proposal}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.superseded_at is None

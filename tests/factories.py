@@ -62,3 +62,10 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     community = factory.SubFactory(CommunityFactory)
     affirmed_charter = factory.LazyAttribute(lambda m: m.community.charter)
     affirmed_at = factory.LazyFunction(timezone.now)
+
+
+def community_with_members(count: int, **community_fields):
+    """An active community and ``count`` current members (a list of Membership), for the
+    proposal and vote tests. Charter fields go in as ``charter__<field>=...``."""
+    community = CommunityFactory(**community_fields)
+    return community, [MembershipFactory(community=community) for _ in range(count)]

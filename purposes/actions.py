@@ -1,0 +1,730 @@
+"""Writes of the purposes app: charters, proposals, seconds, votes, and the sweep that moves
+proposals through their lifecycle (issue 5).
+
+``check_*`` functions authorise the actor and validate input, then call ``do_*``, which
+trust their caller. The sweep (``do_sweep``, run every minute by Celery beat) calls the
+``do_*`` steps directly. Every step that changes a proposal's state takes a row lock on it
+(``select_for_update``) and re-checks the state inside one transaction, so two sweeps, a
+re-delivered message or a worker killed half-way never apply anything twice or half.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community.models import Community, Notification
+from community.notifications import do_notify
+from members.actions import do_end_moderator_term, do_grant_moderator, do_remove_member
+from members.models import Membership, User
+from members.permissions import current_membership
+
+from .charter_diff import CharterText, diff_charters
+from .founding import check_found_community
+from .models import (
+    Charter,
+    ElectorateMember,
+    Proposal,
+    ProposalRevision,
+    Second,
+    Vote,
+    rule_labels,
+)
+from .tally import Outcome, Tally, decide
+
+ACTIVE_WINDOW = timedelta(days=90)
+REMINDER_BEFORE_CLOSE = timedelta(hours=24)
+MAX_REASON_CHARS = 500
+State = Proposal.State
+Kind = Proposal.Kind
+
+
+class ProposalError(ValidationError):
+    """Bad input or a step the actor may not take; the message is shown as it is."""
+
+
+def _member_or_error(user: User, community: Community, message: str) -> Membership:
+    membership = current_membership(user, community)
+    if membership is None:
+        raise ProposalError(message)
+    return membership
+
+
+def _lock(proposal_id: int) -> Proposal:
+    return Proposal.objects.select_for_update().select_related("community").get(pk=proposal_id)
+
+
+# --- Drafting -----------------------------------------------------------------------------
+
+
+def touched_fields(proposal: Proposal) -> frozenset[str]:
+    """The charter fields a charter proposal changes, relative to the version it was
+    drafted against."""
+    if not proposal.is_charter_change:
+        return frozenset()
+    return diff_charters(
+        proposal.base_charter.text(), proposal.proposed_text(), rule_labels()
+    ).touched_fields
+
+
+def _validate_text(*, kind: str, title: str, rationale: str) -> None:
+    if kind not in Kind.values:
+        raise ProposalError(_("Choose what kind of change you propose."))
+    if not title.strip():
+        raise ProposalError(_("Give the proposal a title."))
+    if not rationale.strip():
+        raise ProposalError(_("Say why you propose it."))
+
+
+def _validate_target(*, actor: User, community: Community, kind: str, target) -> None:
+    if kind not in Proposal.TARGET_KINDS:
+        return
+    if target is None or target.community_id != community.pk or target.left_at is not None:
+        raise ProposalError(_("Choose a current member of this community."))
+    if kind == Kind.REMOVE_MEMBER and target.user_id == actor.pk:
+        raise ProposalError(_("You cannot propose to remove yourself; you can leave instead."))
+    if kind == Kind.RECALL_MODERATOR and not target.is_moderator:
+        raise ProposalError(_("That member is not a moderator."))
+    if kind == Kind.ELECT_MODERATOR and target.is_moderator:
+        raise ProposalError(_("That member is already a moderator."))
+
+
+def check_create_proposal(
+    *,
+    actor: User,
+    community: Community,
+    kind: str,
+    title: str,
+    rationale: str,
+    proposed: CharterText | None = None,
+    target: Membership | None = None,
+) -> Proposal:
+    """A draft proposal by a current, unsuspended member of a live community."""
+    membership = _member_or_error(actor, community, _("Only members may propose a change."))
+    if membership.is_suspended:
+        raise ProposalError(_("You cannot propose while suspended."))
+    if not community.is_active:
+        raise ProposalError(_("Only an active community takes proposals."))
+    _validate_text(kind=kind, title=title, rationale=rationale)
+    _validate_target(actor=actor, community=community, kind=kind, target=target)
+    base = community.charter
+    if kind in Proposal.CHARTER_KINDS and (
+        proposed is None or diff_charters(base.text(), proposed, rule_labels()).is_empty
+    ):
+        raise ProposalError(_("The proposal changes nothing in the charter yet."))
+    return do_create_proposal(
+        author=actor,
+        community=community,
+        kind=kind,
+        title=title.strip(),
+        rationale=rationale.strip(),
+        proposed=proposed or base.text(),
+        target=target,
+    )
+
+
+def do_create_proposal(
+    *,
+    author: User,
+    community: Community,
+    kind: str,
+    title: str,
+    rationale: str,
+    proposed: CharterText,
+    target: Membership | None = None,
+) -> Proposal:
+    proposal = Proposal.objects.create(
+        community=community,
+        kind=kind,
+        title=title,
+        rationale=rationale,
+        author=author,
+        base_charter=community.charter,
+        purpose=proposed.purpose,
+        goals=list(proposed.goals),
+        rules=dict(proposed.rules),
+        target=target,
+    )
+    if kind == Kind.ELECT_MODERATOR and target is not None:
+        do_notify(
+            recipients=[target.user],
+            kind=Notification.Kind.PROPOSAL,
+            text=_("%(name)s nominated you as a moderator of %(community)s. Accept or decline.")
+            % {"name": author.shown_name, "community": community.name},
+            url=proposal.get_absolute_url(),
+            community=community,
+            actor=author,
+        )
+    return proposal
+
+
+def _record_revision(*, proposal: Proposal, author: User, note: str = "") -> ProposalRevision:
+    number = proposal.revisions.count() + 1
+    return ProposalRevision.objects.create(
+        proposal=proposal,
+        number=number,
+        title=proposal.title,
+        rationale=proposal.rationale,
+        base_charter=proposal.base_charter,
+        purpose=proposal.purpose,
+        goals=proposal.goals,
+        rules=proposal.rules,
+        author=author,
+        note=note,
+    )
+
+
+def check_revise_proposal(
+    *, actor: User, proposal: Proposal, title: str, rationale: str, proposed: CharterText | None
+) -> Proposal:
+    """The proposer revises the text: while a draft, and during discussion (every
+    revision is kept). Not while seeking seconds (seconds back a text), nor once voting
+    has opened."""
+    if actor.pk != proposal.author_id:
+        raise ProposalError(_("Only the proposer may revise the proposal."))
+    _validate_text(kind=proposal.kind, title=title, rationale=rationale)
+    with transaction.atomic():
+        locked = _lock(proposal.pk)
+        if locked.state not in (State.DRAFT, State.DISCUSSION):
+            raise ProposalError(_("The proposal can be revised only as a draft or in discussion."))
+        locked.title, locked.rationale = title.strip(), rationale.strip()
+        if locked.is_charter_change and proposed is not None:
+            if diff_charters(locked.base_charter.text(), proposed, rule_labels()).is_empty:
+                raise ProposalError(_("The proposal changes nothing in the charter yet."))
+            locked.purpose, locked.goals, locked.rules = (
+                proposed.purpose,
+                list(proposed.goals),
+                dict(proposed.rules),
+            )
+        locked.save()
+        if locked.state != State.DRAFT:
+            _record_revision(proposal=locked, author=actor, note=_("Revised in discussion"))
+    return locked
+
+
+def check_rebase_proposal(*, actor: User, proposal: Proposal) -> Proposal:
+    """Re-draft a charter proposal on the charter now in force: the proposer's own changes
+    are kept, every other field takes the current version's value."""
+    if actor.pk != proposal.author_id:
+        raise ProposalError(_("Only the proposer may rebase the proposal."))
+    with transaction.atomic():
+        locked = _lock(proposal.pk)
+        current = locked.community.charter
+        if not locked.is_charter_change or locked.state not in (
+            State.DRAFT,
+            State.SEEKING,
+            State.DISCUSSION,
+        ):
+            raise ProposalError(_("Only an open charter proposal can be rebased."))
+        if locked.base_charter_id == current.pk:
+            raise ProposalError(_("The proposal is already drafted on the current charter."))
+        merged = _merge(
+            current=current.text(), proposed=locked.proposed_text(), fields=touched_fields(locked)
+        )
+        locked.base_charter = current
+        locked.purpose, locked.goals, locked.rules = merged.purpose, merged.goals, merged.rules
+        locked.save()
+        if locked.state != State.DRAFT:
+            _record_revision(
+                proposal=locked,
+                author=actor,
+                note=_("Rebased on charter version %(v)s") % {"v": current.version},
+            )
+    return locked
+
+
+def check_redraft_proposal(*, actor: User, proposal: Proposal) -> Proposal:
+    """A proposal that passed but conflicted with a newer charter: its proposer starts a
+    new draft of the same change on the current version."""
+    if actor.pk != proposal.author_id or proposal.state != State.CONFLICT:
+        raise ProposalError(_("Only the proposer of a conflicting proposal may re-draft it."))
+    community = proposal.community
+    _member_or_error(actor, community, _("Only members may propose a change."))
+    merged = _merge(
+        current=community.charter.text(),
+        proposed=proposal.proposed_text(),
+        fields=touched_fields(proposal),
+    )
+    return do_create_proposal(
+        author=actor,
+        community=community,
+        kind=proposal.kind,
+        title=proposal.title,
+        rationale=proposal.rationale,
+        proposed=merged,
+    )
+
+
+def _merge(*, current: CharterText, proposed: CharterText, fields: frozenset[str]) -> CharterText:
+    rules = dict(current.rules)
+    rules.update({name: proposed.rules[name] for name in fields if name in proposed.rules})
+    return CharterText(
+        purpose=proposed.purpose if "purpose" in fields else current.purpose,
+        goals=list(proposed.goals if "goals" in fields else current.goals),
+        rules=rules,
+    )
+
+
+# --- Seconds and discussion ---------------------------------------------------------------
+
+
+def check_accept_nomination(*, actor: User, proposal: Proposal) -> Proposal:
+    if proposal.kind != Kind.ELECT_MODERATOR or proposal.target.user_id != actor.pk:
+        raise ProposalError(_("Only the nominee may accept this nomination."))
+    with transaction.atomic():
+        locked = _lock(proposal.pk)
+        if locked.state != State.DRAFT or locked.nominee_accepted_at is not None:
+            raise ProposalError(_("The nomination is no longer waiting for you."))
+        locked.nominee_accepted_at = timezone.now()
+        locked.save(update_fields=["nominee_accepted_at"])
+    return locked
+
+
+def check_submit_proposal(*, actor: User, proposal: Proposal, now: datetime | None = None):
+    """The proposer sends a draft out to seek seconds (an election only once the nominee
+    has accepted)."""
+    now = now or timezone.now()
+    if actor.pk != proposal.author_id:
+        raise ProposalError(_("Only the proposer may submit the proposal."))
+    _member_or_error(actor, proposal.community, _("Only members may propose a change."))
+    with transaction.atomic():
+        locked = _lock(proposal.pk)
+        if locked.state != State.DRAFT:
+            raise ProposalError(_("The proposal has already been submitted."))
+        if locked.needs_nominee:
+            raise ProposalError(_("The nominee has not accepted yet."))
+        locked.state = State.SEEKING
+        locked.submitted_at = now
+        locked.save(update_fields=["state", "submitted_at"])
+        _record_revision(proposal=locked, author=actor, note=_("Submitted"))
+        if locked.community.charter.seconds_required == 0:
+            do_start_discussion(proposal=locked, now=now)
+    return locked
+
+
+def check_second_proposal(*, actor: User, proposal: Proposal, now: datetime | None = None):
+    now = now or timezone.now()
+    membership = _member_or_error(
+        actor, proposal.community, _("Only members may second a proposal.")
+    )
+    if membership.is_suspended:
+        raise ProposalError(_("You cannot second while suspended."))
+    if actor.pk == proposal.author_id:
+        raise ProposalError(_("You cannot second your own proposal."))
+    with transaction.atomic():
+        locked = _lock(proposal.pk)
+        if locked.state != State.SEEKING:
+            raise ProposalError(_("This proposal is not seeking seconds."))
+        created = Second.objects.get_or_create(proposal=locked, user=actor)[1]
+        if not created:
+            raise ProposalError(_("You have already seconded this proposal."))
+        needed = locked.community.charter.seconds_required
+        if locked.seconds.count() >= needed:
+            do_start_discussion(proposal=locked, now=now)
+    return locked
+
+
+def check_withdraw_proposal(*, actor: User, proposal: Proposal, now: datetime | None = None):
+    now = now or timezone.now()
+    if actor.pk != proposal.author_id:
+        raise ProposalError(_("Only the proposer may withdraw the proposal."))
+    with transaction.atomic():
+        locked = _lock(proposal.pk)
+        if locked.state not in (State.DRAFT, State.SEEKING, State.DISCUSSION):
+            raise ProposalError(_("A proposal cannot be withdrawn once voting has opened."))
+        locked.state = State.WITHDRAWN
+        locked.withdrawn_at = now
+        locked.save(update_fields=["state", "withdrawn_at"])
+    return locked
+
+
+def open_discussion_thread(*, proposal: Proposal) -> int | None:
+    """Hook: open the proposal's own discussion thread and return its id.
+
+    The threads app (community.models.Thread, issue 4) did not exist when this was
+    written; until it lands this returns None and the proposal page shows no thread link.
+    """
+    return None
+
+
+def discussion_thread_url(*, proposal: Proposal) -> str | None:
+    """Address of the proposal's discussion thread (None until the threads app exists)."""
+    return None
+
+
+def do_start_discussion(*, proposal: Proposal, now: datetime) -> None:
+    """Move a locked proposal into discussion for the charter's discussion period."""
+    charter = proposal.community.charter
+    proposal.state = State.DISCUSSION
+    proposal.discussion_started_at = now
+    proposal.discussion_ends_at = now + timedelta(days=charter.discussion_days)
+    proposal.thread_id = open_discussion_thread(proposal=proposal)
+    proposal.save(
+        update_fields=["state", "discussion_started_at", "discussion_ends_at", "thread_id"]
+    )
+
+
+# --- Voting -------------------------------------------------------------------------------
+
+
+def do_snapshot_electorate(*, proposal: Proposal, now: datetime) -> tuple[int, int]:
+    """Snapshot the electorate in one INSERT … SELECT: current members not suspended now.
+
+    Active (for quorum): voted on any proposal of this community in the last 90 days, or
+    joined in the last 90 days. Posts and replies join the definition once the threads app
+    exists. Returns (electorate size, active size).
+    """
+    since = now - ACTIVE_WINDOW
+    em, m, v, p = (
+        ElectorateMember._meta.db_table,
+        Membership._meta.db_table,
+        Vote._meta.db_table,
+        Proposal._meta.db_table,
+    )
+    sql = f"""
+        INSERT INTO {em} (proposal_id, user_id, membership_id, is_active)
+        SELECT %s, m.user_id, m.id,
+               (m.joined_at >= %s OR EXISTS (
+                   SELECT 1 FROM {v} v JOIN {p} p ON p.id = v.proposal_id
+                   WHERE p.community_id = m.community_id AND v.user_id = m.user_id
+                     AND v.cast_at >= %s))
+        FROM {m} m
+        WHERE m.community_id = %s AND m.left_at IS NULL
+          AND (m.suspended_until IS NULL OR m.suspended_until <= %s)
+        ON CONFLICT DO NOTHING
+    """  # noqa: S608 - table names come from model metadata, values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [proposal.pk, since, since, proposal.community_id, now])
+    counts = ElectorateMember.objects.filter(proposal=proposal).aggregate(
+        size=Count("id"), active=Count("id", filter=Q(is_active=True))
+    )
+    return counts["size"], counts["active"]
+
+
+def do_open_voting(*, proposal_id: int, now: datetime | None = None) -> bool:
+    """Open voting on a proposal whose discussion has ended. Idempotent: under the row lock
+    a proposal no longer in discussion is left alone. Returns True if it opened."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        proposal = _lock(proposal_id)
+        if proposal.state != State.DISCUSSION or proposal.discussion_ends_at > now:
+            return False
+        charter = proposal.community.charter
+        rule = proposal.decision_rule(charter)
+        proposal.quorum_percent = rule.quorum_percent
+        proposal.threshold = str(rule.threshold)
+        proposal.electorate_size, proposal.active_electorate_size = do_snapshot_electorate(
+            proposal=proposal, now=now
+        )
+        proposal.state = State.VOTING
+        proposal.voting_started_at = now
+        proposal.voting_ends_at = now + timedelta(days=charter.voting_days)
+        proposal.voting_notified_at = now
+        proposal.save()
+        voters = User.objects.filter(
+            pk__in=ElectorateMember.objects.filter(proposal=proposal).values("user_id")
+        )
+        do_notify(
+            recipients=voters.iterator(),
+            kind=Notification.Kind.PROPOSAL,
+            text=_("Voting has opened on “%(title)s” in %(community)s.")
+            % {"title": proposal.title, "community": proposal.community.name},
+            url=proposal.get_absolute_url(),
+            community=proposal.community,
+        )
+    return True
+
+
+def check_cast_vote(
+    *, actor: User, proposal: Proposal, choice: str, reason: str = "", now=None
+) -> Vote:
+    """Validate a vote, then cast it. The electorate check and the close-time check happen
+    under the proposal's row lock in ``do_cast_vote``."""
+    if proposal.community_id is None or not isinstance(choice, str):
+        raise ProposalError(_("Choose for, against or abstain."))
+    if choice not in Vote.Choice.values:
+        raise ProposalError(_("Choose for, against or abstain."))
+    reason = (reason or "").strip()
+    if len(reason) > MAX_REASON_CHARS:
+        raise ProposalError(
+            _("Keep the reason to %(n)s characters or fewer.") % {"n": MAX_REASON_CHARS}
+        )
+    _member_or_error(
+        actor, proposal.community, _("Only members of the electorate may vote on this proposal.")
+    )
+    return do_cast_vote(user=actor, proposal=proposal, choice=choice, reason=reason, now=now)
+
+
+def do_cast_vote(
+    *, user: User, proposal: Proposal, choice: str, reason: str, now: datetime | None = None
+) -> Vote:
+    """Cast or change a vote. The proposal row is locked (no-key) so the close, which locks
+    it for update, sees every vote committed before it and none after; the member's live
+    vote is superseded and the new one inserted, and the partial unique constraint
+    guarantees one live vote per member whatever happens."""
+    with transaction.atomic():
+        locked = Proposal.objects.select_for_update(no_key=True).get(pk=proposal.pk)
+        now = now or timezone.now()
+        if locked.state != State.VOTING:
+            if locked.state in Proposal.CLOSED_STATES:
+                raise ProposalError(_("Voting has closed."))
+            raise ProposalError(_("Voting has not opened on this proposal."))
+        if now >= locked.voting_ends_at:
+            raise ProposalError(_("Voting has closed."))
+        if not ElectorateMember.objects.filter(proposal=locked, user=user).exists():
+            raise ProposalError(
+                _("Only members when voting opened may vote; you are not in the electorate.")
+            )
+        Vote.objects.filter(proposal=locked, user=user, superseded_at__isnull=True).update(
+            superseded_at=now
+        )
+        return Vote.objects.create(
+            proposal=locked, user=user, choice=choice, reason=reason, cast_at=now
+        )
+
+
+def count_live_votes(proposal: Proposal) -> tuple[int, int, int]:
+    counts = Vote.objects.filter(proposal=proposal, superseded_at__isnull=True).aggregate(
+        f=Count("id", filter=Q(choice=Vote.Choice.FOR)),
+        a=Count("id", filter=Q(choice=Vote.Choice.AGAINST)),
+        x=Count("id", filter=Q(choice=Vote.Choice.ABSTAIN)),
+    )
+    return counts["f"], counts["a"], counts["x"]
+
+
+def _pause_for_crash_test() -> None:
+    """Test hook for the worker-killed-mid-apply test: with COMMONS_TEST_APPLY_PAUSE set to
+    a file path, write this process's id there and wait, inside the apply transaction."""
+    path = os.environ.get("COMMONS_TEST_APPLY_PAUSE")
+    if path:
+        with open(path, "w") as handle:
+            handle.write(str(os.getpid()))
+        time.sleep(60)
+
+
+def do_close_proposal(*, proposal_id: int, now: datetime | None = None) -> bool:
+    """Close voting, tally and, if it passed, apply the change: all in one transaction
+    under the proposal's row lock, so it happens exactly once or not at all. A proposal
+    no longer in voting (already closed by another sweep) is left alone."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        proposal = _lock(proposal_id)
+        if proposal.state != State.VOTING or proposal.voting_ends_at > now:
+            return False
+        for_count, against, abstain = count_live_votes(proposal)
+        tally = Tally(
+            for_count=for_count,
+            against_count=against,
+            abstain_count=abstain,
+            electorate_size=proposal.electorate_size or 0,
+            active_electorate_size=proposal.active_electorate_size or 0,
+        )
+        result = decide(tally=tally, rule=proposal.decision_rule())
+        proposal.for_count, proposal.against_count = for_count, against
+        proposal.abstain_count = abstain
+        proposal.closed_at = now
+        proposal.result_reason = result.reason
+        proposal.state = {
+            Outcome.PASSED: State.PASSED,
+            Outcome.FAILED: State.FAILED,
+            Outcome.LAPSED: State.LAPSED,
+        }[result.outcome]
+        if result.outcome is Outcome.PASSED:
+            _pause_for_crash_test()
+            do_apply_proposal(proposal=proposal, now=now)
+        proposal.save()
+    return True
+
+
+def do_apply_proposal(*, proposal: Proposal, now: datetime) -> None:
+    """Apply a passed proposal (locked by the caller, inside its transaction). Sets
+    ``applied_at``, or the state CONFLICT when a newer charter changed the same fields."""
+    community = Community.objects.select_for_update().get(pk=proposal.community_id)
+    charter = Charter.objects.get(pk=community.charter_id)
+    if proposal.is_charter_change:
+        mine = touched_fields(proposal)
+        if proposal.base_charter_id != charter.pk:
+            theirs = diff_charters(
+                proposal.base_charter.text(), charter.text(), rule_labels()
+            ).touched_fields
+            if mine & theirs:
+                proposal.state = State.CONFLICT
+                proposal.result_reason += " " + _(
+                    "Not applied: charter version %(v)s changed the same part since this "
+                    "proposal was drafted; it must be re-drafted on the current version."
+                ) % {"v": charter.version}
+                return
+        merged = _merge(current=charter.text(), proposed=proposal.proposed_text(), fields=mine)
+        new = Charter.objects.create(
+            community=community,
+            version=charter.version + 1,
+            purpose=merged.purpose,
+            goals=merged.goals,
+            author=proposal.author,
+            proposal=proposal,
+            changes_purpose=bool(mine & {"purpose", "goals"}),
+            **merged.rules,
+        )
+        Community.objects.filter(pk=community.pk).update(charter=new)
+    elif proposal.kind == Kind.ELECT_MODERATOR:
+        do_grant_moderator(
+            membership=proposal.target,
+            term_ends_at=now + timedelta(days=charter.moderator_term_days),
+        )
+    elif proposal.kind == Kind.RECALL_MODERATOR:
+        do_end_moderator_term(membership=proposal.target)
+    elif proposal.kind == Kind.REMOVE_MEMBER:
+        do_remove_member(membership=proposal.target, at=now)
+    elif proposal.kind == Kind.DISSOLVE:
+        Community.objects.filter(pk=community.pk).update(
+            state=Community.State.DISSOLVED, dissolved_at=now
+        )
+    proposal.applied_at = now
+
+
+def do_send_reminder(*, proposal_id: int, now: datetime | None = None) -> int:
+    """Remind electorate members who have not voted, once, in the 24 hours before the close.
+    ``reminder_sent_at`` is set under the row lock, so a second run sends nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        proposal = _lock(proposal_id)
+        if (
+            proposal.state != State.VOTING
+            or proposal.reminder_sent_at is not None
+            or not (
+                proposal.voting_ends_at - REMINDER_BEFORE_CLOSE <= now < proposal.voting_ends_at
+            )
+        ):
+            return 0
+        voted = Vote.objects.filter(proposal=proposal, superseded_at__isnull=True)
+        pending = User.objects.filter(
+            pk__in=ElectorateMember.objects.filter(
+                proposal=proposal, membership__left_at__isnull=True
+            ).values("user_id")
+        ).exclude(pk__in=voted.values("user_id"))
+        sent = do_notify(
+            recipients=pending.iterator(),
+            kind=Notification.Kind.PROPOSAL,
+            text=_("Less than a day left to vote on “%(title)s” in %(community)s.")
+            % {"title": proposal.title, "community": proposal.community.name},
+            url=proposal.get_absolute_url(),
+            community=proposal.community,
+        )
+        proposal.reminder_sent_at = now
+        proposal.save(update_fields=["reminder_sent_at"])
+    return len(sent)
+
+
+def do_notify_result(*, proposal_id: int, now: datetime | None = None) -> int:
+    """Tell every current member (and the proposer) the result, once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        proposal = _lock(proposal_id)
+        if proposal.state not in Proposal.CLOSED_STATES or proposal.result_notified_at:
+            return 0
+        members = User.objects.filter(
+            memberships__community=proposal.community_id, memberships__left_at__isnull=True
+        )
+        text = _("“%(title)s” in %(community)s: %(result)s") % {
+            "title": proposal.title,
+            "community": proposal.community.name,
+            "result": proposal.result_reason,
+        }
+        recipients = list(members.iterator())
+        if proposal.author_id not in {u.pk for u in recipients}:
+            recipients.append(proposal.author)
+        sent = do_notify(
+            recipients=recipients,
+            kind=Notification.Kind.PROPOSAL,
+            text=text,
+            url=proposal.get_absolute_url(),
+            community=proposal.community,
+        )
+        proposal.result_notified_at = now
+        proposal.save(update_fields=["result_notified_at"])
+    return len(sent)
+
+
+def do_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """One pass over the database: open voting, close and apply, remind, notify results.
+    Each proposal is handled in its own transaction under its own lock."""
+    now = now or timezone.now()
+    done = {"opened": 0, "closed": 0, "reminded": 0, "notified": 0}
+    for pk in Proposal.objects.due_to_open_voting(now).values_list("pk", flat=True):
+        done["opened"] += do_open_voting(proposal_id=pk, now=now)
+    for pk in Proposal.objects.due_to_close(now).values_list("pk", flat=True):
+        done["closed"] += do_close_proposal(proposal_id=pk, now=now)
+    reminders = Proposal.objects.filter(
+        state=State.VOTING,
+        reminder_sent_at__isnull=True,
+        voting_ends_at__lte=now + REMINDER_BEFORE_CLOSE,
+        voting_ends_at__gt=now,
+    )
+    for pk in reminders.values_list("pk", flat=True):
+        done["reminded"] += bool(do_send_reminder(proposal_id=pk, now=now))
+    results = Proposal.objects.filter(
+        state__in=Proposal.CLOSED_STATES, result_notified_at__isnull=True
+    )
+    for pk in results.values_list("pk", flat=True):
+        done["notified"] += bool(do_notify_result(proposal_id=pk, now=now))
+    return done
+
+
+# --- Affirming the charter ----------------------------------------------------------------
+
+
+def check_affirm_charter(*, actor: User, community: Community) -> Membership:
+    """A member affirms the charter in force (after the purpose changed, or any time)."""
+    membership = _member_or_error(actor, community, _("Only members affirm the charter."))
+    now = timezone.now()
+    Membership.objects.filter(pk=membership.pk).update(
+        affirmed_charter=community.charter_id, affirmed_at=now
+    )
+    membership.affirmed_charter_id, membership.affirmed_at = community.charter_id, now
+    return membership
+
+
+# --- Starting a new community from this one (R4) ------------------------------------------
+
+
+def check_start_offshoot(
+    *, actor: User, parent: Community, name: str, slug: str, tagline: str, visibility: str,
+    charter: dict,
+) -> Community:  # fmt: skip
+    """Any member of a live community may found a new one from it: the founding charter
+    starts as a copy of the parent's, edited by the founder. Nobody is moved; the parent
+    goes on unchanged; its members get one notification and may join."""
+    _member_or_error(actor, parent, _("Only members may start a community from this one."))
+    if parent.is_dissolved:
+        raise ProposalError(_("A dissolved community is a read-only archive."))
+    child = check_found_community(
+        actor=actor, name=name, slug=slug, tagline=tagline, visibility=visibility, charter=charter
+    )
+    return do_link_offshoot(parent=parent, child=child, founder=actor)
+
+
+def do_link_offshoot(*, parent: Community, child: Community, founder: User) -> Community:
+    Community.objects.filter(pk=child.pk, parent__isnull=True).update(parent=parent)
+    child.parent = parent
+    members = User.objects.filter(
+        memberships__community=parent, memberships__left_at__isnull=True
+    ).exclude(pk=founder.pk)
+    do_notify(
+        recipients=members.iterator(),
+        kind=Notification.Kind.COMMUNITY,
+        text=_(
+            "%(name)s started %(child)s, a new community grown out of %(parent)s. You may join it."
+        )
+        % {"name": founder.shown_name, "child": child.name, "parent": parent.name},
+        url=child.get_absolute_url(),
+        community=child,
+        actor=founder,
+    )
+    return child

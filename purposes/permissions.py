@@ -1,0 +1,83 @@
+"""May this user do this with a charter or a proposal? (CONVENTIONS rule 5.)
+
+The charter is public for every community (people decide whether to join from it);
+proposals are community content, a 404 to outsiders of a members-only community. A draft
+is seen only by its proposer and, for an election, its nominee.
+"""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from members.permissions import access_community, can_post, current_membership
+
+from .models import Proposal
+
+
+def can_see_proposal(user, proposal: Proposal) -> bool:
+    if proposal.state != Proposal.State.DRAFT:
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.pk == proposal.author_id or (
+        proposal.target is not None and proposal.target.user_id == user.pk
+    )
+
+
+def access_proposal(user, slug: str, proposal_id: int) -> Proposal:
+    """The proposal if the user may read it; otherwise a 404 (also for a proposal of
+    another community than the one in the address)."""
+    community = access_community(user, slug)
+    proposal = get_object_or_404(
+        Proposal.objects.select_related("author", "base_charter", "target__user", "charter_made"),
+        pk=proposal_id,
+        community=community,
+    )
+    proposal.community = community
+    if not can_see_proposal(user, proposal):
+        raise Http404("No such proposal")
+    return proposal
+
+
+def can_propose(user, community) -> bool:
+    return community.is_active and can_post(user, community)
+
+
+def can_second(user, proposal: Proposal) -> bool:
+    return (
+        proposal.state == Proposal.State.SEEKING
+        and getattr(user, "is_authenticated", False)
+        and user.pk != proposal.author_id
+        and can_post(user, proposal.community)
+    )
+
+
+def is_proposer(user, proposal: Proposal) -> bool:
+    return getattr(user, "is_authenticated", False) and user.pk == proposal.author_id
+
+
+def can_withdraw(user, proposal: Proposal) -> bool:
+    return is_proposer(user, proposal) and proposal.state in (
+        Proposal.State.DRAFT,
+        Proposal.State.SEEKING,
+        Proposal.State.DISCUSSION,
+    )
+
+
+def can_revise(user, proposal: Proposal) -> bool:
+    return is_proposer(user, proposal) and proposal.state in (
+        Proposal.State.DRAFT,
+        Proposal.State.DISCUSSION,
+    )
+
+
+def can_accept_nomination(user, proposal: Proposal) -> bool:
+    return (
+        proposal.needs_nominee
+        and proposal.state == Proposal.State.DRAFT
+        and getattr(user, "is_authenticated", False)
+        and proposal.target.user_id == user.pk
+    )
+
+
+def can_affirm(user, community) -> bool:
+    return current_membership(user, community) is not None

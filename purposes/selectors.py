@@ -1,0 +1,103 @@
+"""Reads of the purposes app: charters, their history, proposals and their votes."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from community.models import Community
+from members.models import Membership
+
+from .charter_diff import CharterDiff, diff_charters
+from .models import Charter, ElectorateMember, Proposal, ProposalRevision, Vote, rule_labels
+
+
+def charter_versions(community: Community) -> list[Charter]:
+    """Every version, newest first, each with ``diff`` (from the one before) and its
+    proposal loaded: two queries whatever the number of versions."""
+    versions = list(
+        Charter.objects.filter(community=community)
+        .select_related("proposal__author", "author")
+        .order_by("version")
+    )
+    labels = rule_labels()
+    previous = None
+    for charter in versions:
+        charter.diff = diff_charters(previous.text() if previous else None, charter.text(), labels)
+        previous = charter
+    return versions[::-1]
+
+
+def proposal_diff(proposal: Proposal) -> CharterDiff | None:
+    """The exact change a charter proposal makes to the version it was drafted against."""
+    if not proposal.is_charter_change:
+        return None
+    return diff_charters(proposal.base_charter.text(), proposal.proposed_text(), rule_labels())
+
+
+def proposals_for_list(community: Community, user) -> QuerySet[Proposal]:
+    """Every proposal but drafts of other people, newest first."""
+    drafts_seen = Q(author=user.pk) if getattr(user, "is_authenticated", False) else Q(pk=None)
+    return (
+        Proposal.objects.filter(community=community)
+        .filter(~Q(state=Proposal.State.DRAFT) | drafts_seen)
+        .select_related("author", "target__user")
+    )
+
+
+def live_votes(proposal: Proposal) -> list[Vote]:
+    return list(
+        Vote.objects.filter(proposal=proposal, superseded_at__isnull=True)
+        .select_related("user")
+        .order_by("-cast_at")
+    )
+
+
+def vote_history(proposal: Proposal, user) -> list[Vote]:
+    """The user's own votes on a proposal, newest first (the first is the live one)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(Vote.objects.filter(proposal=proposal, user=user).order_by("-cast_at", "-id"))
+
+
+def in_electorate(proposal: Proposal, user) -> bool:
+    if not getattr(user, "is_authenticated", False) or proposal.voting_started_at is None:
+        return False
+    return ElectorateMember.objects.filter(proposal=proposal, user=user).exists()
+
+
+def revisions(proposal: Proposal) -> list[ProposalRevision]:
+    return list(proposal.revisions.select_related("author", "base_charter"))
+
+
+def nominable_members(community: Community) -> QuerySet[Membership]:
+    return (
+        Membership.objects.current()
+        .filter(community=community)
+        .select_related("user")
+        .order_by("user__username")
+    )
+
+
+def needs_reaffirm(membership: Membership | None, community: Community) -> bool:
+    """True when the purpose or goals changed in a version newer than the one this member
+    last affirmed. Silence never removes anyone: this only drives the banner."""
+    if membership is None or membership.affirmed_charter_id == community.charter_id:
+        return False
+    affirmed = Charter.objects.filter(pk=membership.affirmed_charter_id).values("version")
+    changed = Charter.objects.filter(community=community, changes_purpose=True)
+    if membership.affirmed_charter_id is not None:
+        changed = changed.filter(version__gt=affirmed[:1])
+    return changed.exists()
+
+
+def not_yet_reaffirmed(community: Community) -> QuerySet[Membership]:
+    """Current members who have not affirmed the purpose since it last changed."""
+    latest_change = (
+        Charter.objects.filter(community=community, changes_purpose=True)
+        .order_by("-version")
+        .values("version")[:1]
+    )
+    affirmed_since = Charter.objects.filter(
+        pk=OuterRef("affirmed_charter_id"), version__gte=latest_change
+    )
+    return Membership.objects.current().filter(community=community).exclude(Exists(affirmed_since))
