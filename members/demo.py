@@ -4,7 +4,7 @@ from allauth.account.models import EmailAddress
 
 from .models import User
 
-DEMO_PASSWORD = "commons-demo"
+DEMO_PASSWORD = "commons-demo"  # noqa: S105 (published demo accounts)
 DEMO_USERS = [
     ("alice", "Alice Moreau", "Gardener and organiser of the riverside plots."),
     ("bruno", "Bruno Okafor", "Cycles everywhere; fixes bikes on Saturdays."),

@@ -84,3 +84,121 @@ class Membership(models.Model):
     @property
     def is_suspended(self) -> bool:
         return self.suspended_until is not None and self.suspended_until > timezone.now()
+
+
+class ApplicationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(state=Application.State.PENDING)
+
+
+class Application(models.Model):
+    """A request to join a community whose charter admits by application.
+
+    The applicant's own action (applying) is what makes them a member once admitted
+    (R1): admission turns this request into a membership; nobody else can start one.
+    Decisions and their reasons are kept.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending")
+        ADMITTED = "admitted", _("admitted")
+        DECLINED = "declined", _("declined")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications"
+    )
+    community = models.ForeignKey(
+        "community.Community", on_delete=models.PROTECT, related_name="applications"
+    )
+    motivation = models.TextField(_("why you want to join"), max_length=2000)
+    # The charter version the applicant affirmed when applying.
+    charter = models.ForeignKey(
+        "purposes.Charter", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State, default=State.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "community"],
+                condition=Q(state="pending"),
+                name="one_pending_application_per_user_and_community",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} applies to {self.community} ({self.state})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == self.State.PENDING
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        """Open offers: not answered and not expired."""
+        return self.filter(state=Invitation.State.PENDING, expires_at__gt=timezone.now())
+
+
+class Invitation(models.Model):
+    """An offer from a member to an existing user. Never a membership until the invitee
+    accepts it (R1); never creates an account."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("declined")
+        # Set when a new invitation replaces one that ran out unanswered.
+        EXPIRED = "expired", _("expired")
+
+    community = models.ForeignKey(
+        "community.Community", on_delete=models.PROTECT, related_name="invitations"
+    )
+    inviter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="invitations_sent"
+    )
+    invitee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="invitations"
+    )
+    state = models.CharField(max_length=10, choices=State, default=State.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invitee", "community"],
+                condition=Q(state="pending"),
+                name="one_open_invitation_per_user_and_community",
+            )
+        ]
+        indexes = [models.Index(fields=["invitee", "state", "expires_at"])]
+
+    def __str__(self):
+        return f"{self.invitee} invited to {self.community} ({self.state})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.state == self.State.PENDING and self.expires_at <= timezone.now()
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.State.PENDING and not self.is_expired

@@ -5,12 +5,18 @@ communities do not leak: their content is a 404 to outsiders (``access_community
 their name, tagline and charter are public.
 """
 
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.timezone import now
 
 from community.models import Community
+from purposes.models import JoinPolicy
 
-from .models import Membership
+from .models import Application, Invitation, Membership
 
 
 def current_membership(user, community: Community) -> Membership | None:
@@ -54,3 +60,154 @@ def access_community(user, slug: str) -> Community:
     if not can_read(user, community):
         raise Http404("No such community")
     return community
+
+
+# --- Joining, applications, invitations, founding, profiles (issue 3) -----------------
+
+
+def has_moderators(community: Community) -> bool:
+    """Whether the community has a moderator in term (cached on the community object)."""
+    if not hasattr(community, "_has_moderators"):
+        community._has_moderators = (
+            Membership.objects.current()
+            .filter(community=community, role=Membership.Role.MODERATOR)
+            .filter(Q(moderator_term_ends_at__isnull=True) | Q(moderator_term_ends_at__gt=now()))
+            .exists()
+        )
+    return community._has_moderators
+
+
+def is_moderator(user, community: Community) -> bool:
+    membership = current_membership(user, community)
+    return membership is not None and membership.is_moderator
+
+
+def _acting_member(user, community: Community) -> Membership | None:
+    """A current, unsuspended member of a community that is not an archive."""
+    if community.is_dissolved:
+        return None
+    membership = current_membership(user, community)
+    if membership is None or membership.is_suspended:
+        return None
+    return membership
+
+
+def can_invite(user, community: Community) -> bool:
+    """Any member may invite (R1: the invitee still decides)."""
+    return _acting_member(user, community) is not None
+
+
+def can_decide_application(user, application: Application) -> bool:
+    """Moderators decide; where there is none, any member who joined before the
+    application was made. Nobody decides their own application; staff have no say (R2)."""
+    community = application.community
+    membership = _acting_member(user, community)
+    if membership is None or membership.user_id == application.user_id:
+        return False
+    if has_moderators(community):
+        return membership.is_moderator
+    return membership.joined_at < application.created_at
+
+
+def can_see_applications(user, community: Community) -> bool:
+    """The list of pending applications: members who may decide at least some of them."""
+    return _acting_member(user, community) is not None
+
+
+def founding_capacity(community: Community) -> int:
+    """How many founders a forming community takes: its founding quorum. When all of
+    them have endorsed the founding charter it becomes active."""
+    return settings.FOUNDING_QUORUM
+
+
+def is_founding_full(community: Community) -> bool:
+    if not community.is_forming:
+        return False
+    if not hasattr(community, "_founder_count"):
+        community._founder_count = Membership.objects.current().filter(community=community).count()
+    return community._founder_count >= founding_capacity(community)
+
+
+def can_edit_founding_charter(user, community: Community) -> bool:
+    """Only while forming, only by the founder who wrote it (and still belongs)."""
+    if not community.is_forming or community.charter is None:
+        return False
+    return community.charter.author_id == getattr(user, "pk", None) and is_member(user, community)
+
+
+def has_endorsed(user, community: Community) -> bool:
+    membership = current_membership(user, community)
+    return (
+        membership is not None
+        and community.charter_id is not None
+        and membership.affirmed_charter_id == community.charter_id
+    )
+
+
+def can_endorse(user, community: Community) -> bool:
+    """A founder (current member of a forming community) who has not endorsed the
+    founding charter as it stands."""
+    return community.is_forming and is_member(user, community) and not has_endorsed(user, community)
+
+
+def can_edit_profile(user, profile_user) -> bool:
+    """Everyone edits only their own profile; staff included (R2)."""
+    return getattr(user, "is_authenticated", False) and user.pk == profile_user.pk
+
+
+@dataclass(frozen=True)
+class JoinOption:
+    """What the join / apply / leave button offers this viewer in this community.
+
+    kind: ``anonymous`` (log in first), ``member`` (may leave), ``join`` (open policy, or a
+    founder's place while forming), ``apply``, ``applied`` (application pending),
+    ``invited`` (an open invitation to accept), ``invitation_only`` (no invitation),
+    ``full`` (forming, every founder's place taken), ``dissolved`` (an archive).
+    """
+
+    kind: str
+    membership: Membership | None = None
+    application: Application | None = None
+    invitation: Invitation | None = None
+
+
+def join_option(user, community: Community) -> JoinOption:
+    """The one answer every page's membership button is drawn from."""
+    if not getattr(user, "is_authenticated", False):
+        return JoinOption("dissolved" if community.is_dissolved else "anonymous")
+    membership = current_membership(user, community)
+    if membership is not None:
+        return JoinOption("member", membership=membership)
+    if community.is_dissolved:
+        return JoinOption("dissolved")
+    invitation = Invitation.objects.pending().filter(invitee=user, community=community).first()
+    if invitation is not None:
+        return JoinOption(
+            "full" if is_founding_full(community) else "invited", invitation=invitation
+        )
+    policy = community.charter.join_policy if community.charter else JoinPolicy.OPEN
+    if policy == JoinPolicy.INVITATION:
+        return JoinOption("invitation_only")
+    if policy == JoinPolicy.APPLICATION:
+        application = Application.objects.pending().filter(user=user, community=community).first()
+        if application is not None:
+            return JoinOption("applied", application=application)
+    if is_founding_full(community):
+        return JoinOption("full")
+    return JoinOption("apply" if policy == JoinPolicy.APPLICATION else "join")
+
+
+def community_context(user, community: Community) -> dict:
+    """What templates ask about the viewer in a community (one dict, computed once)."""
+    readable = can_read(user, community)
+    return {
+        "membership": current_membership(user, community),
+        "is_member": is_member(user, community),
+        "can_read": readable,
+        "can_post": can_post(user, community),
+        "can_invite": can_invite(user, community),
+        "can_see_applications": can_see_applications(user, community),
+        "can_edit_founding_charter": can_edit_founding_charter(user, community),
+        "can_endorse": can_endorse(user, community),
+        "join_option": join_option(user, community),
+    }

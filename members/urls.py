@@ -2,6 +2,26 @@
 
 from django.urls import path
 
+from . import views
+
 app_name = "members"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("c/<slug:slug>/join/", views.join, name="join"),
+    path("c/<slug:slug>/leave/", views.leave, name="leave"),
+    path("c/<slug:slug>/affirm/", views.affirm, name="affirm"),
+    path("c/<slug:slug>/members/", views.members, name="members"),
+    path("c/<slug:slug>/invite/", views.invite, name="invite"),
+    path("c/<slug:slug>/applications/", views.applications, name="applications"),
+    path("c/<slug:slug>/applications/<int:pk>/", views.application, name="application"),
+    path(
+        "c/<slug:slug>/applications/<int:pk>/withdraw/",
+        views.withdraw_application,
+        name="withdraw_application",
+    ),
+    path("invitations/", views.invitations, name="invitations"),
+    path("invitations/<int:pk>/", views.invitation, name="invitation"),
+    path("invitations/<int:pk>/decline/", views.decline_invitation, name="decline_invitation"),
+    path("u/<str:username>/", views.profile, name="profile"),
+    path("u/<str:username>/edit/", views.profile_edit, name="profile_edit"),
+]

@@ -1,0 +1,65 @@
+"""Forms of the members app. They check shape and length; the actions decide."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .actions import MAX_MOTIVATION_CHARS, MAX_REASON_CHARS
+
+
+class AffirmForm(forms.Form):
+    affirm = forms.BooleanField(
+        label=_("I affirm this purpose"),
+        required=True,
+        error_messages={
+            "required": _("Joining means affirming the purpose: tick “I affirm this purpose”.")
+        },
+    )
+
+
+class ApplicationForm(AffirmForm):
+    motivation = forms.CharField(
+        label=_("Why do you want to join?"),
+        max_length=MAX_MOTIVATION_CHARS,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("The members who decide will read this. 2,000 characters at most."),
+        error_messages={"required": _("Write a few words on why you want to join.")},
+    )
+
+    field_order = ["motivation", "affirm"]
+
+
+class DecisionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        max_length=MAX_REASON_CHARS,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept with the decision and shown to the applicant. 500 characters at most."),
+    )
+
+
+class InviteForm(forms.Form):
+    username = forms.CharField(
+        label=_("Username of the person to invite"),
+        max_length=150,
+        help_text=_(
+            "They must already have an account. They will see the invitation and can "
+            "accept or decline it; it expires after 14 days."
+        ),
+    )
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(
+        label=_("Display name"),
+        max_length=80,
+        required=False,
+        help_text=_("Shown instead of your username. Leave empty to use your username."),
+    )
+    bio = forms.CharField(
+        label=_("About you"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("A short bio. Markdown works: *emphasis*, links, lists. 2,000 characters."),
+    )

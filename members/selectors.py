@@ -1,0 +1,103 @@
+"""Reads of the members app (and the directory's, which is about who belongs where).
+
+Each returns a queryset or a small list in a fixed number of queries, whatever the
+number of communities or members.
+"""
+
+from django.db.models import Count, Q, QuerySet
+
+from community.models import Community
+
+from .models import Application, Invitation, Membership, User
+
+
+def with_member_count(communities: QuerySet) -> QuerySet:
+    return communities.annotate(
+        member_count=Count("memberships", filter=Q(memberships__left_at__isnull=True))
+    )
+
+
+def directory_communities(*, state: str, query: str = "") -> QuerySet:
+    """Communities in one state for the directory, most recently active first, each with
+    its member count and charter (for the purpose excerpt), matching ``query`` in name,
+    tagline or purpose."""
+    communities = Community.objects.filter(state=state).select_related("charter")
+    if query:
+        communities = communities.filter(
+            Q(name__icontains=query)
+            | Q(tagline__icontains=query)
+            | Q(charter__purpose__icontains=query)
+        )
+    return with_member_count(communities).order_by("-last_activity_at", "name")
+
+
+def member_community_ids(user) -> set[int]:
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return set(
+        Membership.objects.current().filter(user=user).values_list("community_id", flat=True)
+    )
+
+
+def member_count(community: Community) -> int:
+    return Membership.objects.current().filter(community=community).count()
+
+
+def current_members(community: Community) -> QuerySet:
+    """Current members, longest-standing first, with their user and affirmed charter id."""
+    return (
+        Membership.objects.current()
+        .filter(community=community)
+        .select_related("user")
+        .order_by("joined_at", "pk")
+    )
+
+
+def pending_applications(community: Community) -> QuerySet:
+    return (
+        Application.objects.pending()
+        .filter(community=community)
+        .select_related("user", "community")
+        .order_by("created_at", "pk")
+    )
+
+
+def decided_applications(community: Community, *, limit: int = 20) -> QuerySet:
+    return (
+        Application.objects.filter(community=community)
+        .exclude(state=Application.State.PENDING)
+        .select_related("user", "decided_by")
+        .order_by("-decided_at", "-pk")[:limit]
+    )
+
+
+def open_invitations(user) -> QuerySet:
+    return (
+        Invitation.objects.pending()
+        .filter(invitee=user)
+        .select_related("community__charter", "inviter")
+        .order_by("expires_at")
+    )
+
+
+def open_invitation_count(user) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Invitation.objects.pending().filter(invitee=user).count()
+
+
+def profile_memberships(*, profile_user: User, viewer) -> list[Membership]:
+    """The profile owner's current memberships that the viewer may see: public
+    communities, and members-only ones the viewer also belongs to."""
+    memberships = (
+        Membership.objects.current()
+        .filter(user=profile_user)
+        .exclude(community__state=Community.State.DISSOLVED)
+        .select_related("community")
+        .order_by("community__name")
+    )
+    visible = Q(community__visibility=Community.Visibility.PUBLIC)
+    viewer_ids = member_community_ids(viewer)
+    if viewer_ids:
+        visible |= Q(community_id__in=viewer_ids)
+    return list(memberships.filter(visible))

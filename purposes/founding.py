@@ -1,0 +1,347 @@
+"""Founding a community: one place orchestrates the community, its first charter and the
+founder's membership (CONVENTIONS 16: this module imports the members app's actions,
+never the other way round).
+
+A new community is ``forming``. Founders take its places (as many as the founding
+quorum, the FOUNDING_QUORUM setting) by joining, which affirms (endorses) the founding
+charter. The founder who wrote the charter may edit it while the community forms; an
+edit resets every other founder's endorsement. When the quorum of founders has endorsed
+the charter as it stands, the community becomes ``active`` and founders are ordinary
+members from then on (R2).
+"""
+
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from community.models import Community, Notification
+from community.notifications import do_notify
+from members import actions as member_actions
+from members import permissions
+from members.models import Membership
+
+from .models import Charter, JoinPolicy
+
+# Addresses a community may not take: they are, or may become, the site's own paths.
+RESERVED_SLUGS = frozenset(
+    {
+        "new", "admin", "api", "static", "media", "accounts", "account", "search", "c", "u",
+        "notifications", "invitations", "healthz", "feed", "settings", "help", "about",
+        "login", "logout", "signup", "edit", "join", "leave", "members", "charter",
+        "proposals", "moderation", "health", "commons", "www", "staff", "root",
+    }
+)  # fmt: skip
+MAX_GOALS = 10
+MAX_GOAL_CHARS = 200
+MAX_PURPOSE_CHARS = 5000
+
+# (low, high) for each numeric rule; the form shows the same bounds.
+RULE_BOUNDS = {
+    "seconds_required": (1, 20),
+    "discussion_days": (1, 30),
+    "voting_days": (1, 30),
+    "quorum_percent": (1, 100),
+    "major_quorum_percent": (1, 100),
+    "flag_threshold": (2, 50),
+    "moderator_term_days": (7, 730),
+}
+
+
+def normalise_slug(value: str) -> str:
+    return slugify(value or "")[:50].strip("-")
+
+
+def validate_slug(slug: str) -> str:
+    """The normalised address, or a ValidationError that says what is wrong with it."""
+    normalised = normalise_slug(slug)
+    if not normalised:
+        raise ValidationError(
+            _("Choose an address made of letters, digits and hyphens."), code="invalid"
+        )
+    if normalised in RESERVED_SLUGS:
+        raise ValidationError(
+            _("“%(slug)s” is reserved for the site itself. Choose another address.")
+            % {"slug": normalised},
+            code="reserved",
+        )
+    if Community.objects.filter(slug=normalised).exists():
+        raise ValidationError(
+            _("The address “%(slug)s” is taken by another community.") % {"slug": normalised},
+            code="taken",
+        )
+    return normalised
+
+
+def validate_goals(goals: list[str]) -> list[str]:
+    goals = [goal.strip() for goal in goals if goal and goal.strip()]
+    if not goals:
+        raise ValidationError(_("Name at least one goal."), code="goals_required")
+    if len(goals) > MAX_GOALS:
+        raise ValidationError(
+            _("Keep to %(max)d goals at most (you have %(count)d).")
+            % {"max": MAX_GOALS, "count": len(goals)},
+            code="too_many_goals",
+        )
+    for goal in goals:
+        if len(goal) > MAX_GOAL_CHARS:
+            raise ValidationError(
+                _("Each goal is one short line of at most %(max)d characters: “%(goal)s…”")
+                % {"max": MAX_GOAL_CHARS, "goal": goal[:40]},
+                code="goal_too_long",
+            )
+    return goals
+
+
+def validate_charter(charter: dict) -> dict:
+    """A clean copy of the charter fields (purpose, goals, rules), or a ValidationError."""
+    purpose = (charter.get("purpose") or "").strip()
+    if not purpose:
+        raise ValidationError(_("Say what the community is for."), code="purpose_required")
+    if len(purpose) > MAX_PURPOSE_CHARS:
+        raise ValidationError(
+            _("Keep the purpose to %(max)d characters.") % {"max": MAX_PURPOSE_CHARS},
+            code="purpose_too_long",
+        )
+    clean = {"purpose": purpose, "goals": validate_goals(list(charter.get("goals") or []))}
+    policy = charter.get("join_policy", JoinPolicy.OPEN)
+    if policy not in JoinPolicy.values:
+        raise ValidationError(_("Choose who may join."), code="join_policy")
+    clean["join_policy"] = policy
+    for name, (low, high) in RULE_BOUNDS.items():
+        value = charter.get(name, Charter._meta.get_field(name).default)
+        if not isinstance(value, int) or not low <= value <= high:
+            raise ValidationError(
+                _("%(rule)s must be a whole number from %(low)d to %(high)d.")
+                % {"rule": Charter._meta.get_field(name).verbose_name, "low": low, "high": high},
+                code="rule_out_of_range",
+            )
+        clean[name] = value
+    if clean["major_quorum_percent"] < clean["quorum_percent"]:
+        raise ValidationError(
+            _(
+                "The quorum for purpose, rules and dissolution can’t be lower "
+                "than the ordinary one."
+            ),
+            code="major_quorum_low",
+        )
+    return clean
+
+
+# --- Founding ---------------------------------------------------------------------------
+
+
+def check_found_community(
+    *,
+    actor,
+    name: str,
+    slug: str,
+    tagline: str,
+    visibility: str,
+    charter: dict,
+) -> Community:
+    """Found a community: any user with a verified email address."""
+    if not getattr(actor, "is_authenticated", False) or not (
+        EmailAddress.objects.filter(user=actor, verified=True).exists()
+    ):
+        raise PermissionDenied(_("Verify your email address before founding a community."))
+    name = (name or "").strip()
+    tagline = (tagline or "").strip()
+    if not name or len(name) > 80:
+        raise ValidationError(_("Give the community a name of 1 to 80 characters."), code="name")
+    if len(tagline) > 160:
+        raise ValidationError(_("Keep the tagline to 160 characters."), code="tagline")
+    if visibility not in Community.Visibility.values:
+        raise ValidationError(_("Choose who can read the community."), code="visibility")
+    return do_found_community(
+        founder=actor,
+        name=name,
+        slug=validate_slug(slug or name),
+        tagline=tagline,
+        visibility=visibility,
+        charter=validate_charter(charter),
+    )
+
+
+def do_found_community(
+    *, founder, name: str, slug: str, tagline: str, visibility: str, charter: dict
+) -> Community:
+    """Create the forming community, its founding charter (version 1, written by the
+    founder) and the founder's membership, which endorses that charter. One transaction."""
+    try:
+        with transaction.atomic():
+            community = Community.objects.create(
+                name=name,
+                slug=slug,
+                tagline=tagline,
+                visibility=visibility,
+                state=Community.State.FORMING,
+            )
+            founding_charter = Charter.objects.create(
+                community=community, version=1, author=founder, **charter
+            )
+            community.charter = founding_charter
+            community.save(update_fields=["charter"])
+            member_actions.do_join(user=founder, community=community)
+    except IntegrityError as error:
+        # Two people chose the same free address at the same moment.
+        raise ValidationError(
+            _("The address “%(slug)s” is taken by another community.") % {"slug": slug},
+            code="taken",
+        ) from error
+    do_activate_if_quorum(community=community)
+    community.refresh_from_db()
+    return community
+
+
+# --- While forming ----------------------------------------------------------------------
+
+
+def check_edit_founding_charter(*, actor, community: Community, charter: dict) -> Charter:
+    if not permissions.can_edit_founding_charter(actor, community):
+        raise PermissionDenied(
+            _("Only the founder who wrote the founding charter can edit it, while it forms.")
+        )
+    return do_edit_founding_charter(
+        community=community, author=actor, charter=validate_charter(charter)
+    )
+
+
+def do_edit_founding_charter(*, community: Community, author, charter: dict) -> Charter:
+    """Edit the founding draft in place (the one exception to versions never changing)
+    and reset every other founder's endorsement: they endorsed the text as it was."""
+    with transaction.atomic():
+        locked = Community.objects.select_for_update().get(pk=community.pk)
+        if not locked.is_forming:
+            raise ValidationError(
+                _("This community is already active: its charter changes only by proposal."),
+                code="not_forming",
+            )
+        founding_charter = Charter.objects.select_for_update().get(pk=locked.charter_id)
+        changed = [
+            name for name, value in charter.items() if getattr(founding_charter, name) != value
+        ]
+        if not changed:
+            return founding_charter
+        for name in changed:
+            setattr(founding_charter, name, charter[name])
+        founding_charter.save(update_fields=changed)
+        others = Membership.objects.current().filter(community=locked).exclude(user=author)
+        reset = list(others.filter(affirmed_charter=founding_charter).select_related("user"))
+        others.update(affirmed_charter=None, affirmed_at=None)
+        Membership.objects.current().filter(community=locked, user=author).update(
+            affirmed_charter=founding_charter, affirmed_at=timezone.now()
+        )
+    do_notify(
+        recipients=[m.user for m in reset],
+        kind=Notification.Kind.COMMUNITY,
+        text=_(
+            "%(author)s edited the founding charter of %(community)s: read it and endorse it again."
+        )
+        % {"author": author.shown_name, "community": locked.name},
+        url=locked.get_absolute_url(),
+        community=locked,
+        actor=author,
+    )
+    community.charter = founding_charter
+    return founding_charter
+
+
+def check_endorse_founding_charter(*, actor, community: Community) -> Membership:
+    """A founder endorses the founding charter as it stands; the last endorsement needed
+    makes the community active."""
+    if not community.is_forming:
+        raise ValidationError(
+            _("This community is already active: there is nothing left to endorse."),
+            code="not_forming",
+        )
+    membership = permissions.current_membership(actor, community)
+    if membership is None:
+        raise ValidationError(
+            _("Join as a founder first: joining endorses the founding charter."),
+            code="not_member",
+        )
+    membership = member_actions.do_affirm_charter(membership=membership)
+    do_activate_if_quorum(community=community)
+    return membership
+
+
+def do_activate_if_quorum(*, community: Community) -> bool:
+    """Make a forming community active once enough founders endorse its charter.
+
+    Locks the community row and re-counts inside the transaction, so two endorsements
+    arriving together activate it once. Idempotent: True only for the call that did it.
+    """
+    with transaction.atomic():
+        locked = Community.objects.select_for_update().get(pk=community.pk)
+        if not locked.is_forming or locked.charter_id is None:
+            return False
+        endorsed = (
+            Membership.objects.current()
+            .filter(community=locked, affirmed_charter_id=locked.charter_id)
+            .count()
+        )
+        if endorsed < settings.FOUNDING_QUORUM:
+            return False
+        locked.state = Community.State.ACTIVE
+        locked.activated_at = timezone.now()
+        locked.save(update_fields=["state", "activated_at"])
+        founders = [
+            m.user
+            for m in Membership.objects.current().filter(community=locked).select_related("user")
+        ]
+    community.state = locked.state
+    community.activated_at = locked.activated_at
+    do_notify(
+        recipients=founders,
+        kind=Notification.Kind.COMMUNITY,
+        text=_("%(community)s is now active: enough founders endorsed its charter.")
+        % {"community": locked.name},
+        url=locked.get_absolute_url(),
+        community=locked,
+    )
+    return True
+
+
+# --- Reads --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FoundingStatus:
+    quorum: int
+    founders: list  # of (Membership, endorsed: bool)
+    endorsed: int
+
+    @property
+    def missing(self) -> int:
+        return max(self.quorum - self.endorsed, 0)
+
+    @property
+    def open_places(self) -> int:
+        return max(self.quorum - len(self.founders), 0)
+
+    @property
+    def waiting_for(self) -> list:
+        """Founders who have not endorsed the charter as it stands."""
+        return [membership for membership, endorsed in self.founders if not endorsed]
+
+
+def founding_status(community: Community) -> FoundingStatus:
+    """Who has endorsed the founding charter and what is missing (one query)."""
+    founders = list(
+        Membership.objects.current()
+        .filter(community=community)
+        .select_related("user")
+        .order_by("joined_at", "pk")
+    )
+    rows = [(m, m.affirmed_charter_id == community.charter_id) for m in founders]
+    return FoundingStatus(
+        quorum=settings.FOUNDING_QUORUM,
+        founders=rows,
+        endorsed=sum(1 for _m, endorsed in rows if endorsed),
+    )
