@@ -1,5 +1,7 @@
+from django.apps import apps
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -69,6 +71,21 @@ class Community(models.Model):
         return self.state == self.State.DISSOLVED
 
 
+class Delivery(models.TextChoices):
+    IMMEDIATELY = "immediately", _("Email me right away")
+    DAILY = "daily", _("In a daily digest")
+    NEVER = "never", _("Never by email (only on the site)")
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+    def unread_count(self) -> int:
+        """For the header badge: ``user.notifications.unread_count`` is one COUNT query."""
+        return self.unread().count()
+
+
 class Notification(models.Model):
     """Something a user should know about: a reply, a mention, an invitation, a result.
 
@@ -99,10 +116,210 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # How the recipient wanted this kind emailed when it was created (their preference);
+    # the email sweeps select on it, so only users with something to send are visited.
+    delivery = models.CharField(max_length=12, choices=Delivery, default=Delivery.NEVER)
+    # The thread it is about, if any: a busy thread's notifications are batched in one email.
+    thread = models.ForeignKey(
+        "Thread", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at", "-created_at"]),
+            models.Index(fields=["delivery", "emailed_at"], name="notification_email_due"),
+        ]
 
     def __str__(self):
         return self.text
+
+
+# --- Threaded discussion (issue 4) ----------------------------------------------------------
+
+# A post's path is its ancestors' sequence numbers, each a fixed-width base-36 segment, so
+# ORDER BY path is depth-first order and a subtree is one indexed prefix range.
+PATH_SEGMENT = 6
+PATH_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+# Storage limit on nesting (path length 6 * 151 <= 1000); deeper replies are refused.
+MAX_STORED_DEPTH = 150
+
+
+def path_segment(number: int) -> str:
+    """``number`` (1-based sequence within a parent) as a zero-padded base-36 segment."""
+    if not 0 <= number < 36**PATH_SEGMENT:
+        raise ValueError("sequence out of range")
+    digits = []
+    for _position in range(PATH_SEGMENT):
+        number, rest = divmod(number, 36)
+        digits.append(PATH_ALPHABET[rest])
+    return "".join(reversed(digits))
+
+
+def readable_communities_filter(user) -> models.Q:
+    """A filter on Community: public ones, and members-only ones where ``user`` is a member."""
+    public = models.Q(visibility=Community.Visibility.PUBLIC)
+    if not getattr(user, "is_authenticated", False):
+        return public
+    # Looked up lazily: members.models refers to community.models, not the other way round.
+    membership = apps.get_model("members", "Membership")
+    mine = membership.objects.filter(user=user, left_at__isnull=True).values("community_id")
+    return public | models.Q(pk__in=mine)
+
+
+class ThreadQuerySet(models.QuerySet):
+    def readable_by(self, user):
+        """Threads in communities the user may read (public, or where they are a member)."""
+        return self.filter(
+            community__in=Community.objects.filter(readable_communities_filter(user))
+        )
+
+
+class Thread(models.Model):
+    """A conversation in a community: a title and a tree of posts rooted at the opening post."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="threads")
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(max_length=80)
+    author = models.ForeignKey("members.User", on_delete=models.PROTECT, related_name="threads")
+    # The text of the charter goal the thread serves, as it read when the thread was linked
+    # (goals live in versioned charters, so an index would drift when the charter changes).
+    goal = models.CharField(_("goal"), max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    # Replies (every post but the opening one), kept in the reply transaction with F().
+    reply_count = models.PositiveIntegerField(default=0)
+
+    objects = ThreadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-last_activity_at", "-id"]
+        indexes = [models.Index(fields=["community", "-last_activity_at"])]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse(
+            "community:thread",
+            kwargs={"slug": self.community.slug, "thread_id": self.pk, "thread_slug": self.slug},
+        )
+
+
+class Post(models.Model):
+    """One message in a thread. The opening post is the root (depth 0); any post can be
+    replied to. Deleting keeps the row (a placeholder keeps the replies in place)."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.PROTECT, related_name="posts")
+    author = models.ForeignKey("members.User", on_delete=models.PROTECT, related_name="posts")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    path = models.CharField(max_length=1000)
+    depth = models.PositiveSmallIntegerField(default=0)
+    # Children ever allocated: the next child's sequence number (allocated under a row lock).
+    child_seq = models.PositiveIntegerField(default=0)
+    body = models.TextField()
+    # Rendered and sanitised once, when written; never rendered per request.
+    body_html = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    # The form's one-time token: a double-click submits the same token twice, one post results.
+    client_token = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["thread", "path"]
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "path"], name="post_path_unique_in_thread"),
+            models.UniqueConstraint(
+                fields=["author", "client_token"],
+                condition=~models.Q(client_token=""),
+                name="post_client_token_unique_per_author",
+            ),
+        ]
+        indexes = [models.Index(fields=["author", "-created_at"])]
+
+    def __str__(self):
+        return f"post {self.pk} in {self.thread_id}"
+
+    def get_absolute_url(self):
+        thread = self.thread
+        return (
+            reverse(
+                "community:post",
+                kwargs={
+                    "slug": thread.community.slug,
+                    "thread_id": thread.pk,
+                    "thread_slug": thread.slug,
+                    "post_id": self.pk,
+                },
+            )
+            + f"#post-{self.pk}"
+        )
+
+    @property
+    def is_root(self) -> bool:
+        return self.depth == 0
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_edited(self) -> bool:
+        return self.edited_at is not None
+
+
+class PostRevision(models.Model):
+    """An earlier version of a post (and of the thread title, for the opening post)."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    title = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    body_html = models.TextField()
+    # When this version was written (the post's creation or its previous edit).
+    written_at = models.DateTimeField()
+    replaced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["post", "-written_at"]
+
+    def __str__(self):
+        return f"revision of {self.post_id} from {self.written_at:%Y-%m-%d %H:%M}"
+
+
+class ReadState(models.Model):
+    """Where a member stopped reading a thread: the time of their last visit."""
+
+    user = models.ForeignKey("members.User", on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "thread"], name="one_read_state_per_thread")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} read {self.thread_id} at {self.read_at}"
+
+
+class NotificationPreference(models.Model):
+    """How a user wants to hear about one kind of notification by email."""
+
+    user = models.ForeignKey(
+        "members.User", on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=12, choices=Notification.Kind)
+    delivery = models.CharField(max_length=12, choices=Delivery, default=Delivery.IMMEDIATELY)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.kind}: {self.delivery}"

@@ -1,12 +1,46 @@
 """Notifications: the one way every app tells a user something happened.
 
-Other apps call ``do_notify``; the threads work (issue 4) adds the page, the unread badge
-and email delivery (immediately, daily digest or never, per kind) on top of it.
+Other apps call ``do_notify``. Each notification records how its recipient wants that kind
+emailed (right away, daily digest, never: ``NotificationPreference``); right-away ones are
+handed to Celery after the transaction commits, and only for recipients with something to
+send. Emails are composed and sent in ``community.emails``.
 """
 
 from collections.abc import Iterable
 
-from .models import Community, Notification
+from django.db import transaction
+from django.utils import timezone
+
+from . import tasks
+from .models import Community, Delivery, Notification, NotificationPreference, Thread
+
+# What a user gets until they choose: things addressed to them personally arrive at once;
+# news about their communities waits for the daily digest.
+DEFAULT_DELIVERY = {
+    Notification.Kind.REPLY: Delivery.IMMEDIATELY,
+    Notification.Kind.MENTION: Delivery.IMMEDIATELY,
+    Notification.Kind.INVITATION: Delivery.IMMEDIATELY,
+    Notification.Kind.APPLICATION: Delivery.IMMEDIATELY,
+    Notification.Kind.MODERATION: Delivery.IMMEDIATELY,
+    Notification.Kind.PROPOSAL: Delivery.DAILY,
+    Notification.Kind.COMMUNITY: Delivery.DAILY,
+}
+
+
+def preferences_for(user) -> dict[str, str]:
+    """The user's delivery choice for every kind (defaults where they have not chosen)."""
+    chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "delivery"))
+    return {kind: chosen.get(kind, DEFAULT_DELIVERY[kind]) for kind in Notification.Kind}
+
+
+def _deliveries(*, user_ids: list[int], kind: str) -> dict[int, str]:
+    chosen = dict(
+        NotificationPreference.objects.filter(user_id__in=user_ids, kind=kind).values_list(
+            "user_id", "delivery"
+        )
+    )
+    default = DEFAULT_DELIVERY.get(kind, Delivery.DAILY)
+    return {user_id: chosen.get(user_id, default) for user_id in user_ids}
 
 
 def do_notify(
@@ -17,17 +51,77 @@ def do_notify(
     url: str,
     community: Community | None = None,
     actor=None,
+    thread: Thread | None = None,
 ) -> list[Notification]:
-    """Create one notification per distinct recipient (never the actor themself)."""
+    """Create one notification per distinct recipient (never the actor themself).
+
+    Two queries (preferences, insert) whatever the number of recipients; right-away emails
+    are enqueued after commit, one task per recipient who wants one."""
     seen = set()
-    rows = []
+    users = []
     for user in recipients:
         if user.pk in seen or (actor is not None and user.pk == actor.pk):
             continue
         seen.add(user.pk)
-        rows.append(
-            Notification(
-                recipient=user, kind=kind, text=text[:300], url=url, community=community, actor=actor
-            )
+        users.append(user)
+    if not users:
+        return []
+    deliveries = _deliveries(user_ids=[u.pk for u in users], kind=kind)
+    rows = [
+        Notification(
+            recipient=user,
+            kind=kind,
+            text=text[:300],
+            url=url[:300],
+            community=community,
+            actor=actor,
+            thread=thread,
+            delivery=deliveries[user.pk] if user.email else Delivery.NEVER,
         )
-    return Notification.objects.bulk_create(rows)
+        for user in users
+    ]
+    created = Notification.objects.bulk_create(rows)
+    for row in created:
+        if row.delivery == Delivery.IMMEDIATELY:
+            tasks.send_notification_emails.delay_on_commit(row.recipient_id)
+    return created
+
+
+def do_set_preferences(*, user, choices: dict[str, str]) -> None:
+    """Save the user's choices, and apply them to notifications not emailed yet."""
+    rows = [
+        NotificationPreference(user=user, kind=kind, delivery=delivery)
+        for kind, delivery in choices.items()
+        if kind in Notification.Kind.values and delivery in Delivery.values
+    ]
+    with transaction.atomic():
+        NotificationPreference.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["user", "kind"],
+            update_fields=["delivery"],
+        )
+        for row in rows:
+            Notification.objects.filter(
+                recipient=user, kind=row.kind, emailed_at__isnull=True
+            ).update(delivery=row.delivery)
+
+
+def do_unsubscribe(*, user, kinds: list[str]) -> None:
+    """Stop emailing these kinds (the one-click link in every email)."""
+    do_set_preferences(user=user, choices=dict.fromkeys(kinds, Delivery.NEVER))
+
+
+def do_mark_read(*, user, notification_id: int) -> Notification | None:
+    """Mark one of the user's own notifications read; None if it is not theirs."""
+    notification = Notification.objects.filter(pk=notification_id, recipient=user).first()
+    if notification is not None and notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def do_mark_all_read(*, user) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from .views import site
+from .views import notifications, search, site
 
 urlpatterns = [
     path("", site.home, name="home"),
@@ -11,6 +11,17 @@ urlpatterns = [
     path("", include("community.routes")),
     path("", include("members.urls")),
     path("", include("purposes.urls")),
+    path("notifications/", notifications.index, name="notifications"),
+    path("notifications/read-all/", notifications.read_all, name="notifications_read_all"),
+    path("notifications/<int:pk>/read/", notifications.read, name="notifications_read"),
+    path("notifications/<int:pk>/open/", notifications.open_, name="notifications_open"),
+    path("notifications/settings/", notifications.settings_, name="notifications_settings"),
+    path(
+        "notifications/unsubscribe/<str:token>/",
+        notifications.unsubscribe,
+        name="notifications_unsubscribe",
+    ),
+    path("search/", search.search, name="search"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,61 @@
+"""Atom feed of a public community's new threads: /c/<slug>/feed.atom.
+
+Members-only communities have no feed (404): a feed reader is an anonymous outsider.
+"""
+
+from django.contrib.syndication.views import Feed
+from django.http import Http404
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
+
+from members.permissions import get_community_or_404
+
+from .models import Community, Post
+
+FEED_ITEMS = 30
+
+
+class CommunityThreadsFeed(Feed):
+    feed_type = Atom1Feed
+
+    def get_object(self, request, slug):
+        community = get_community_or_404(slug)
+        if not community.is_public:
+            raise Http404("No such community")
+        return community
+
+    def title(self, community: Community) -> str:
+        return _("%(name)s: new threads") % {"name": community.name}
+
+    def subtitle(self, community: Community) -> str:
+        return community.tagline
+
+    def link(self, community: Community) -> str:
+        return community.get_absolute_url()
+
+    def items(self, community: Community):
+        # The opening posts carry the threads: one query, authors and threads joined.
+        return list(
+            Post.objects.filter(thread__community=community, depth=0)
+            .select_related("thread__community", "author")
+            .order_by("-thread__created_at", "-thread_id")[:FEED_ITEMS]
+        )
+
+    def item_title(self, post: Post) -> str:
+        return post.thread.title
+
+    def item_description(self, post: Post) -> str:
+        # Already sanitised when written; a deleted opening post gives no text away.
+        return _("Deleted by its author.") if post.is_deleted else post.body_html
+
+    def item_link(self, post: Post) -> str:
+        return post.thread.get_absolute_url()
+
+    def item_author_name(self, post: Post) -> str:
+        return post.author.shown_name
+
+    def item_pubdate(self, post: Post):
+        return post.thread.created_at
+
+    def item_updateddate(self, post: Post):
+        return post.thread.last_activity_at

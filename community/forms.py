@@ -1,0 +1,125 @@
+"""Forms of the community app: what a person types, before the actions validate it."""
+
+import copy
+import secrets
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .markdown import MAX_BODY_CHARS, clean_text
+from .models import Delivery, Notification
+
+BODY_HELP = _(
+    "Markdown works: **bold**, *italic*, [a link](https://example.org), > quotes, lists. "
+    "Mention a member with @username."
+)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class CleanTextField(forms.CharField):
+    """A text field that drops NUL, control and invisible characters before validating
+    (a NUL byte pasted by accident should not cost the writer their text)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return clean_text(value) if value else value
+
+
+class BodyField(CleanTextField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Message"))
+        kwargs.setdefault("help_text", BODY_HELP)
+        kwargs.setdefault("strip", False)
+        kwargs.setdefault("max_length", MAX_BODY_CHARS)
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 8}))
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "required": _("Write something first: the message is empty."),
+                "max_length": _(
+                    "A post can be at most %(limit_value)s characters long; this one has "
+                    "%(show_value)s. Split it into several posts."
+                ),
+            },
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value is not None and not value.strip():
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return value
+
+
+class TokenMixin(forms.Form):
+    # One token per rendered form: submitting it twice (a double click) makes one post.
+    token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("token", new_token())
+
+
+class ThreadForm(TokenMixin):
+    title = CleanTextField(
+        label=_("Title"),
+        max_length=200,
+        error_messages={
+            "required": _("Give the thread a title."),
+            "max_length": _(
+                "A title can be at most %(limit_value)s characters long; this one has "
+                "%(show_value)s."
+            ),
+        },
+    )
+    goal = forms.ChoiceField(
+        label=_("Goal it serves (optional)"),
+        required=False,
+        help_text=_("Link the thread to one of the charter's goals."),
+    )
+    body = BodyField()
+
+    field_order = ["title", "goal", "body", "token"]
+
+    def __init__(self, *args, goals=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["goal"].choices = [("", _("No particular goal"))] + [(g, g) for g in goals]
+        if not goals:
+            del self.fields["goal"]
+
+
+class ReplyForm(TokenMixin):
+    parent = forms.IntegerField(widget=forms.HiddenInput)
+    body = BodyField(label=_("Your reply"))
+
+
+class EditPostForm(forms.Form):
+    body = BodyField()
+
+    def __init__(self, *args, with_title=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if with_title:
+            self.fields["title"] = copy.deepcopy(ThreadForm.base_fields["title"])
+            self.order_fields(["title", "body"])
+
+
+class NotificationPreferencesForm(forms.Form):
+    """One radio group per kind of notification."""
+
+    def __init__(self, *args, current: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind in Notification.Kind:
+            self.fields[kind.value] = forms.ChoiceField(
+                label=kind.label[:1].upper() + kind.label[1:],
+                choices=Delivery.choices,
+                initial=current.get(kind.value),
+                widget=forms.RadioSelect,
+            )
+
+
+class SearchForm(forms.Form):
+    q = CleanTextField(label=_("Search"), max_length=200, required=False)

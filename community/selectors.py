@@ -1,0 +1,260 @@
+"""Reads of the community app: thread lists, pages of a post tree, search. Never writes."""
+
+import re
+from dataclasses import dataclass, field
+
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from .models import (
+    PATH_SEGMENT,
+    Community,
+    Notification,
+    Post,
+    ReadState,
+    Thread,
+    readable_communities_filter,
+)
+
+THREADS_PER_PAGE = 30
+# Like Lemmy: one response carries at most this many posts (whole top-level branches,
+# unless one branch alone is bigger).
+MAX_POSTS_PER_PAGE = 300
+# Levels of replies shown nested on one page; deeper posts get "continue this thread".
+MAX_DISPLAY_DEPTH = 8
+# On a post's own page, this many of its ancestors are shown above it for context.
+PERMALINK_CONTEXT = 3
+NOTIFICATIONS_PER_PAGE = 30
+SEARCH_RESULTS = 30
+
+
+def get_thread_or_404(*, community: Community, thread_id: int) -> Thread:
+    thread = (
+        Thread.objects.filter(pk=thread_id, community=community).select_related("author").first()
+    )
+    if thread is None:
+        raise Http404("No such thread")
+    thread.community = community
+    return thread
+
+
+def get_post_or_404(*, community: Community, post_id: int) -> Post:
+    post = (
+        Post.objects.filter(pk=post_id, thread__community=community)
+        .select_related("thread", "author")
+        .first()
+    )
+    if post is None:
+        raise Http404("No such post")
+    post.thread.community = community
+    return post
+
+
+def thread_list(*, community: Community, user, page_number) -> object:
+    """A page of the community's threads, latest activity first. For a signed-in reader each
+    thread carries ``read_at`` (their last visit, or None) and ``new_count`` (posts by others
+    since then): two correlated subqueries, not a query per thread."""
+    threads = Thread.objects.filter(community=community).select_related("author")
+    if getattr(user, "is_authenticated", False):
+        read_at = ReadState.objects.filter(user=user, thread=OuterRef("pk")).values("read_at")[:1]
+        newer = (
+            Post.objects.filter(
+                thread=OuterRef("pk"),
+                created_at__gt=OuterRef("read_at"),
+                deleted_at__isnull=True,
+            )
+            .exclude(author=user)
+            .order_by()
+            .values("thread")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        threads = threads.annotate(
+            read_at=Subquery(read_at),
+            new_count=Coalesce(Subquery(newer, output_field=IntegerField()), 0),
+        )
+    threads = threads.order_by("-last_activity_at", "-id")
+    return Paginator(threads, THREADS_PER_PAGE).get_page(page_number)
+
+
+def recent_threads(*, community: Community, limit: int = 5) -> list[Thread]:
+    """For the community home: the latest active threads (one query)."""
+    return list(
+        Thread.objects.filter(community=community)
+        .select_related("author")
+        .order_by("-last_activity_at", "-id")[:limit]
+    )
+
+
+def last_read_at(*, user, thread: Thread):
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        ReadState.objects.filter(user=user, thread=thread).values_list("read_at", flat=True).first()
+    )
+
+
+@dataclass
+class PostPage:
+    """One response's worth of a post tree, in depth-first order, ready to print flat.
+
+    Each post in ``posts`` carries ``closes`` (how many levels end after it), ``continues``
+    (has replies past the depth shown here) and ``out_of_context`` (its parent is not on
+    this page, so "in reply to" is shown)."""
+
+    root: Post | None
+    posts: list[Post] = field(default_factory=list)
+    next_after: str | None = None
+    first_new: Post | None = None
+
+
+def _path_prefixes(path: str) -> list[str]:
+    return [path[:end] for end in range(PATH_SEGMENT, len(path), PATH_SEGMENT)]
+
+
+def post_page(
+    *, thread: Thread, after: str = "", focus: Post | None = None, read_at=None, user=None
+) -> PostPage:
+    """Posts of a thread for one response: one query, whatever the size of the thread.
+
+    Without ``focus``: the opening post (first page only) and the replies down to
+    MAX_DISPLAY_DEPTH, by whole top-level branches, at most MAX_POSTS_PER_PAGE posts, after
+    the path ``after``. With ``focus``: the post's page (a permalink, or "continue this
+    thread"): a few ancestors for context, then the post and its replies."""
+    posts = Post.objects.filter(thread=thread)
+    if focus is None:
+        base = 1
+        include_root = not after
+        posts = posts.filter(depth__lte=MAX_DISPLAY_DEPTH)
+        if not include_root:
+            posts = posts.filter(depth__gte=1)
+    else:
+        base = max(1, focus.depth - PERMALINK_CONTEXT)
+        include_root = False
+        context = [p for p in _path_prefixes(focus.path) if len(p) // PATH_SEGMENT - 1 >= base]
+        posts = posts.filter(
+            Q(path__startswith=focus.path) | Q(path__in=context),
+            depth__lte=base + MAX_DISPLAY_DEPTH - 1,
+        )
+    max_depth = base + MAX_DISPLAY_DEPTH - 1
+    if after:
+        posts = posts.filter(path__gt=after)
+    limit = MAX_POSTS_PER_PAGE + (2 if include_root else 1)
+    rows = list(posts.select_related("author", "parent__author").order_by("path")[:limit])
+    root = rows.pop(0) if include_root and rows and rows[0].depth == 0 else None
+    next_after = None
+    if len(rows) > MAX_POSTS_PER_PAGE:
+        extra = rows[MAX_POSTS_PER_PAGE]
+        rows = rows[:MAX_POSTS_PER_PAGE]
+        # End the page at a whole top-level branch, unless one branch fills it alone.
+        width = (base + 1) * PATH_SEGMENT
+        cut_branch = extra.path[:width]
+        if rows[-1].path[:width] == cut_branch:
+            whole = [row for row in rows if row.path[:width] != cut_branch]
+            if whole:
+                rows = whole
+        next_after = rows[-1].path
+    page = PostPage(root=root, posts=rows, next_after=next_after)
+    _nest(page, max_depth=max_depth, read_at=read_at, user=user)
+    return page
+
+
+def _nest(page: PostPage, *, max_depth: int, read_at, user) -> None:
+    user_id = getattr(user, "pk", None)
+    for post in [page.root, *page.posts] if page.root else page.posts:
+        post.is_new = bool(read_at and post.created_at > read_at and post.author_id != user_id)
+        if post.is_new and page.first_new is None and not post.is_deleted:
+            page.first_new = post
+    stack: list[Post] = []
+    previous = None
+    for post in page.posts:
+        closes = 0
+        while stack and stack[-1].pk != post.parent_id:
+            stack.pop()
+            closes += 1
+        if previous is not None:
+            previous.closes = range(closes)
+        # "In reply to" where the parent is not shown just above (capped or paged away).
+        post.out_of_context = not stack and post.depth > 1
+        post.continues = post.depth >= max_depth and post.child_seq > 0
+        stack.append(post)
+        previous = post
+    if previous is not None:
+        previous.closes = range(len(stack))
+
+
+# --- Notifications ------------------------------------------------------------------------
+
+
+def notifications_page(*, user, page_number) -> object:
+    items = (
+        Notification.objects.filter(recipient=user)
+        .select_related("actor", "community")
+        .order_by("-created_at", "-id")
+    )
+    return Paginator(items, NOTIFICATIONS_PER_PAGE).get_page(page_number)
+
+
+# --- Search -------------------------------------------------------------------------------
+
+_TERM_RE = re.compile(r"\w[\w'-]*", re.UNICODE)
+
+
+def search_posts(*, user, q: str, limit: int = SEARCH_RESULTS) -> list[Post]:
+    """Posts (and thread titles, through their opening posts) the user may read, best first.
+
+    Members-only communities are searched only for their current members. PostgreSQL:
+    full-text search on GIN expression indexes (migration 0005). Elsewhere (SQLite):
+    every word must appear in the title or the body; title matches rank first."""
+    terms = _TERM_RE.findall(q)[:8]
+    if not terms:
+        return []
+    posts = Post.objects.filter(
+        deleted_at__isnull=True,
+        thread__community__in=Community.objects.filter(readable_communities_filter(user)),
+    ).select_related("thread__community", "author")
+    if connection.vendor == "postgresql":
+        results = _search_postgres(posts, q)
+    else:
+        results = _search_fallback(posts, terms)
+    results = list(results[:limit])
+    for post in results:
+        post.excerpt = _excerpt(post.body, terms)
+    return results
+
+
+def _search_postgres(posts, q: str):
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+    query = SearchQuery(q, config="english", search_type="websearch")
+    body = SearchVector("body", config="english")
+    title = SearchVector("thread__title", config="english")
+    return (
+        posts.annotate(body_vector=body, title_vector=title)
+        .filter(Q(body_vector=query) | Q(title_vector=query, depth=0))
+        .annotate(rank=SearchRank(title, query) * 2 + SearchRank(body, query))
+        .order_by("-rank", "-created_at")
+    )
+
+
+def _search_fallback(posts, terms: list[str]):
+    for term in terms:
+        posts = posts.filter(Q(body__icontains=term) | Q(thread__title__icontains=term, depth=0))
+    title_hit = Q()
+    for term in terms:
+        title_hit &= Q(thread__title__icontains=term)
+    return posts.annotate(
+        rank=Case(When(title_hit & Q(depth=0), then=Value(2)), default=Value(1))
+    ).order_by("-rank", "-created_at")
+
+
+def _excerpt(body: str, terms: list[str], width: int = 220) -> str:
+    text = " ".join(body.split())
+    lower = text.lower()
+    hits = [lower.find(t.lower()) for t in terms if lower.find(t.lower()) >= 0]
+    start = max(0, min(hits) - 60) if hits else 0
+    snippet = text[start : start + width]
+    return ("…" if start else "") + snippet + ("…" if start + width < len(text) else "")

@@ -1,0 +1,91 @@
+"""Notifications: the list, marking read, email preferences and one-click unsubscribe."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from community import emails, notifications, selectors
+from community.forms import NotificationPreferencesForm
+from community.models import Notification
+
+
+@login_required
+@require_GET
+def index(request):
+    page = selectors.notifications_page(user=request.user, page_number=request.GET.get("page"))
+    context = {"page_obj": page, "items": page.object_list}
+    return render(request, "community/notifications.html", context)
+
+
+@login_required
+@require_POST
+def read(request, pk):
+    if notifications.do_mark_read(user=request.user, notification_id=pk) is None:
+        raise Http404("No such notification")
+    if request.htmx:
+        item = Notification.objects.select_related("actor", "community").get(pk=pk)
+        return render(request, "community/notifications.html#item", {"item": item})
+    return redirect("notifications")
+
+
+@login_required
+@require_POST
+def read_all(request):
+    count = notifications.do_mark_all_read(user=request.user)
+    messages.success(request, _("Marked %(n)s notifications as read.") % {"n": count})
+    return redirect("notifications")
+
+
+@login_required
+@require_GET
+def open_(request, pk):
+    """Follow a notification: mark it read and go where it points (one of our own pages)."""
+    item = notifications.do_mark_read(user=request.user, notification_id=pk)
+    if item is None:
+        raise Http404("No such notification")
+    if not url_has_allowed_host_and_scheme(item.url, allowed_hosts={request.get_host()}):
+        return redirect("notifications")
+    return redirect(item.url)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_(request):
+    current = notifications.preferences_for(request.user)
+    form = NotificationPreferencesForm(request.POST or None, current=current)
+    if request.method == "POST" and form.is_valid():
+        notifications.do_set_preferences(user=request.user, choices=form.cleaned_data)
+        messages.success(request, _("Your email choices are saved."))
+        return redirect("notifications_settings")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "community/notifications_settings.html", {"form": form}, status=status)
+
+
+# The token is the credential (mail clients post here without a session or CSRF cookie:
+# RFC 8058 one-click), so CSRF protection adds nothing and would break the one click.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    """GET shows what will stop (link scanners must not unsubscribe anyone); POST stops it."""
+    try:
+        user_id, kinds = emails.read_unsubscribe_token(token)
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return render(
+            request, "community/notifications_unsubscribe.html", {"bad": True}, status=400
+        )
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        raise Http404("No such user")
+    labels = [Notification.Kind(kind).label for kind in kinds]
+    done = request.method == "POST"
+    if done:
+        notifications.do_unsubscribe(user=user, kinds=kinds)
+    context = {"labels": labels, "done": done, "token": token}
+    return render(request, "community/notifications_unsubscribe.html", context)

@@ -1,0 +1,351 @@
+"""Threads and posts: lists, the nested thread page, writing, editing, deleting (issue 4).
+
+Every view reads the community through ``access_community`` (members-only communities are
+a 404 to outsiders) and writes only through ``community.actions``.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from community import actions, selectors
+from community.forms import EditPostForm, ReplyForm, ThreadForm
+from community.models import Post, PostRevision
+from members.permissions import access_community, can_post
+
+
+def _urls(community, thread=None) -> dict[str, str]:
+    """Base URLs computed once per response, so a 300-post page does not reverse 1,500."""
+    urls = {
+        "posts": reverse("community:thread_list", kwargs={"slug": community.slug})[:-2] + "p/",
+        "preview": reverse("community:preview", kwargs={"slug": community.slug}),
+    }
+    if thread is not None:
+        urls["thread"] = thread.get_absolute_url()
+        urls["reply"] = reverse(
+            "community:reply", kwargs={"slug": community.slug, "thread_id": thread.pk}
+        )
+    return urls
+
+
+def _refused(request, error: PermissionDenied, *, community, status=403):
+    message = str(error) or _("You may not do that here.")
+    if request.htmx:
+        return render(
+            request, "community/thread_refused.html#refusal", {"message": message}, status=200
+        )
+    return render(
+        request,
+        "community/thread_refused.html",
+        {"community": community, "message": message},
+        status=status,
+    )
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    for name, messages in error.message_dict.items():
+        form.add_error(name if name in form.fields else None, messages)
+
+
+def _post_url(post: Post) -> str:
+    """Where to land after writing: the post on the thread page when it is shown there."""
+    thread = post.thread
+    if post.depth <= selectors.MAX_DISPLAY_DEPTH and (
+        thread.reply_count < selectors.MAX_POSTS_PER_PAGE
+    ):
+        return f"{thread.get_absolute_url()}#post-{post.pk}"
+    return post.get_absolute_url()
+
+
+@require_GET
+def thread_list(request, slug):
+    community = access_community(request.user, slug)
+    page = selectors.thread_list(
+        community=community, user=request.user, page_number=request.GET.get("page")
+    )
+    context = {
+        "community": community,
+        "threads": page.object_list,
+        "page_obj": page,
+        "may_post": can_post(request.user, community),
+    }
+    return render(request, "community/thread_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread_new(request, slug):
+    community = access_community(request.user, slug)
+    goals = list(community.charter.goals) if community.charter_id else []
+    if not can_post(request.user, community):
+        try:
+            actions.ensure_can_post(actor=request.user, community=community)
+        except PermissionDenied as error:
+            return _refused(request, error, community=community)
+    form = ThreadForm(request.POST or None, goals=goals, initial={"goal": request.GET.get("goal")})
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if "preview" in request.POST:
+            preview, _mentioned = actions.render_body(community=community, body=data["body"])
+        else:
+            try:
+                thread = actions.check_create_thread(
+                    actor=request.user,
+                    community=community,
+                    title=data["title"],
+                    body=data["body"],
+                    goal=data.get("goal") or "",
+                    client_token=data["token"],
+                )
+            except PermissionDenied as error:
+                return _refused(request, error, community=community)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                return redirect(thread)
+    status = 400 if request.method == "POST" and form.errors else 200
+    context = {"community": community, "form": form, "preview": preview, "urls": _urls(community)}
+    return render(request, "community/thread_new.html", context, status=status)
+
+
+def _thread_context(request, community, thread, *, after="", focus=None) -> dict:
+    read_at = selectors.last_read_at(user=request.user, thread=thread)
+    page = selectors.post_page(
+        thread=thread, after=after, focus=focus, read_at=read_at, user=request.user
+    )
+    if request.user.is_authenticated:
+        actions.do_mark_thread_read(user=request.user, thread=thread)
+    may_post = can_post(request.user, community)
+    return {
+        "community": community,
+        "thread": thread,
+        "page": page,
+        "focus": focus,
+        "after": after,
+        "read_at": read_at,
+        "may_post": may_post,
+        "urls": _urls(community, thread),
+        "root_form": ReplyForm(initial={"parent": page.root.pk}, auto_id="reply-root-%s")
+        if may_post and page.root is not None
+        else None,
+    }
+
+
+@require_GET
+def thread(request, slug, thread_id, thread_slug):
+    community = access_community(request.user, slug)
+    thread = selectors.get_thread_or_404(community=community, thread_id=thread_id)
+    if thread_slug != thread.slug:
+        query = f"?{request.GET.urlencode()}" if request.GET else ""
+        return HttpResponseRedirect(thread.get_absolute_url() + query)
+    after = request.GET.get("after", "")[:1000]
+    context = _thread_context(request, community, thread, after=after)
+    if request.htmx and after:
+        return render(request, "community/thread.html#more-posts", context)
+    return render(request, "community/thread.html", context)
+
+
+@require_GET
+def thread_redirect(request, slug, thread_id):
+    community = access_community(request.user, slug)
+    thread = selectors.get_thread_or_404(community=community, thread_id=thread_id)
+    return redirect(thread)
+
+
+@require_GET
+def post(request, slug, thread_id, thread_slug, post_id):
+    """A post's own page: its context and its replies (the permalink, and where "continue
+    this thread" leads)."""
+    community = access_community(request.user, slug)
+    thread = selectors.get_thread_or_404(community=community, thread_id=thread_id)
+    focus = selectors.get_post_or_404(community=community, post_id=post_id)
+    if focus.thread_id != thread.pk:
+        raise Http404("No such post in this thread")
+    if focus.is_root:
+        return HttpResponseRedirect(f"{thread.get_absolute_url()}#post-{focus.pk}")
+    after = request.GET.get("after", "")[:1000]
+    context = _thread_context(request, community, thread, after=after, focus=focus)
+    if request.htmx and after:
+        return render(request, "community/thread.html#more-posts", context)
+    return render(request, "community/thread.html", context)
+
+
+def _reply_form_response(request, context, *, status=200):
+    if request.htmx:
+        response = render(request, "community/thread_reply.html#reply-form", context)
+        parent = context.get("parent")
+        if parent is not None:
+            response["HX-Retarget"] = f"#reply-slot-{parent.pk}"
+            response["HX-Reswap"] = "innerHTML"
+        return response
+    return render(request, "community/thread_reply.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def reply(request, slug, thread_id):
+    """GET: the reply form for ``?to=<post id>`` (a page, or a fragment for htmx).
+    POST: the reply. htmx gets the new post to swap in; a plain form, a redirect to it."""
+    community = access_community(request.user, slug)
+    thread = selectors.get_thread_or_404(community=community, thread_id=thread_id)
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('account_login')}?next={request.get_full_path()}")
+    data = request.POST if request.method == "POST" else None
+    parent_id = (data or request.GET).get("parent") or request.GET.get("to")
+    parent = _parent_in_thread(thread, parent_id)
+    context = {
+        "community": community,
+        "thread": thread,
+        "parent": parent,
+        "urls": _urls(community, thread),
+    }
+    if parent is None:
+        context["problem"] = _("The post you are replying to does not exist in this thread.")
+        return render(request, "community/thread_reply.html", context, status=400 if data else 404)
+    try:
+        actions.ensure_can_post(actor=request.user, community=community)
+    except PermissionDenied as error:
+        return _refused(request, error, community=community)
+    initial = {"parent": parent.pk}
+    if request.GET.get("quote") and not parent.is_deleted:
+        initial["body"] = _quote(parent)
+    form = ReplyForm(data, initial=initial, auto_id=f"reply-{parent.pk}-%s")
+    context["form"] = form
+    if data is None or not form.is_valid():
+        return _reply_form_response(request, context, status=400 if data else 200)
+    if "preview" in data:
+        context["preview"], _mentioned = actions.render_body(
+            community=community, body=form.cleaned_data["body"]
+        )
+        return _reply_form_response(request, context)
+    try:
+        new = actions.check_reply(
+            actor=request.user,
+            thread=thread,
+            parent_id=form.cleaned_data["parent"],
+            body=form.cleaned_data["body"],
+            client_token=form.cleaned_data["token"],
+        )
+    except PermissionDenied as error:
+        return _refused(request, error, community=community)
+    except ValidationError as error:
+        _add_errors(form, error)
+        return _reply_form_response(request, context, status=400)
+    if not request.htmx:
+        return HttpResponseRedirect(_post_url(new))
+    new.closes, new.out_of_context, new.continues, new.is_new = range(1), False, False, False
+    context |= {"post": new, "may_post": True, "just_posted": True}
+    if parent.is_root:
+        context["root_form"] = ReplyForm(initial={"parent": parent.pk}, auto_id="reply-root-%s")
+    return render(request, "community/thread_reply.html#posted", context)
+
+
+def _parent_in_thread(thread, parent_id) -> Post | None:
+    try:
+        pk = int(parent_id)
+    except (TypeError, ValueError):
+        return None
+    parent = Post.objects.filter(pk=pk, thread=thread).select_related("author").first()
+    if parent is not None:
+        parent.thread = thread
+    return parent
+
+
+def _quote(post: Post) -> str:
+    quoted = "\n".join(f"> {line}" if line else ">" for line in post.body.splitlines())
+    return f"@{post.author.username} wrote:\n\n{quoted}\n\n"
+
+
+@login_required
+@require_POST
+def preview(request, slug):
+    """The Markdown preview of a form's body (htmx fragment)."""
+    community = access_community(request.user, slug)
+    if not can_post(request.user, community):
+        raise PermissionDenied
+    body = actions.clean_body(request.POST.get("body", ""))
+    too_long = len(body) > actions.MAX_BODY_CHARS
+    html = "" if too_long else actions.render_body(community=community, body=body)[0]
+    context = {"preview": html, "too_long": too_long, "empty": not body.strip()}
+    return render(request, "community/thread_preview.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request, slug, post_id):
+    community = access_community(request.user, slug)
+    target = selectors.get_post_or_404(community=community, post_id=post_id)
+    thread = target.thread
+    initial = {"body": target.body, "title": thread.title}
+    form = EditPostForm(request.POST or None, initial=initial, with_title=target.is_root)
+    context = {
+        "community": community,
+        "thread": thread,
+        "post": target,
+        "form": form,
+        "urls": _urls(community, thread),
+    }
+    try:
+        actions.ensure_author(actor=request.user, post=target)
+    except PermissionDenied as error:
+        return _refused(request, error, community=community)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if "preview" in request.POST:
+            context["preview"] = actions.render_body(community=community, body=data["body"])[0]
+            return render(request, "community/thread_edit.html", context)
+        try:
+            actions.check_edit_post(
+                actor=request.user, post=target, body=data["body"], title=data.get("title")
+            )
+        except PermissionDenied as error:
+            return _refused(request, error, community=community)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            return HttpResponseRedirect(_post_url(target))
+    status = 400 if request.method == "POST" else 200
+    return render(request, "community/thread_edit.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete(request, slug, post_id):
+    community = access_community(request.user, slug)
+    target = selectors.get_post_or_404(community=community, post_id=post_id)
+    try:
+        actions.ensure_author(actor=request.user, post=target)
+    except PermissionDenied as error:
+        return _refused(request, error, community=community)
+    if request.method == "POST":
+        actions.check_delete_post(actor=request.user, post=target)
+        return HttpResponseRedirect(_post_url(target))
+    context = {
+        "community": community,
+        "thread": target.thread,
+        "post": target,
+        "urls": _urls(community, target.thread),
+    }
+    return render(request, "community/thread_delete.html", context)
+
+
+@require_GET
+def revisions(request, slug, post_id):
+    """Every earlier version of a post, newest first (not for a deleted post: its author
+    took the text back)."""
+    community = access_community(request.user, slug)
+    target = selectors.get_post_or_404(community=community, post_id=post_id)
+    if target.is_deleted:
+        raise Http404("Deleted post")
+    context = {
+        "community": community,
+        "thread": target.thread,
+        "post": target,
+        "revisions": PostRevision.objects.filter(post=target).order_by("-written_at"),
+        "urls": _urls(community, target.thread),
+    }
+    return render(request, "community/thread_revisions.html", context)
