@@ -2,7 +2,9 @@
 
 from django.urls import path
 
+from . import feeds
 from .views import communities
+from .views import threads as thread_views
 
 app_name = "community"
 
@@ -14,4 +16,26 @@ urlpatterns: list = [
     path("c/<slug:slug>/founding/edit/", communities.founding_edit, name="founding_edit"),
     path("c/<slug:slug>/founding/endorse/", communities.founding_endorse, name="founding_endorse"),
     # threads: /c/<slug>/t/<id>/<thread-slug>/ (issue 4)
+    path("c/<slug:slug>/t/", thread_views.thread_list, name="thread_list"),
+    path("c/<slug:slug>/t/new/", thread_views.thread_new, name="thread_new"),
+    path("c/<slug:slug>/t/<int:thread_id>/", thread_views.thread_redirect, name="thread_short"),
+    # before the thread route: "reply" would otherwise be read as a thread slug
+    path("c/<slug:slug>/t/<int:thread_id>/reply/", thread_views.reply, name="reply"),
+    path(
+        "c/<slug:slug>/t/<int:thread_id>/<slug:thread_slug>/",
+        thread_views.thread,
+        name="thread",
+    ),
+    path(
+        "c/<slug:slug>/t/<int:thread_id>/<slug:thread_slug>/p/<int:post_id>/",
+        thread_views.post,
+        name="post",
+    ),
+    path("c/<slug:slug>/p/<int:post_id>/edit/", thread_views.edit, name="post_edit"),
+    path("c/<slug:slug>/p/<int:post_id>/delete/", thread_views.delete, name="post_delete"),
+    path(
+        "c/<slug:slug>/p/<int:post_id>/revisions/", thread_views.revisions, name="post_revisions"
+    ),
+    path("c/<slug:slug>/preview/", thread_views.preview, name="preview"),
+    path("c/<slug:slug>/feed.atom", feeds.CommunityThreadsFeed(), name="feed"),
 ]
