@@ -22,7 +22,7 @@ from . import actions, permissions, selectors
 from .actions import ProposalError
 from .forms import ProposalForm, VoteForm
 from .founding_forms import CharterForm, CommunityForm
-from .models import Charter, Proposal, rule_labels
+from .models import Proposal
 
 STEPS = {
     "submit": (actions.check_submit_proposal, _("Your proposal is now seeking seconds.")),
@@ -38,12 +38,6 @@ def offshoot_url(community) -> str:
     return f"{reverse('purposes:offshoot', kwargs={'slug': community.slug})}"
 
 
-def _charter_rules(charter: Charter) -> list[tuple[str, object]]:
-    labels = rule_labels()
-    return [(labels[name], charter.get_join_policy_display() if name == "join_policy" else value)
-            for name, value in charter.rules().items()]  # fmt: skip
-
-
 def charter(request, slug):
     """The charter in force: public for every community, even a members-only one."""
     community = get_community_or_404(slug)
@@ -57,7 +51,6 @@ def charter(request, slug):
         {
             "community": community,
             "charter": community.charter,
-            "rules": _charter_rules(community.charter),
             "offshoots": list(community.offshoots.exclude(state="dissolved").order_by("name")),
             "membership": membership,
             "affirmed": membership is not None
@@ -109,6 +102,7 @@ def proposal_list(request, slug):
             "page": page,
             "membership": current_membership(request.user, community),
             "can_propose": permissions.can_propose(request.user, community),
+            "now": timezone.now(),
         },
     )
 

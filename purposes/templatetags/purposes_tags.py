@@ -10,7 +10,7 @@ register = template.Library()
 @register.simple_tag
 def reaffirm_needed(community, membership) -> bool:
     """{% reaffirm_needed community membership as show %}: one query at most."""
-    if community is None or membership is None:
+    if not community or not membership:
         return False
     return needs_reaffirm(membership, community)
 

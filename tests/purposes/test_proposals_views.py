@@ -1,0 +1,235 @@
+"""Proposal pages over HTTP: who sees what, forms with errors, the vote panel (htmx and
+plain POST), and query counts."""
+
+import pytest
+from django.urls import reverse
+
+from purposes.models import Proposal, Vote
+from tests.factories import MembershipFactory, UserFactory, community_with_members
+
+from .test_proposals import draft, to_discussion
+from .test_votes import in_voting
+
+pytestmark = pytest.mark.django_db
+
+
+def url(name, proposal=None, community=None, **kwargs):
+    community = community or proposal.community
+    if proposal is not None:
+        kwargs["proposal_id"] = proposal.pk
+    return reverse(f"purposes:{name}", kwargs={"slug": community.slug, **kwargs})
+
+
+@pytest.mark.parametrize("who", ["anonymous", "outsider", "staff"])
+def test_members_only_proposals_are_404_to_outsiders(client, who):
+    community, members = community_with_members(3, visibility="members")
+    proposal = to_discussion(community, members)
+    if who == "outsider":
+        client.force_login(UserFactory())
+    elif who == "staff":
+        client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    assert client.get(url("proposal", proposal)).status_code == 404
+    assert client.get(url("proposals", community=community)).status_code == 404
+
+
+def test_public_proposal_is_readable_by_anyone(client, django_assert_max_num_queries):
+    community, members = community_with_members(3)
+    proposal = to_discussion(community, members)
+    with django_assert_max_num_queries(8):
+        response = client.get(url("proposal", proposal))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "In discussion" in body and 'aria-current="step"' in body
+    assert "Needs two thirds of the votes cast for or against" in body
+    assert "<ins>" in body
+    assert "Vote for" not in body and "Second this proposal" not in body
+
+
+def test_a_draft_is_seen_only_by_its_proposer(client):
+    community, members = community_with_members(3)
+    proposal = draft(community, members[0].user)
+    client.force_login(members[1].user)
+    assert client.get(url("proposal", proposal)).status_code == 404
+    assert proposal.title not in client.get(url("proposals", community=community)).content.decode()
+    client.force_login(members[0].user)
+    body = client.get(url("proposal", proposal)).content.decode()
+    assert "Submit for seconds" in body and "<del>" in body
+
+
+def test_proposal_page_for_a_member_in_voting(client, django_assert_max_num_queries):
+    community, members, proposal = in_voting(4)
+    client.post(url("vote", proposal), {"choice": "for", "reason": "Good idea"})
+    client.force_login(members[1].user)
+    with django_assert_max_num_queries(16):
+        body = client.get(url("proposal", proposal)).content.decode()
+    assert "Vote for" in body and "Vote against" in body and "Abstain" in body
+
+
+def test_proposal_list_query_count_is_flat(client, django_assert_max_num_queries):
+    community, members = community_with_members(3)
+    for _ in range(8):
+        to_discussion(community, members)
+    client.force_login(members[0].user)
+    with django_assert_max_num_queries(8):
+        body = client.get(url("proposals", community=community)).content.decode()
+    assert body.count("Grow food") == 8
+
+
+def test_new_proposal_form_keeps_what_was_typed_on_error(client):
+    community, members = community_with_members(3)
+    client.force_login(members[0].user)
+    response = client.post(
+        url("proposal_new", community=community) + "?kind=purpose",
+        {"kind": "purpose", "title": "", "rationale": "My careful reasons", "purpose": "New aim",
+         "goals": "One\nTwo"},
+    )  # fmt: skip
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "My careful reasons" in body and "New aim" in body
+    assert "This field is required" in body
+    assert not Proposal.objects.exists()
+
+
+def test_new_proposal_that_changes_nothing_is_refused(client):
+    community, members = community_with_members(3)
+    client.force_login(members[0].user)
+    charter = community.charter
+    response = client.post(
+        url("proposal_new", community=community),
+        {"kind": "purpose", "title": "Same", "rationale": "r", "purpose": charter.purpose,
+         "goals": "\n".join(charter.goals)},
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "changes nothing" in response.content.decode()
+
+
+def test_new_proposal_draft_then_submit(client):
+    community, members = community_with_members(3)
+    client.force_login(members[0].user)
+    response = client.post(
+        url("proposal_new", community=community),
+        {"kind": "purpose", "title": "Grow food", "rationale": "Why not", "purpose": "Grow food",
+         "goals": "Plant"},
+    )  # fmt: skip
+    proposal = Proposal.objects.get()
+    assert response.status_code == 302 and response.url == proposal.get_absolute_url()
+    client.post(url("proposal_step", proposal, step="submit"))
+    proposal.refresh_from_db()
+    assert proposal.state == "seeking"
+
+
+def test_non_member_cannot_open_the_new_proposal_form(client):
+    community, members = community_with_members(1)
+    client.force_login(UserFactory())
+    assert client.get(url("proposal_new", community=community)).status_code == 404
+
+
+def test_remove_member_form_does_not_offer_yourself(client):
+    community, members = community_with_members(3)
+    client.force_login(members[0].user)
+    body = client.get(url("proposal_new", community=community) + "?kind=remove").content.decode()
+    assert f"@{members[1].user.username}" in body
+    assert f"@{members[0].user.username}" not in body
+
+
+def test_vote_plain_post_redirects_and_records(client):
+    community, members, proposal = in_voting(3)
+    client.force_login(members[0].user)
+    response = client.post(url("vote", proposal), {"choice": "against", "reason": "Not yet"})
+    assert response.status_code == 302
+    assert Vote.objects.get().choice == "against"
+
+
+def test_vote_htmx_returns_the_panel(client):
+    community, members, proposal = in_voting(3)
+    client.force_login(members[0].user)
+    response = client.post(url("vote", proposal), {"choice": "for"}, headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="vote-panel"' in body and "<html" not in body
+    assert "Your vote is recorded" in body
+
+
+def test_vote_with_a_bad_choice_keeps_the_reason(client):
+    community, members, proposal = in_voting(3)
+    client.force_login(members[0].user)
+    response = client.post(url("vote", proposal), {"choice": "maybe", "reason": "My reason"})
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "My reason" in body and "Select a valid choice" in body
+    assert not Vote.objects.exists()
+
+
+def test_vote_by_a_late_joiner_is_refused_with_a_message(client):
+    community, members, proposal = in_voting(3)
+    late = MembershipFactory(community=community)
+    client.force_login(late.user)
+    response = client.post(url("vote", proposal), {"choice": "for"}, headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    assert "not in the electorate" in response.content.decode()
+    assert not Vote.objects.exists()
+
+
+def test_vote_on_a_proposal_through_another_community_address_is_404(client):
+    community, members, proposal = in_voting(3)
+    other, _ = community_with_members(1)
+    client.force_login(members[0].user)
+    bad = reverse("purposes:vote", kwargs={"slug": other.slug, "proposal_id": proposal.pk})
+    assert client.post(bad, {"choice": "for"}).status_code == 404
+    assert not Vote.objects.exists()
+
+
+def test_second_over_http_and_refusal_for_the_proposer(client):
+    community, members = community_with_members(4, charter__seconds_required=3)
+    proposal = draft(community, members[0].user)
+    client.force_login(members[0].user)
+    client.post(url("proposal_step", proposal, step="submit"))
+    response = client.post(url("proposal_step", proposal, step="second"), follow=True)
+    assert "cannot second your own proposal" in response.content.decode()
+    client.force_login(members[1].user)
+    body = client.get(url("proposal", proposal)).content.decode()
+    assert "Second this proposal" in body
+    client.post(url("proposal_step", proposal, step="second"))
+    assert proposal.seconds.count() == 1
+
+
+def test_unknown_step_is_404(client):
+    community, members = community_with_members(3)
+    proposal = draft(community, members[0].user)
+    client.force_login(members[0].user)
+    assert client.post(url("proposal_step", proposal, step="explode")).status_code == 404
+
+
+def test_offshoot_founds_a_child_and_tells_the_members_once(client):
+    from community.models import Community, Notification
+
+    community, members = community_with_members(3)
+    client.force_login(members[0].user)
+    page = client.get(url("offshoot", community=community)).content.decode()
+    assert "To look after each other" in page  # the charter is copied for editing
+    data = {
+        "community-name": "Riverside Growers", "community-slug": "riverside-growers",
+        "community-tagline": "", "community-visibility": "public",
+        "charter-purpose": "To grow food together.", "charter-goals": "Plant",
+        "charter-join_policy": "open", "charter-seconds_required": 2,
+        "charter-discussion_days": 3, "charter-voting_days": 7, "charter-quorum_percent": 25,
+        "charter-major_quorum_percent": 40, "charter-flag_threshold": 3,
+        "charter-moderator_term_days": 90,
+    }  # fmt: skip
+    response = client.post(url("offshoot", community=community), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    child = Community.objects.get(slug="riverside-growers")
+    assert child.parent == community
+    told = Notification.objects.filter(community=child, text__contains="grown out of")
+    assert sorted(told.values_list("recipient", flat=True)) == sorted(
+        m.user_id for m in members[1:]
+    )
+    assert members[1].user.memberships.filter(community=child).count() == 0  # nobody moved
+    body = client.get(url("charter", community=community)).content.decode()
+    assert "Communities that grew out of this one" in body and "Riverside Growers" in body
+
+
+def test_offshoot_refuses_a_non_member(client):
+    community, members = community_with_members(1)
+    client.force_login(UserFactory())
+    assert client.get(url("offshoot", community=community)).status_code == 404
