@@ -501,7 +501,8 @@ def count_live_votes(proposal: Proposal) -> tuple[int, int, int]:
 
 def _pause_for_crash_test() -> None:
     """Test hook for the worker-killed-mid-apply test: with COMMONS_TEST_APPLY_PAUSE set to
-    a file path, write this process's id there and wait, inside the apply transaction."""
+    a file path, write this process's id there and wait, inside the apply transaction
+    after every write and before the commit. Never set outside that test."""
     path = os.environ.get("COMMONS_TEST_APPLY_PAUSE")
     if path:
         with open(path, "w") as handle:
@@ -537,9 +538,9 @@ def do_close_proposal(*, proposal_id: int, now: datetime | None = None) -> bool:
             Outcome.LAPSED: State.LAPSED,
         }[result.outcome]
         if result.outcome is Outcome.PASSED:
-            _pause_for_crash_test()
             do_apply_proposal(proposal=proposal, now=now)
         proposal.save()
+        _pause_for_crash_test()  # everything written, nothing committed yet
     return True
 
 
