@@ -33,9 +33,7 @@ urlpatterns: list = [
     ),
     path("c/<slug:slug>/p/<int:post_id>/edit/", thread_views.edit, name="post_edit"),
     path("c/<slug:slug>/p/<int:post_id>/delete/", thread_views.delete, name="post_delete"),
-    path(
-        "c/<slug:slug>/p/<int:post_id>/revisions/", thread_views.revisions, name="post_revisions"
-    ),
+    path("c/<slug:slug>/p/<int:post_id>/revisions/", thread_views.revisions, name="post_revisions"),
     path("c/<slug:slug>/preview/", thread_views.preview, name="preview"),
     path("c/<slug:slug>/feed.atom", feeds.CommunityThreadsFeed(), name="feed"),
 ]

@@ -59,7 +59,9 @@ def open_(request, pk):
 @require_http_methods(["GET", "POST"])
 def settings_(request):
     current = notifications.preferences_for(request.user)
-    form = NotificationPreferencesForm(request.POST or None, current=current)
+    form = NotificationPreferencesForm(
+        (request.POST if request.method == "POST" else None), current=current
+    )
     if request.method == "POST" and form.is_valid():
         notifications.do_set_preferences(user=request.user, choices=form.cleaned_data)
         messages.success(request, _("Your email choices are saved."))

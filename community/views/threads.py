@@ -86,7 +86,11 @@ def thread_new(request, slug):
             actions.ensure_can_post(actor=request.user, community=community)
         except PermissionDenied as error:
             return _refused(request, error, community=community)
-    form = ThreadForm(request.POST or None, goals=goals, initial={"goal": request.GET.get("goal")})
+    form = ThreadForm(
+        (request.POST if request.method == "POST" else None),
+        goals=goals,
+        initial={"goal": request.GET.get("goal")},
+    )
     preview = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -281,7 +285,11 @@ def edit(request, slug, post_id):
     target = selectors.get_post_or_404(community=community, post_id=post_id)
     thread = target.thread
     initial = {"body": target.body, "title": thread.title}
-    form = EditPostForm(request.POST or None, initial=initial, with_title=target.is_root)
+    form = EditPostForm(
+        (request.POST if request.method == "POST" else None),
+        initial=initial,
+        with_title=target.is_root,
+    )
     context = {
         "community": community,
         "thread": thread,
