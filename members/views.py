@@ -35,6 +35,11 @@ from .permissions import (
 MEMBERS_PER_PAGE = 100
 
 
+def _posted(request):
+    """The POST data, or None on GET: an empty POST still binds a form (and fails it)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _after_joining(community: Community) -> None:
     """A new founder may complete a forming community's quorum."""
     if community.is_forming:
@@ -70,7 +75,7 @@ def join(request, slug):
         return redirect("members:invitation", pk=option.invitation.pk)
     by_application = community.charter.join_policy == JoinPolicy.APPLICATION
     form_class = ApplicationForm if by_application else AffirmForm
-    form = form_class(request.POST or None)
+    form = form_class(_posted(request))
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -195,7 +200,7 @@ def application(request, slug, pk):
     community = get_community_or_404(slug)
     application = _access_application(request.user, community, pk)
     may_decide = application.is_pending and can_decide_application(request.user, application)
-    form = DecisionForm(request.POST or None)
+    form = DecisionForm(_posted(request))
     status = 200
     if request.method == "POST":
         decision = request.POST.get("decision")
@@ -255,7 +260,7 @@ def invite(request, slug):
     ctx = community_context(request.user, community)
     if not ctx["can_invite"]:
         raise PermissionDenied(_("Only members of this community can invite."))
-    form = InviteForm(request.POST or None)
+    form = InviteForm(_posted(request))
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -298,7 +303,7 @@ def invitation(request, pk):
     """An invitation: the charter, then accept (affirming it) or decline."""
     invitation = _access_invitation(request.user, pk)
     community = invitation.community
-    form = AffirmForm(request.POST or None)
+    form = AffirmForm(_posted(request))
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -363,7 +368,7 @@ def profile_edit(request, username):
     if not can_edit_profile(request.user, profile_user):
         raise PermissionDenied(_("You can only edit your own profile."))
     initial = {"display_name": profile_user.display_name, "bio": profile_user.bio}
-    form = ProfileForm(request.POST or None, initial=initial)
+    form = ProfileForm(_posted(request), initial=initial)
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -29,6 +29,11 @@ MAX_QUERY_CHARS = 100
 _FIELD_OF_ERROR = {"taken": "slug", "reserved": "slug", "invalid": "slug", "name": "name"}
 
 
+def _posted(request):
+    """The POST data, or None on GET: an empty POST still binds a form (and fails it)."""
+    return request.POST if request.method == "POST" else None
+
+
 @require_GET
 def directory(request):
     query = request.GET.get("q", "").strip()[:MAX_QUERY_CHARS]
@@ -62,8 +67,8 @@ def new(request):
     """Found a community: its name and address, then its founding charter."""
     if not _has_verified_email(request.user):
         raise PermissionDenied(_("Verify your email address before founding a community."))
-    community_form = CommunityForm(request.POST or None, prefix="community")
-    charter_form = CharterForm(request.POST or None, prefix="charter")
+    community_form = CommunityForm(_posted(request), prefix="community")
+    charter_form = CharterForm(_posted(request), prefix="charter")
     status = 200
     if request.method == "POST":
         if community_form.is_valid() and charter_form.is_valid():
@@ -130,7 +135,7 @@ def founding_edit(request, slug):
             _("Only the founder who wrote the founding charter can edit it, while it forms.")
         )
     form = CharterForm(
-        request.POST or None, initial=CharterForm.initial_from(community.charter), prefix="charter"
+        _posted(request), initial=CharterForm.initial_from(community.charter), prefix="charter"
     )
     status = 200
     if request.method == "POST":
