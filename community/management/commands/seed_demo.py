@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from community import demo as community_demo
+from community import demo_engagement, demo_moderation
 from members import demo as members_demo
 from purposes import demo as purposes_demo
 from purposes import demo_proposals
@@ -16,6 +17,8 @@ class Command(BaseCommand):
             purposes_demo.seed(users)
             community_demo.seed(users)
             demo_proposals.seed(users)
+            demo_moderation.seed(users)
+            demo_engagement.seed(users)
         self.stdout.write("Demo logins (username / password):")
         for user in users.values():
             self.stdout.write(f"  {user.username:<10} / {members_demo.DEMO_PASSWORD}")
