@@ -323,3 +323,138 @@ class NotificationPreference(models.Model):
 
     def __str__(self):
         return f"{self.user_id} {self.kind}: {self.delivery}"
+
+
+# --- Engagement: relationships, daily snapshots, digests (issue 7) -------------------------
+
+
+class MemberPair(models.Model):
+    """Two people who replied to each other, or one to the other, in a community over the
+    rolling window (community.engagement.WINDOW_DAYS). One row per unordered pair, the
+    lower user id first; written only by community.relationships (set-based upserts).
+
+    A pair is a *relationship* when both counts are positive, otherwise a *connection*.
+    """
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    user_a = models.ForeignKey("members.User", on_delete=models.CASCADE, related_name="+")
+    user_b = models.ForeignKey("members.User", on_delete=models.CASCADE, related_name="+")
+    # Replies user_a made to user_b's posts, and the other way round, in the window.
+    a_to_b = models.IntegerField(default=0)
+    b_to_a = models.IntegerField(default=0)
+    # Their latest reply to each other (for "the threads where you last talked").
+    last_at = models.DateTimeField(null=True)
+    last_post = models.ForeignKey(
+        Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "user_a", "user_b"], name="one_pair_per_community"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(user_a__lt=models.F("user_b")), name="pair_ordered"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user_a"], name="memberpair_user_a"),
+            models.Index(fields=["user_b"], name="memberpair_user_b"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_a_id}<->{self.user_b_id} in {self.community_id}"
+
+    @property
+    def is_relationship(self) -> bool:
+        return self.a_to_b > 0 and self.b_to_a > 0
+
+
+class EngagementWatermark(models.Model):
+    """Up to when (exclusive of later replies) the pair counts have been computed.
+
+    One row per job name; the incremental update reads replies after ``until``."""
+
+    name = models.CharField(max_length=40, unique=True)
+    until = models.DateTimeField()
+    full_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.name} until {self.until}"
+
+
+class EngagementSnapshot(models.Model):
+    """A community's figures for one day, as of the end of that day (UTC). Written by
+    community.snapshots as an upsert on (community, day): a rerun gives the same row."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="snapshots")
+    day = models.DateField()
+    members = models.IntegerField(default=0)
+    # Posted, replied or voted in the last 30 days (the figure plotted)...
+    active_members = models.IntegerField(default=0)
+    # ...and in the last 90 days: the base of the stage's shares (engagement.WINDOW_DAYS).
+    active_90d = models.IntegerField(default=0)
+    posts_30d = models.IntegerField(default=0)
+    replies_30d = models.IntegerField(default=0)
+    relationships = models.IntegerField(default=0)
+    connections = models.IntegerField(default=0)
+    active_in_relationship = models.IntegerField(default=0)
+    newcomers = models.IntegerField(default=0)
+    newcomers_replied = models.IntegerField(default=0)
+    new_threads = models.IntegerField(default=0)
+    median_first_reply_seconds = models.IntegerField(null=True)
+    proposals_closed = models.IntegerField(default=0)
+    votes_cast = models.IntegerField(default=0)
+    electorate = models.IntegerField(default=0)
+    threads_90d = models.IntegerField(default=0)
+    goal_threads_90d = models.IntegerField(default=0)
+    affirmed_members = models.IntegerField(default=0)
+    affirmed_active = models.IntegerField(default=0)
+    quorum_percent = models.IntegerField(default=25)
+    stage = models.CharField(max_length=12)
+
+    class Meta:
+        ordering = ["community", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "day"], name="one_snapshot_per_day")
+        ]
+
+    def __str__(self):
+        return f"{self.community_id} on {self.day}: {self.stage}"
+
+
+class DigestSetting(models.Model):
+    """How often a member wants the activity digest. No row means the default (weekly)."""
+
+    class Frequency(models.TextChoices):
+        DAILY = "daily", _("Daily")
+        WEEKLY = "weekly", _("Weekly")
+        OFF = "off", _("Never")
+
+    user = models.OneToOneField(
+        "members.User", on_delete=models.CASCADE, related_name="digest_setting"
+    )
+    frequency = models.CharField(max_length=8, choices=Frequency, default=Frequency.WEEKLY)
+
+    def __str__(self):
+        return f"{self.user_id}: {self.frequency}"
+
+
+class DigestSent(models.Model):
+    """One digest sent to one member for one period: the unique row makes sending
+    exactly-once per period, whatever the retries."""
+
+    user = models.ForeignKey("members.User", on_delete=models.CASCADE, related_name="+")
+    frequency = models.CharField(max_length=8)
+    period_end = models.DateTimeField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "frequency", "period_end"], name="one_digest_per_period"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.frequency} digest for {self.user_id} up to {self.period_end}"
