@@ -54,6 +54,7 @@ def directory(request):
             "page": page,
             "forming": forming,
             "my_ids": member_selectors.member_community_ids(request.user),
+            "founding_quorum": settings.FOUNDING_QUORUM,
         },
     )
 
