@@ -573,6 +573,8 @@ def do_apply_proposal(*, proposal: Proposal, now: datetime) -> None:
             changes_purpose=bool(mine & {"purpose", "goals"}),
             **merged.rules,
         )
+        # In force from the close (auto_now_add would stamp the moment the sweep ran).
+        Charter.objects.filter(pk=new.pk).update(created_at=now)
         Community.objects.filter(pk=community.pk).update(charter=new)
     elif proposal.kind == Kind.ELECT_MODERATOR:
         do_grant_moderator(

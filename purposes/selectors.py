@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 
 from community.models import Community
 from members.models import Membership
@@ -35,12 +35,22 @@ def proposal_diff(proposal: Proposal) -> CharterDiff | None:
 
 
 def proposals_for_list(community: Community, user) -> QuerySet[Proposal]:
-    """Every proposal but drafts of other people, newest first."""
+    """Every proposal but drafts of other people: what is being decided now first (voting,
+    discussion, seeking seconds, own drafts), then the closed ones, newest first."""
     drafts_seen = Q(author=user.pk) if getattr(user, "is_authenticated", False) else Q(pk=None)
+    State = Proposal.State
+    stage = Case(
+        When(state=State.VOTING, then=Value(0)),
+        When(state=State.DISCUSSION, then=Value(1)),
+        When(state=State.SEEKING, then=Value(2)),
+        When(state=State.DRAFT, then=Value(3)),
+        default=Value(4),
+    )
     return (
         Proposal.objects.filter(community=community)
-        .filter(~Q(state=Proposal.State.DRAFT) | drafts_seen)
+        .filter(~Q(state=State.DRAFT) | drafts_seen)
         .select_related("author", "target__user")
+        .order_by(stage, "-created_at", "-id")
     )
 
 
