@@ -98,6 +98,7 @@ def thread_new(request, slug):
             preview, _mentioned = actions.render_body(community=community, body=data["body"])
         else:
             try:
+                actions.check_posting_rate(actor=request.user)
                 thread = actions.check_create_thread(
                     actor=request.user,
                     community=community,
@@ -227,6 +228,7 @@ def reply(request, slug, thread_id):
         )
         return _reply_form_response(request, context)
     try:
+        actions.check_posting_rate(actor=request.user)
         new = actions.check_reply(
             actor=request.user,
             thread=thread,

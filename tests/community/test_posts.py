@@ -5,6 +5,7 @@ import time
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from community import actions
 from community.models import Notification, Post, PostRevision, Thread
@@ -350,3 +351,17 @@ def test_preview_renders_markdown_for_members_only(client, community, alice):
     assert "<script>alert" not in response.text
     client.force_login(UserFactory())
     assert client.post(url, {"body": "x"}).status_code == 403
+
+
+def test_posting_too_fast_is_refused_with_text_kept(client, thread, root, bruno, monkeypatch):
+    frozen = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: frozen)  # all within one rate window
+    client.force_login(bruno)
+    for i in range(actions.POSTS_PER_MINUTE):
+        response = client.post(reply_url(thread), {"parent": root.pk, "body": f"r{i}"})
+        assert response.status_code == 302
+    response = client.post(reply_url(thread), {"parent": root.pk, "body": "one too many"})
+    assert response.status_code == 400
+    assert "posting very fast" in response.text
+    assert "one too many" in response.text
+    assert Post.objects.filter(depth=1).count() == actions.POSTS_PER_MINUTE

@@ -407,3 +407,19 @@ def test_thread_list_paginates(client, community, alice):
     url = reverse("community:thread_list", kwargs={"slug": community.slug})
     assert "Page 1 of 2" in client.get(url).text
     assert "Thread 0" in client.get(url, {"page": 2}).text
+
+
+def test_admin_lists_threads_and_posts_read_only(client, community, alice):
+    thread = start(alice, community)
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    assert "Seeds for spring" in client.get("/admin/community/thread/").text
+    post = root_of(thread)
+    assert client.get("/admin/community/post/add/").status_code == 403
+    response = client.post(f"/admin/community/post/{post.pk}/change/", {"body": "edited"})
+    assert response.status_code == 403
+    response = client.post(f"/admin/community/thread/{thread.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    post.refresh_from_db()
+    assert post.body == "Who has seeds?"
+    assert Thread.objects.count() == 1
