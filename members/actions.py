@@ -324,7 +324,7 @@ def do_decide_application(
     """
     with transaction.atomic():
         locked = (
-            Application.objects.select_for_update()
+            Application.objects.select_for_update(of=("self",))
             .select_related("community", "user", "charter")
             .get(pk=application.pk)
         )
@@ -447,7 +447,7 @@ def do_accept_invitation(*, invitation: Invitation) -> Membership:
     """Accept as the invitee: the membership is theirs, made by this act (R1)."""
     with transaction.atomic():
         locked = (
-            Invitation.objects.select_for_update()
+            Invitation.objects.select_for_update(of=("self",))
             .select_related("community", "invitee")
             .get(pk=invitation.pk)
         )
