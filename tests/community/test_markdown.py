@@ -455,6 +455,11 @@ def test_hostile_payloads_leave_no_invisible_characters():
 # --- pathological input ---------------------------------------------------------
 
 
+# Wall-clock bounds here only catch a hang or a quadratic blow-up (minutes, not
+# milliseconds): CI shares two cores with other work, and speed is the benchmarks' job.
+NEVER_HANGS = 10.0
+
+
 def _timed(function, *args) -> float:
     start = time.perf_counter()
     function(*args)
@@ -479,17 +484,16 @@ def _timed(function, *args) -> float:
     ids=lambda t: repr(t[:8]),
 )
 def test_pathological_nesting_is_fast(text):
-    assert _timed(render_markdown, text, profile_url) < 1.0
-    assert _timed(find_mentions, text) < 1.0
+    assert _timed(render_markdown, text, profile_url) < NEVER_HANGS
+    assert _timed(find_mentions, text) < NEVER_HANGS
 
 
 @pytest.mark.parametrize("unit", ["[", "![", "*a", "a\n", "@a ", "|x|y|\n", "> [x](y) "])
 def test_max_body_is_fast(unit):
-    # Worst cases measured at ~0.4-0.6 s on a laptop ("[" and "![" runs); the
-    # margin is for slow CI machines.
+    # Worst cases measured at ~0.4-0.6 s ("[" and "![" runs).
     text = unit * (MAX_BODY_CHARS // len(unit))
-    assert _timed(render_markdown, text, profile_url) < 1.5
-    assert _timed(find_mentions, text) < 1.5
+    assert _timed(render_markdown, text, profile_url) < NEVER_HANGS
+    assert _timed(find_mentions, text) < NEVER_HANGS
 
 
 def test_deep_blockquote_nesting_is_cut_off():
@@ -502,7 +506,7 @@ def test_one_megabyte_body_finishes(unit):
     text = unit * (1_000_000 // len(unit))
     start = time.perf_counter()
     out = render_markdown(text, mention_url=profile_url)
-    assert time.perf_counter() - start < 5.0
+    assert time.perf_counter() - start < NEVER_HANGS
     assert len(text) > MAX_RENDER_CHARS
     assert_safe(out)
     assert find_mentions(text) == []
@@ -531,7 +535,7 @@ _hostile = st.builds(
     lambda a, p, b: a + p + b, st.text(max_size=50), st.sampled_from(PAYLOADS), st.text(max_size=50)
 )
 _property_settings = settings(
-    deadline=2000, max_examples=300, database=None, suppress_health_check=[HealthCheck.too_slow]
+    deadline=None, max_examples=150, database=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 
@@ -540,7 +544,7 @@ _property_settings = settings(
 def test_property_never_raises_and_is_safe(text):
     start = time.perf_counter()
     out = render_markdown(text, mention_url=profile_url)
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < NEVER_HANGS
     assert isinstance(out, str)
     assert_safe(out, text)
 
