@@ -85,3 +85,40 @@ def test_discussion_nested_replies_and_notification(browser, live_server):
     expect(ana.get_by_text("Shall we prune the")).to_be_visible()
     expect(ana.locator(f"#post-{b1.pk} #post-{a2.pk} #post-{c3.pk}")).to_be_visible()
     assert thread.pk == Thread.objects.get().pk
+
+
+def test_discussion_preview_and_load_more_in_place(browser, live_server):
+    community = CommunityFactory(slug="meadow", name="Meadow")
+    MembershipFactory(community=community, user__username="dev", user__display_name="Dev Roy")
+    page = log_in(browser, live_server, "dev")
+    page.goto(f"{live_server.url}/c/meadow/t/new/")
+    page.get_by_label("Title").fill("Mowing")
+    page.get_by_label("Message").fill("Mow **twice** a year, <script>no</script>")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator(".preview strong")).to_have_text("twice")
+    expect(page.get_by_label("Message")).to_have_value("Mow **twice** a year, <script>no</script>")
+    page.get_by_role("button", name="Start the thread").click()
+    expect(page.get_by_role("heading", name="Mowing")).to_be_visible()
+
+    thread = Thread.objects.get()
+    root = Post.objects.get(thread=thread)
+    from community.models import path_segment
+
+    Post.objects.bulk_create(
+        Post(
+            thread=thread,
+            author=root.author,
+            parent=root,
+            path=root.path + path_segment(i + 1),
+            depth=1,
+            body=f"branch {i}",
+            body_html=f"<p>branch {i}</p>",
+        )
+        for i in range(320)
+    )
+    page.reload()
+    expect(page.locator(".post-item")).to_have_count(300)
+    page.get_by_role("link", name="Load more replies").click()
+    expect(page.locator(".post-item")).to_have_count(320)
+    expect(page.get_by_text("branch 319")).to_be_visible()
+    expect(page.get_by_role("link", name="Load more replies")).to_have_count(0)
