@@ -20,7 +20,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.models import Community, Notification
+from community.actions import do_create_thread
+from community.models import Community, Notification, Post, Thread
 from community.notifications import do_notify
 from members.actions import do_end_moderator_term, do_grant_moderator, do_remove_member
 from members.models import Membership, User
@@ -345,18 +346,29 @@ def check_withdraw_proposal(*, actor: User, proposal: Proposal, now: datetime | 
     return locked
 
 
-def open_discussion_thread(*, proposal: Proposal) -> int | None:
-    """Hook: open the proposal's own discussion thread and return its id.
-
-    The threads app (community.models.Thread, issue 4) did not exist when this was
-    written; until it lands this returns None and the proposal page shows no thread link.
-    """
-    return None
+def open_discussion_thread(*, proposal: Proposal) -> int:
+    """Open the proposal's own discussion thread, started in the proposer's name, and
+    return its id. The client token makes it idempotent: a second call returns the same
+    thread."""
+    body = _(
+        "This thread is for discussing the proposal [%(title)s](%(url)s) until voting opens."
+    ) % {"title": proposal.title, "url": proposal.get_absolute_url()}
+    thread = do_create_thread(
+        author=proposal.author,
+        community=proposal.community,
+        title=(_("Proposal: %(title)s") % {"title": proposal.title})[:200],
+        body=f"{body}\n\n{proposal.rationale}",
+        client_token=f"proposal-{proposal.pk}",
+    )
+    return thread.pk
 
 
 def discussion_thread_url(*, proposal: Proposal) -> str | None:
-    """Address of the proposal's discussion thread (None until the threads app exists)."""
-    return None
+    """Address of the proposal's discussion thread, if it has one."""
+    if proposal.thread_id is None:
+        return None
+    thread = Thread.objects.filter(pk=proposal.thread_id).first()
+    return thread.get_absolute_url() if thread else None
 
 
 def do_start_discussion(*, proposal: Proposal, now: datetime) -> None:
@@ -377,9 +389,9 @@ def do_start_discussion(*, proposal: Proposal, now: datetime) -> None:
 def do_snapshot_electorate(*, proposal: Proposal, now: datetime) -> tuple[int, int]:
     """Snapshot the electorate in one INSERT … SELECT: current members not suspended now.
 
-    Active (for quorum): voted on any proposal of this community in the last 90 days, or
-    joined in the last 90 days. Posts and replies join the definition once the threads app
-    exists. Returns (electorate size, active size).
+    Active (for quorum): posted or replied in this community, or voted on any of its
+    proposals, in the last 90 days; or joined in the last 90 days (a newcomer has had no
+    time to take part yet). Returns (electorate size, active size).
     """
     since = now - ACTIVE_WINDOW
     em, m, v, p = (
@@ -388,20 +400,25 @@ def do_snapshot_electorate(*, proposal: Proposal, now: datetime) -> tuple[int, i
         Vote._meta.db_table,
         Proposal._meta.db_table,
     )
+    po, t = Post._meta.db_table, Thread._meta.db_table
     sql = f"""
         INSERT INTO {em} (proposal_id, user_id, membership_id, is_active)
         SELECT %s, m.user_id, m.id,
                (m.joined_at >= %s OR EXISTS (
                    SELECT 1 FROM {v} v JOIN {p} p ON p.id = v.proposal_id
                    WHERE p.community_id = m.community_id AND v.user_id = m.user_id
-                     AND v.cast_at >= %s))
+                     AND v.cast_at >= %s)
+                OR EXISTS (
+                   SELECT 1 FROM {po} po JOIN {t} t ON t.id = po.thread_id
+                   WHERE t.community_id = m.community_id AND po.author_id = m.user_id
+                     AND po.created_at >= %s))
         FROM {m} m
         WHERE m.community_id = %s AND m.left_at IS NULL
           AND (m.suspended_until IS NULL OR m.suspended_until <= %s)
         ON CONFLICT DO NOTHING
     """  # noqa: S608 - table names come from model metadata, values are parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, [proposal.pk, since, since, proposal.community_id, now])
+        cursor.execute(sql, [proposal.pk, since, since, since, proposal.community_id, now])
     counts = ElectorateMember.objects.filter(proposal=proposal).aggregate(
         size=Count("id"), active=Count("id", filter=Q(is_active=True))
     )

@@ -45,7 +45,7 @@ def test_do_open_voting_snapshots_current_unsuspended_members():
     assert proposal.quorum_percent == 40 and proposal.threshold == "two_thirds"
 
 
-def test_active_means_voted_or_joined_in_the_last_90_days():
+def test_active_means_posted_voted_or_joined_in_the_last_90_days():
     community, members = community_with_members(3)
     old = timezone.now() - timedelta(days=200)
     for m in members:
@@ -54,7 +54,8 @@ def test_active_means_voted_or_joined_in_the_last_90_days():
     proposal = to_discussion(community, members)
     actions.do_sweep(now=proposal.discussion_ends_at)
     proposal.refresh_from_db()
-    assert proposal.electorate_size == 3 and proposal.active_electorate_size == 0
+    # Only the proposer is active: opening the discussion thread posted in their name.
+    assert proposal.electorate_size == 3 and proposal.active_electorate_size == 1
     for m in members[:2]:
         actions.check_cast_vote(actor=m.user, proposal=proposal, choice="for")
     # A later proposal counts the two voters as active.
@@ -221,3 +222,35 @@ def test_dissolve_makes_a_read_only_archive():
     _pass(proposal, members)
     community.refresh_from_db()
     assert community.is_dissolved and community.dissolved_at is not None
+
+
+def test_discussion_opens_the_proposals_own_thread_once():
+    from community.models import Thread
+
+    community, members = community_with_members(3)
+    proposal = to_discussion(community, members)
+    thread = Thread.objects.get(pk=proposal.thread_id)
+    assert thread.community == community and thread.author == members[0].user
+    assert proposal.title in thread.title
+    assert actions.open_discussion_thread(proposal=proposal) == thread.pk  # idempotent
+    assert actions.discussion_thread_url(proposal=proposal) == thread.get_absolute_url()
+
+
+def test_posting_in_the_last_90_days_counts_as_active():
+    from community.actions import check_create_thread
+
+    community, members = community_with_members(3)
+    old = timezone.now() - timedelta(days=200)
+    for m in members:
+        m.joined_at = old
+        m.save()
+    check_create_thread(actor=members[2].user, community=community, title="Hello", body="Hi all")
+    proposal = to_discussion(community, members)  # opens a thread in members[0]'s name
+    actions.do_sweep(now=proposal.discussion_ends_at)
+    proposal.refresh_from_db()
+    active = set(
+        ElectorateMember.objects.filter(proposal=proposal, is_active=True).values_list(
+            "user", flat=True
+        )
+    )
+    assert active == {members[0].user_id, members[2].user_id}
