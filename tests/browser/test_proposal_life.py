@@ -62,7 +62,11 @@ def test_a_change_of_purpose_from_proposal_to_charter_version_2(live_server, pag
         expect(page.get_by_text("You seconded this proposal.")).to_be_visible()
     expect(page.get_by_role("heading", name="In discussion")).to_be_visible()
 
-    # They discuss; Alice revises the text, and the revision is kept.
+    # They discuss in the proposal's own thread; Alice revises the text (revisions kept).
+    page.get_by_role("link", name="Join the discussion").click()
+    page.get_by_label("Your reply").fill("Yes, but say we share it too.")
+    page.get_by_role("button", name="Post reply").click()
+    expect(page.get_by_text("Yes, but say we share it too.").first).to_be_visible()
     log_in_as(page, live_server, alice)
     page.goto(base + f"/proposals/{proposal.pk}/")
     page.get_by_role("link", name="Revise the proposal").click()
