@@ -697,20 +697,6 @@ def do_sweep(*, now: datetime | None = None) -> dict[str, int]:
     return done
 
 
-# --- Affirming the charter ----------------------------------------------------------------
-
-
-def check_affirm_charter(*, actor: User, community: Community) -> Membership:
-    """A member affirms the charter in force (after the purpose changed, or any time)."""
-    membership = _member_or_error(actor, community, _("Only members affirm the charter."))
-    now = timezone.now()
-    Membership.objects.filter(pk=membership.pk).update(
-        affirmed_charter=community.charter_id, affirmed_at=now
-    )
-    membership.affirmed_charter_id, membership.affirmed_at = community.charter_id, now
-    return membership
-
-
 # --- Starting a new community from this one (R4) ------------------------------------------
 
 

@@ -79,6 +79,7 @@ class ProposalForm(forms.Form):
                 members = members.filter(role="moderator")
                 self.fields["target"].label = _("Moderator to recall")
             else:
+                members = members.exclude(role="moderator")
                 self.fields["target"].label = _("Nominee")
                 self.fields["target"].help_text = _(
                     "They are asked to accept before the proposal seeks seconds."

@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from members import actions as member_actions
 from members.permissions import access_community, current_membership, get_community_or_404
 
 from . import actions, permissions, selectors
@@ -62,11 +63,12 @@ def charter(request, slug):
 @login_required
 @require_POST
 def affirm(request, slug):
+    """Affirm (or re-affirm) the charter in force, then go back where the member was."""
     community = get_community_or_404(slug)
     try:
-        actions.check_affirm_charter(actor=request.user, community=community)
-    except ProposalError as error:
-        messages.error(request, error.message)
+        member_actions.check_affirm_charter(actor=request.user, community=community)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
     else:
         messages.success(request, _("You affirmed the charter, version %(v)s.") % {
             "v": community.charter.version})  # fmt: skip

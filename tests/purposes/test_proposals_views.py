@@ -233,3 +233,68 @@ def test_offshoot_refuses_a_non_member(client):
     community, members = community_with_members(1)
     client.force_login(UserFactory())
     assert client.get(url("offshoot", community=community)).status_code == 404
+
+
+def test_election_waits_for_the_nominee_who_accepts_on_the_page(client):
+    community, members = community_with_members(3)
+    proposal = draft(community, members[0].user, kind="elect", target=members[1], proposed=None)
+    client.force_login(members[0].user)
+    response = client.post(url("proposal_step", proposal, step="submit"), follow=True)
+    assert "The nominee has not accepted yet" in response.content.decode()
+    client.force_login(members[1].user)
+    body = client.get(url("proposal", proposal)).content.decode()
+    assert "Accept the nomination" in body
+    client.post(url("proposal_step", proposal, step="accept"))
+    client.force_login(members[0].user)
+    client.post(url("proposal_step", proposal, step="submit"))
+    proposal.refresh_from_db()
+    assert proposal.state == "seeking"
+
+
+def test_rebase_over_http_when_the_charter_moved_on(client):
+    from purposes.models import Charter
+
+    community, members = community_with_members(3)
+    proposal = draft(community, members[0].user)
+    v2 = Charter.objects.create(community=community, version=2, purpose="Newer", goals=[])
+    community.charter = v2
+    community.save()
+    client.force_login(members[0].user)
+    body = client.get(url("proposal", proposal)).content.decode()
+    assert "Rebase on version 2" in body
+    client.post(url("proposal_step", proposal, step="rebase"))
+    proposal.refresh_from_db()
+    assert proposal.base_charter == v2
+
+
+def test_staff_can_read_a_public_proposal_but_not_vote_or_propose(client):
+    community, members, proposal = in_voting(3)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    body = client.get(url("proposal", proposal)).content.decode()
+    assert "Vote for" not in body
+    client.post(url("vote", proposal), {"choice": "for"})
+    assert not Vote.objects.exists()
+    assert client.get(url("proposal_new", community=community)).status_code == 404
+
+
+def test_moderator_votes_like_any_member(client):
+    community, members, proposal = in_voting(3)
+    members[1].role = "moderator"
+    members[1].save()
+    client.force_login(members[1].user)
+    client.post(url("vote", proposal), {"choice": "abstain"})
+    assert Vote.objects.get().choice == "abstain"
+
+
+def test_admin_shows_charters_proposals_and_votes_read_only(client):
+    community, members, proposal = in_voting(3)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    for model in ("charter", "proposal", "vote"):
+        assert client.get(f"/admin/purposes/{model}/").status_code == 200
+        assert client.get(f"/admin/purposes/{model}/add/").status_code == 403
+    page = client.get(f"/admin/purposes/proposal/{proposal.pk}/change/")
+    assert page.status_code == 200 and b"Save" not in page.content
+    client.post(f"/admin/purposes/proposal/{proposal.pk}/change/", {"title": "Hacked"})
+    client.post(f"/admin/purposes/proposal/{proposal.pk}/delete/", {"post": "yes"})
+    proposal.refresh_from_db()
+    assert proposal.title == "Grow food"
