@@ -260,7 +260,7 @@ def do_reply(*, author, thread: Thread, parent_id: int, body: str, client_token:
     try:
         with transaction.atomic():
             parent = (
-                Post.objects.select_for_update()
+                Post.objects.select_for_update(of=("self",))
                 .select_related("author")
                 .get(pk=parent_id, thread=thread)
             )

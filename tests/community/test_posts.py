@@ -365,3 +365,31 @@ def test_posting_too_fast_is_refused_with_text_kept(client, thread, root, bruno,
     assert "posting very fast" in response.text
     assert "one too many" in response.text
     assert Post.objects.filter(depth=1).count() == actions.POSTS_PER_MINUTE
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_replies_to_one_post_get_distinct_paths():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    community = CommunityFactory()
+    members = [MembershipFactory(community=community).user for _ in range(6)]
+    thread = actions.check_create_thread(actor=members[0], community=community, title="T", body="x")
+    root = Post.objects.get(thread=thread)
+
+    def write(member):
+        try:
+            for i in range(5):
+                actions.do_reply(author=member, thread=thread, parent_id=root.pk, body=str(i))
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(write, members))
+    paths = list(Post.objects.filter(depth=1).values_list("path", flat=True))
+    assert len(paths) == len(set(paths)) == 30
+    thread.refresh_from_db()
+    root.refresh_from_db()
+    assert thread.reply_count == 30 and root.child_seq == 30
