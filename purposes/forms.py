@@ -5,20 +5,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from .charter_diff import CharterText
+from .founding import RULE_BOUNDS  # the same bounds as a founding charter
 from .models import Charter, JoinPolicy, Proposal, Vote
 from .selectors import nominable_members
 
 MAX_GOALS = 10
 MAX_GOAL_CHARS = 200
-RULE_BOUNDS = {
-    "seconds_required": (0, 20),
-    "discussion_days": (1, 60),
-    "voting_days": (1, 60),
-    "quorum_percent": (0, 100),
-    "major_quorum_percent": (0, 100),
-    "flag_threshold": (1, 50),
-    "moderator_term_days": (7, 730),
-}
 
 
 class MemberChoiceField(forms.ModelChoiceField):
