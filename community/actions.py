@@ -284,7 +284,12 @@ def do_reply(*, author, thread: Thread, parent_id: int, body: str, client_token:
             post.thread = thread
             post.parent = parent
             notified = set()
-            if not parent.is_deleted and parent.author_id != author.pk:
+            # Someone who left a members-only community can no longer open the reply.
+            if (
+                not parent.is_deleted
+                and parent.author_id != author.pk
+                and permissions.can_read(parent.author, community)
+            ):
                 do_notify(
                     recipients=[parent.author],
                     kind=Notification.Kind.REPLY,

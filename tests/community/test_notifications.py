@@ -245,3 +245,16 @@ def test_do_notify_skips_actor_and_duplicates():
     )
     assert [r.recipient for r in rows] == [other]
     assert rows[0].delivery == Delivery.DAILY
+
+
+def test_reply_does_not_notify_former_member_of_members_only_community():
+    private = CommunityFactory(visibility="members")
+    leaver = MembershipFactory(community=private)
+    stayer = MembershipFactory(community=private).user
+    thread = actions.check_create_thread(
+        actor=leaver.user, community=private, title="Bye", body="x"
+    )
+    leaver.left_at = timezone.now()
+    leaver.save()
+    reply(stayer, thread, Post.objects.get(thread=thread))
+    assert not Notification.objects.filter(recipient=leaver.user).exists()
