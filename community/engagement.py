@@ -46,7 +46,11 @@ __all__ = [
     "WINDOW_DAYS",
     "HealthFigures",
     "Stage",
+    "ACTIVE_DAYS_SHOWN",
+    "Condition",
     "affirmed_needed",
+    "conditions",
+    "explain",
     "median",
     "next_steps",
     "reciprocity",
@@ -59,6 +63,10 @@ __all__ = [
 # Days behind "active", "relationship" and the turnout measure: the same 90 days the
 # charter uses for a quorum's active members, so the figures agree with one another.
 WINDOW_DAYS = 90
+
+# The health page also plots members active in the last 30 days (issue 7: "active members:
+# posted, replied or voted in 30 days"), a quicker pulse than the 90-day base of the stage.
+ACTIVE_DAYS_SHOWN = 30
 
 # Percent of active members who must be in at least one two-way relationship (at least
 # this share, inclusive). Below it, people mostly talk past one another: a network.
@@ -249,3 +257,76 @@ def median(values: Sequence[float]) -> float | None:
     if not values:
         return None
     return float(statistics.median(values))
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One of the three marks of a community, met or not, in a sentence."""
+
+    label: str
+    met: bool
+    detail: str
+
+
+def conditions(f: HealthFigures) -> list[Condition]:
+    """The three conditions of the community stage, each with where it stands now."""
+    active = f.active_members
+    if f.turnout_percent is None:
+        turnout = f"No proposal closed in the last {WINDOW_DAYS} days."
+    else:
+        turnout = (
+            f"Turnout was {_percent(f.turnout_percent)} %; the quorum is {f.quorum_percent} %."
+        )
+    return [
+        Condition(
+            label="Two-way relationships",
+            met=active > 0 and _relationships_met(f),
+            detail=(
+                f"{f.active_in_relationship} of {active} active {_members(active)} "
+                f"{_have(f.active_in_relationship)} a two-way relationship "
+                f"(at least {RELATIONSHIP_SHARE_FOR_COMMUNITY} %, "
+                f"{relationships_needed(active)}, needed)."
+            ),
+        ),
+        Condition(
+            label="A purpose they share",
+            met=active > 0 and _affirmation_met(f),
+            detail=(
+                f"{f.affirmed_active} of {active} active {_members(active)} "
+                f"{_have(f.affirmed_active)} affirmed the current charter "
+                f"(a majority, {affirmed_needed(active)}, needed)."
+            ),
+        ),
+        Condition(
+            label="Taking part in decisions",
+            met=_turnout_met(f),
+            detail=turnout,
+        ),
+    ]
+
+
+def explain(f: HealthFigures) -> str:
+    """Why the community is at its stage, in one plain sentence."""
+    current = stage(f)
+    if f.active_members == 0:
+        return (
+            f"Nobody has posted, replied or voted in the last {WINDOW_DAYS} days, so this "
+            "is a gathering: people who are here, not yet people who talk with one another."
+        )
+    if current is Stage.GATHERING:
+        return (
+            "No two members have replied to each other in the last "
+            f"{WINDOW_DAYS} days, so this is a gathering: people are around one another, "
+            "not yet with one another."
+        )
+    if current is Stage.NETWORK:
+        pairs = "pair" if f.relationships == 1 else "pairs"
+        return (
+            f"{f.relationships} {pairs} of members have replied to each other, so this is "
+            "more than a gathering; it is a network until all three marks of a community "
+            "below are there."
+        )
+    return (
+        "Members reply to one another, a majority of them affirmed the charter as it "
+        "stands, and enough of them vote: this is a community."
+    )

@@ -25,12 +25,21 @@ than the window, a full recomputation otherwise (first run, a long gap, or a rew
 an earlier moment, as the demo history and a re-run of an old day's snapshot do).
 """
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
+from django.db.models import F, Q
 
 from .engagement import WINDOW_DAYS
-from .models import EngagementWatermark, MemberPair, Post, Thread
+from .models import (
+    Community,
+    EngagementWatermark,
+    MemberPair,
+    Post,
+    Thread,
+    readable_communities_filter,
+)
 
 WATERMARK = "relationships"
 WINDOW = timedelta(days=WINDOW_DAYS)
@@ -152,3 +161,59 @@ def bring_up_to(*, until: datetime) -> str:
 def watermark_until() -> datetime | None:
     mark = EngagementWatermark.objects.filter(name=WATERMARK).first()
     return mark.until if mark else None
+
+
+# --- Reads for "my relationships" ---------------------------------------------------------
+
+
+@dataclass
+class Exchange:
+    """One other person, seen from ``user``: replies each way and where they last talked."""
+
+    other: object
+    mine: int
+    theirs: int
+    last_at: datetime | None
+    last_thread: object | None
+
+    @property
+    def is_relationship(self) -> bool:
+        return self.mine > 0 and self.theirs > 0
+
+
+@dataclass
+class CommunityExchanges:
+    community: object
+    relationships: list[Exchange] = field(default_factory=list)
+    unanswered: list[Exchange] = field(default_factory=list)
+    unreturned: list[Exchange] = field(default_factory=list)
+
+
+def of_user(user) -> list[CommunityExchanges]:
+    """The user's pairs, per community they may read, in one query: two-way relationships,
+    people who replied to them whom they never answered, and people they replied to who
+    have not replied back. Latest exchange first."""
+    readable = Community.objects.filter(readable_communities_filter(user))
+    pairs = (
+        MemberPair.objects.filter(Q(user_a=user) | Q(user_b=user), community__in=readable)
+        .select_related("community", "user_a", "user_b", "last_post__thread__community")
+        .order_by("community__name", F("last_at").desc(nulls_last=True))
+    )
+    groups: dict[int, CommunityExchanges] = {}
+    for pair in pairs:
+        mine_is_a = pair.user_a_id == user.pk
+        exchange = Exchange(
+            other=pair.user_b if mine_is_a else pair.user_a,
+            mine=pair.a_to_b if mine_is_a else pair.b_to_a,
+            theirs=pair.b_to_a if mine_is_a else pair.a_to_b,
+            last_at=pair.last_at,
+            last_thread=pair.last_post.thread if pair.last_post else None,
+        )
+        group = groups.setdefault(pair.community_id, CommunityExchanges(pair.community))
+        if exchange.is_relationship:
+            group.relationships.append(exchange)
+        elif exchange.theirs > 0:
+            group.unanswered.append(exchange)
+        elif exchange.mine > 0:
+            group.unreturned.append(exchange)
+    return list(groups.values())

@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import feeds
 from .views import communities
+from .views import health as health_views
 from .views import threads as thread_views
 
 app_name = "community"
@@ -36,4 +37,8 @@ urlpatterns: list = [
     path("c/<slug:slug>/p/<int:post_id>/revisions/", thread_views.revisions, name="post_revisions"),
     path("c/<slug:slug>/preview/", thread_views.preview, name="preview"),
     path("c/<slug:slug>/feed.atom", feeds.CommunityThreadsFeed(), name="feed"),
+    # health: the stage, why, plots and their data (issue 7)
+    path("c/<slug:slug>/health/", health_views.health, name="health"),
+    path("c/<slug:slug>/health/data.csv", health_views.health_csv, name="health_csv"),
+    path("notifications/digest/", health_views.digest_settings, name="digest_settings"),
 ]

@@ -241,6 +241,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "purposes.tasks.sweep_proposals",
         "schedule": 60.0,
     },
+    # Engagement (issue 7): yesterday's relationships and snapshots, a weekly recount,
+    # and the activity digests (daily every morning, weekly on Mondays).
+    "engagement-snapshots": {
+        "task": "community.tasks.take_daily_snapshots",
+        "schedule": crontab(hour=0, minute=20),
+    },
+    "engagement-recount": {
+        "task": "community.tasks.recompute_relationships",
+        "schedule": crontab(hour=2, minute=40, day_of_week="sun"),
+    },
+    "digests-daily": {
+        "task": "community.tasks.enqueue_digests",
+        "schedule": crontab(hour=6, minute=30),
+        "args": ("daily",),
+    },
+    "digests-weekly": {
+        "task": "community.tasks.enqueue_digests",
+        "schedule": crontab(hour=6, minute=45, day_of_week="mon"),
+        "args": ("weekly",),
+    },
 }
 
 # Internationalisation

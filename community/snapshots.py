@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 
 from members.models import Membership
 from purposes.models import Proposal, Vote
@@ -299,3 +300,36 @@ def take_snapshots(*, day: date) -> SnapshotRun:
             update_fields=FIGURE_FIELDS,
         )
     return SnapshotRun(day=day, relationships=how, communities=len(rows))
+
+
+# --- Reads for the health page ------------------------------------------------------------
+
+HISTORY_DAYS = 90
+
+
+def history(*, community: Community, days: int = HISTORY_DAYS) -> list[EngagementSnapshot]:
+    """The community's snapshots of its last ``days`` recorded days, oldest first: one
+    query."""
+    recent = EngagementSnapshot.objects.filter(community=community).order_by("-day")[:days]
+    return list(reversed(recent))
+
+
+def reciprocity_percent(snapshot: EngagementSnapshot) -> float | None:
+    share = engagement.reciprocity(snapshot.relationships, snapshot.connections)
+    return None if share is None else 100 * share
+
+
+def stages_of(community_ids) -> dict[int, str]:
+    """The latest stage of each community: one query, for lists such as the directory."""
+    ids = list(community_ids)
+    if not ids:
+        return {}
+    latest_day = (
+        EngagementSnapshot.objects.filter(community_id=OuterRef("community_id"))
+        .order_by("-day")
+        .values("day")[:1]
+    )
+    rows = EngagementSnapshot.objects.filter(
+        community_id__in=ids, day=Subquery(latest_day)
+    ).values_list("community_id", "stage")
+    return dict(rows)

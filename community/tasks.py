@@ -1,6 +1,9 @@
-from celery import shared_task
+from datetime import date, datetime, timedelta
 
-from . import emails
+from celery import shared_task
+from django.utils import timezone
+
+from . import digests, emails, relationships, snapshots
 from .models import Delivery
 
 
@@ -41,3 +44,51 @@ def send_daily_digests() -> int:
     for recipient_id in emails.recipients_with_pending(delivery=Delivery.DAILY):
         sent += emails.do_send_digest(recipient_id=recipient_id)
     return sent
+
+
+# --- Engagement (issue 7) -----------------------------------------------------------------
+
+
+@shared_task(acks_late=True)
+def take_daily_snapshots(day: str | None = None) -> int:
+    """Daily, just after midnight UTC: bring the relationship counts up to the end of
+    ``day`` (ISO date; by default yesterday) and upsert every community's snapshot of it.
+
+    Idempotent: the counts and their watermark move in one transaction, and each snapshot
+    is an upsert on (community, day) computed from timestamps up to the end of that day,
+    so a rerun, or a rerun after a worker died half-way, writes identical rows."""
+    when = date.fromisoformat(day) if day else timezone.now().date() - timedelta(days=1)
+    return snapshots.take_snapshots(day=when).communities
+
+
+@shared_task(acks_late=True)
+def recompute_relationships() -> int:
+    """Weekly: recount every pair from the posts, for the window the counts describe now
+    (the watermark), healing any drift of the incremental runs. Idempotent: the same
+    window gives the same table; one transaction replaces it."""
+    until = relationships.watermark_until()
+    if until is None:
+        return 0
+    return relationships.recompute_all(until=until)
+
+
+@shared_task(acks_late=True)
+def enqueue_digests(frequency: str = "weekly") -> int:
+    """Daily (``daily``) and on Mondays (``weekly``): find the members with something to
+    read in the period that ended at midnight and enqueue them in batches. Idempotent:
+    members already sent this period's digest are left out, and the batch task checks
+    again under a unique constraint."""
+    end = digests.period_end(timezone.now())
+    ids = digests.recipients(frequency=frequency, end=end)
+    groups = digests.batches(ids)
+    for group in groups:
+        send_digest_batch.delay(group, frequency, end.isoformat())
+    return len(groups)
+
+
+@shared_task(acks_late=True)
+def send_digest_batch(user_ids: list[int], frequency: str, period_end: str) -> int:
+    """Send one batch of digests. Idempotent (see community.digests.do_send_batch)."""
+    return digests.do_send_batch(
+        user_ids=user_ids, frequency=frequency, end=datetime.fromisoformat(period_end)
+    )

@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from community.views import health as health_views
+
 from . import views
 
 app_name = "members"
@@ -24,4 +26,6 @@ urlpatterns = [
     path("invitations/<int:pk>/decline/", views.decline_invitation, name="decline_invitation"),
     path("u/<str:username>/", views.profile, name="profile"),
     path("u/<str:username>/edit/", views.profile_edit, name="profile_edit"),
+    # only for the user themself (issue 7); the view lives with the health pages
+    path("u/<str:username>/relationships/", health_views.my_relationships, name="relationships"),
 ]
