@@ -219,3 +219,30 @@ def test_dissolved_community_home_has_no_join_button(client):
     client.force_login(UserFactory())
     page = client.get(community.get_absolute_url()).content.decode()
     assert "read-only archive" in page and "Join this community" not in page
+
+
+def test_endorse_page_for_a_founder_whose_endorsement_was_reset(client, settings):
+    settings.FOUNDING_QUORUM = 2
+    community = CommunityFactory(state="forming", activated_at=None)
+    founder = MembershipFactory(community=community, affirmed_charter=None).user
+    MembershipFactory(community=community)
+    client.force_login(founder)
+    home = client.get(community.get_absolute_url()).content.decode()
+    assert "Read and endorse the charter" in home
+    assert "Edit the founding charter" not in home  # not the author
+    url = reverse("community:founding_endorse", args=[community.slug])
+    assert "Endorse this charter" in client.get(url).content.decode()
+    response = client.post(url, follow=True)
+    assert "is now active" in response.content.decode()
+    community.refresh_from_db()
+    assert community.is_active
+
+
+def test_staff_cannot_endorse_or_edit_for_others(client):
+    community = CommunityFactory(state="forming", activated_at=None)
+    MembershipFactory(community=community)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    client.post(reverse("community:founding_endorse", args=[community.slug]))
+    assert not Membership.objects.filter(user__is_staff=True).exists()
+    community.refresh_from_db()
+    assert community.is_forming

@@ -259,3 +259,58 @@ def test_members_page_query_count_does_not_grow(client, django_assert_max_num_qu
         MembershipFactory.create_batch(size, community=community)
         with django_assert_max_num_queries(12):
             assert client.get(url).status_code == 200
+
+
+def test_profile_query_count_does_not_grow(client, django_assert_max_num_queries):
+    user = UserFactory()
+    client.force_login(UserFactory())
+    url = reverse("members:profile", args=[user.username])
+    for size in (2, 20):
+        for _ in range(size):
+            MembershipFactory(user=user)
+        with django_assert_max_num_queries(8):
+            assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("who", "visibility", "status"),
+    [
+        ("anonymous", "public", 302),
+        ("outsider", "public", 403),
+        ("staff", "public", 403),
+        ("outsider", "members", 404),
+        ("member", "members", 200),
+    ],
+)
+def test_applications_page_by_role(client, who, visibility, status):
+    community = CommunityFactory(visibility=visibility, charter__join_policy="application")
+    member = MembershipFactory(community=community).user
+    user = {
+        "anonymous": None,
+        "outsider": UserFactory(),
+        "staff": UserFactory(is_staff=True, is_superuser=True),
+        "member": member,
+    }[who]
+    if user is not None:
+        client.force_login(user)
+    url = reverse("members:applications", args=[community.slug])
+    assert client.get(url).status_code == status
+
+
+def test_applicant_sees_and_withdraws_own_application_in_members_only_community(client):
+    community = CommunityFactory(visibility="members", charter__join_policy="application")
+    applicant = UserFactory()
+    application = Application.objects.create(
+        user=applicant, community=community, motivation="Let me in", charter=community.charter
+    )
+    client.force_login(applicant)
+    url = reverse("members:application", args=[community.slug, application.pk])
+    page = client.get(url).content.decode()
+    assert "Let me in" in page and "Withdraw my application" in page
+    withdraw = reverse("members:withdraw_application", args=[community.slug, application.pk])
+    assert client.post(withdraw).status_code == 302
+    application.refresh_from_db()
+    assert application.state == "withdrawn"
+    assert client.post(withdraw, follow=True).status_code == 200
+    application.refresh_from_db()
+    assert application.state == "withdrawn"
