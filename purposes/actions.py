@@ -41,6 +41,9 @@ from .models import (
 from .tally import Outcome, Tally, decide
 
 ACTIVE_WINDOW = timedelta(days=90)
+# A member may draft this many proposals a day (R5: a lone member cannot flood the
+# community); counted from the database, so every web process agrees.
+PROPOSALS_PER_DAY = 5
 REMINDER_BEFORE_CLOSE = timedelta(hours=24)
 MAX_REASON_CHARS = 500
 State = Proposal.State
@@ -115,6 +118,12 @@ def check_create_proposal(
         raise ProposalError(_("Only an active community takes proposals."))
     _validate_text(kind=kind, title=title, rationale=rationale)
     _validate_target(actor=actor, community=community, kind=kind, target=target)
+    recent = Proposal.objects.filter(author=actor, created_at__gte=timezone.now() - timedelta(1))
+    if recent.count() >= PROPOSALS_PER_DAY:
+        raise ProposalError(
+            _("You have drafted %(n)s proposals today; wait until tomorrow for the next one.")
+            % {"n": PROPOSALS_PER_DAY}
+        )
     base = community.charter
     if kind in Proposal.CHARTER_KINDS and (
         proposed is None or diff_charters(base.text(), proposed, rule_labels()).is_empty
@@ -605,6 +614,14 @@ def do_apply_proposal(*, proposal: Proposal, now: datetime) -> None:
     elif proposal.kind == Kind.DISSOLVE:
         Community.objects.filter(pk=community.pk).update(
             state=Community.State.DISSOLVED, dissolved_at=now
+        )
+        # A read-only archive decides nothing more: its other open proposals are closed.
+        Proposal.objects.filter(community=community, state__in=Proposal.OPEN_STATES).exclude(
+            pk=proposal.pk
+        ).update(
+            state=State.WITHDRAWN,
+            withdrawn_at=now,
+            result_reason=_("Closed without a decision: the community was dissolved."),
         )
     proposal.applied_at = now
 

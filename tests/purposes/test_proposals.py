@@ -231,3 +231,12 @@ def test_check_rebase_proposal_moves_the_base_and_keeps_the_edit():
     assert proposal.base_charter == v2
     assert proposal.purpose == "To grow food together and share it."
     assert proposal.goals == ["One"] and proposal.rules["voting_days"] == 9
+
+
+def test_check_create_proposal_refuses_more_than_five_a_day():
+    community, members = community_with_members(2)
+    for n in range(actions.PROPOSALS_PER_DAY):
+        draft(community, members[0].user, title=f"Idea {n}")
+    with pytest.raises(ProposalError, match="wait until tomorrow"):
+        draft(community, members[0].user, title="One more")
+    assert Proposal.objects.count() == actions.PROPOSALS_PER_DAY

@@ -254,3 +254,12 @@ def test_posting_in_the_last_90_days_counts_as_active():
         )
     )
     assert active == {members[0].user_id, members[2].user_id}
+
+
+def test_dissolving_closes_the_other_open_proposals():
+    community, members = community_with_members(3)
+    other = draft(community, members[1].user, title="Another idea")
+    proposal = draft(community, members[0].user, kind=Proposal.Kind.DISSOLVE, proposed=None)
+    _pass(proposal, members)
+    other.refresh_from_db()
+    assert other.state == State.WITHDRAWN and "dissolved" in other.result_reason
