@@ -97,7 +97,8 @@ def recipients(*, frequency: str, end: datetime) -> list[int]:
     return list(users.values_list("pk", flat=True))
 
 
-def batches(ids: list[int], size: int = BATCH_SIZE) -> list[list[int]]:
+def batches(ids: list[int], size: int | None = None) -> list[list[int]]:
+    size = size or BATCH_SIZE
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
@@ -139,7 +140,8 @@ def build(*, user, start: datetime, end: datetime) -> Digest:
         .select_related("community")
         .order_by("-closed_at")[:MAX_ITEMS]
     )
-    answered = Post.objects.filter(author=user).values("parent_id")
+    # NOT IN with a NULL in the list matches nothing: leave opening posts out.
+    answered = Post.objects.filter(author=user, parent__isnull=False).values("parent_id")
     unanswered = (
         Post.objects.filter(parent__author=user, deleted_at__isnull=True, **in_period)
         .exclude(author=user)

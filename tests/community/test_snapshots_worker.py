@@ -1,0 +1,79 @@
+"""The daily snapshot run by a real Celery worker on PostgreSQL: the rows it writes are
+the ones a second run writes, and a rerun repairs a row left in any other state."""
+
+import time
+from datetime import date, timedelta
+
+import pytest
+from django.conf import settings
+from django.forms.models import model_to_dict
+
+from community import snapshots
+from community.models import EngagementSnapshot
+from tests.factories import CommunityFactory
+from tests.worker import real_worker
+
+from .test_relationships import members, opening, reply
+
+pytestmark = [pytest.mark.worker, pytest.mark.postgres]
+
+DAY = date(2026, 6, 10)
+AS_OF = snapshots.end_of(DAY)
+
+
+def _database_url() -> str:
+    db = settings.DATABASES["default"]
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _wait_for(predicate, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def _rows():
+    return [
+        model_to_dict(s, exclude=["id"])
+        for s in EngagementSnapshot.objects.order_by("community_id", "day")
+    ]
+
+
+def test_worker_snapshot_rows_match_a_second_run(transactional_db, tmp_path):
+    one, two = CommunityFactory(), CommunityFactory()
+    x, y, z = members(one, 3)
+    root = opening(one, x, at=AS_OF - timedelta(days=3))
+    reply(reply(root, y, at=AS_OF - timedelta(days=2)), x, at=AS_OF - timedelta(days=1))
+    reply(root, z, at=AS_OF - timedelta(hours=5))
+    reply(opening(two, members(two, 2)[0], at=AS_OF - timedelta(days=4)), members(two, 1)[0])
+    log = tmp_path / "worker.log"
+    env = {"DATABASE_URL": _database_url()}
+    with real_worker(tmp_path, extra_env=env) as (client, queue):
+        client.send_task(
+            "community.tasks.take_daily_snapshots", args=[DAY.isoformat()], queue=queue
+        )
+        assert _wait_for(lambda: EngagementSnapshot.objects.count() == 2), log.read_text()
+        first = _rows()
+        # A second run: the same rows. A row changed meanwhile is put back as it was.
+        EngagementSnapshot.objects.filter(community=one).update(members=999, stage="x")
+        client.send_task(
+            "community.tasks.take_daily_snapshots", args=[DAY.isoformat()], queue=queue
+        )
+        assert _wait_for(lambda: not EngagementSnapshot.objects.filter(members=999).exists()), (
+            log.read_text()
+        )
+    assert _rows() == first
+    snap = EngagementSnapshot.objects.get(community=one)
+    assert (snap.members, snap.relationships, snap.connections, snap.stage) == (
+        3,
+        1,
+        1,
+        "network",
+    )
+    # The same job run in this process agrees with the worker's rows.
+    snapshots.take_snapshots(day=DAY)
+    assert _rows() == first
