@@ -7,7 +7,7 @@ from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from community.models import Community
 from members.models import Membership
 
-from .charter_diff import CharterDiff, diff_charters
+from .charter_diff import CharterDiff, CharterText, diff_charters
 from .models import Charter, ElectorateMember, Proposal, ProposalRevision, Vote, rule_labels
 
 
@@ -76,7 +76,38 @@ def in_electorate(proposal: Proposal, user) -> bool:
 
 
 def revisions(proposal: Proposal) -> list[ProposalRevision]:
-    return list(proposal.revisions.select_related("author", "base_charter"))
+    """Every text the proposal had, oldest first; from the second on, each carries
+    ``diff`` (what the revision changed in the proposed charter) and ``old_title``."""
+    rows = list(proposal.revisions.select_related("author", "base_charter"))
+    labels = rule_labels()
+    for previous, revision in zip(rows, rows[1:], strict=False):
+        revision.old_title = previous.title if previous.title != revision.title else None
+        if proposal.is_charter_change:
+            revision.diff = diff_charters(_text(previous), _text(revision), labels)
+    return rows
+
+
+def _text(revision: ProposalRevision) -> CharterText:
+    return CharterText(
+        purpose=revision.purpose, goals=list(revision.goals), rules=dict(revision.rules)
+    )
+
+
+def deciding_now(community: Community) -> list[Proposal]:
+    """What the community is deciding now, for its home page: proposals in voting or in
+    discussion, soonest deadline first (one query)."""
+    return list(
+        Proposal.objects.filter(
+            community=community, state__in=[Proposal.State.VOTING, Proposal.State.DISCUSSION]
+        )
+        .annotate(
+            deadline=Case(
+                When(state=Proposal.State.VOTING, then="voting_ends_at"),
+                default="discussion_ends_at",
+            )
+        )
+        .order_by("deadline")
+    )
 
 
 def nominable_members(community: Community) -> QuerySet[Membership]:

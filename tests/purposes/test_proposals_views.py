@@ -298,3 +298,30 @@ def test_admin_shows_charters_proposals_and_votes_read_only(client):
     client.post(f"/admin/purposes/proposal/{proposal.pk}/delete/", {"post": "yes"})
     proposal.refresh_from_db()
     assert proposal.title == "Grow food"
+
+
+def test_revisions_are_shown_with_what_each_changed(client):
+    from purposes import actions
+    from purposes.charter_diff import CharterText
+
+    community, members = community_with_members(3)
+    proposal = to_discussion(community, members)
+    text = community.charter.text()
+    actions.check_revise_proposal(
+        actor=members[0].user,
+        proposal=proposal,
+        title="Grow and share food",
+        rationale="Better.",
+        proposed=CharterText(purpose="To grow and share food.", goals=text.goals, rules=text.rules),
+    )
+    body = client.get(url("proposal", proposal)).content.decode()
+    assert "Revised in discussion" in body and "What this revision changed" in body
+    assert "<del>Grow food</del> <ins>Grow and share food</ins>" in body
+
+
+def test_deciding_now_lists_voting_and_discussion_soonest_first():
+    from purposes.selectors import deciding_now
+
+    community, members, voting = in_voting(3)
+    discussing = to_discussion(community, members[1:] + members[:1])
+    assert [p.pk for p in deciding_now(community)] == [discussing.pk, voting.pk]
