@@ -314,3 +314,17 @@ def test_applicant_sees_and_withdraws_own_application_in_members_only_community(
     assert client.post(withdraw, follow=True).status_code == 200
     application.refresh_from_db()
     assert application.state == "withdrawn"
+
+
+def test_join_forming_community_with_every_place_taken_is_refused(client, settings):
+    settings.FOUNDING_QUORUM = 2
+    community = CommunityFactory(state="forming", activated_at=None)
+    MembershipFactory(community=community)
+    MembershipFactory(community=community, affirmed_charter=None)
+    user = UserFactory()
+    client.force_login(user)
+    assert "Every founder’s place is taken" in client.get(join_url(community)).content.decode()
+    response = client.post(join_url(community), {"affirm": "on"})
+    assert response.status_code == 400
+    assert "Every founder’s place in this forming community is taken" in response.content.decode()
+    assert not current(user, community).exists()
