@@ -10,6 +10,7 @@ re-delivered message or a worker killed half-way never apply anything twice or h
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from datetime import datetime, timedelta
@@ -40,6 +41,7 @@ from .models import (
 )
 from .tally import Outcome, Tally, decide
 
+logger = logging.getLogger(__name__)
 ACTIVE_WINDOW = timedelta(days=90)
 # A member may draft this many proposals a day (R5: a lone member cannot flood the
 # community); counted from the database, so every web process agrees.
@@ -691,26 +693,31 @@ def do_notify_result(*, proposal_id: int, now: datetime | None = None) -> int:
 
 def do_sweep(*, now: datetime | None = None) -> dict[str, int]:
     """One pass over the database: open voting, close and apply, remind, notify results.
-    Each proposal is handled in its own transaction under its own lock."""
+    Each proposal is handled in its own transaction under its own lock; one that fails is
+    logged and retried by the next sweep, without holding up the others."""
     now = now or timezone.now()
     done = {"opened": 0, "closed": 0, "reminded": 0, "notified": 0}
-    for pk in Proposal.objects.due_to_open_voting(now).values_list("pk", flat=True):
-        done["opened"] += do_open_voting(proposal_id=pk, now=now)
-    for pk in Proposal.objects.due_to_close(now).values_list("pk", flat=True):
-        done["closed"] += do_close_proposal(proposal_id=pk, now=now)
     reminders = Proposal.objects.filter(
         state=State.VOTING,
         reminder_sent_at__isnull=True,
         voting_ends_at__lte=now + REMINDER_BEFORE_CLOSE,
         voting_ends_at__gt=now,
     )
-    for pk in reminders.values_list("pk", flat=True):
-        done["reminded"] += bool(do_send_reminder(proposal_id=pk, now=now))
     results = Proposal.objects.filter(
         state__in=Proposal.CLOSED_STATES, result_notified_at__isnull=True
     )
-    for pk in results.values_list("pk", flat=True):
-        done["notified"] += bool(do_notify_result(proposal_id=pk, now=now))
+    steps = [
+        ("opened", Proposal.objects.due_to_open_voting(now), do_open_voting),
+        ("closed", Proposal.objects.due_to_close(now), do_close_proposal),
+        ("reminded", reminders, do_send_reminder),
+        ("notified", results, do_notify_result),
+    ]
+    for name, due, step in steps:
+        for pk in list(due.values_list("pk", flat=True)):
+            try:
+                done[name] += bool(step(proposal_id=pk, now=now))
+            except Exception:
+                logger.exception("Proposal %s: %s failed; the next sweep retries", pk, name)
     return done
 
 

@@ -106,3 +106,21 @@ def test_sweep_task_runs_the_sweep():
     )
     result = tasks.sweep_proposals.delay().get()
     assert result["closed"] == 1
+
+
+def test_a_failing_proposal_does_not_hold_up_the_others(monkeypatch):
+    community, members, first = in_voting(3)
+    other, other_members, second = in_voting(3)
+    real = actions.do_close_proposal
+
+    def close(*, proposal_id, now):
+        if proposal_id == first.pk:
+            raise RuntimeError("boom")
+        return real(proposal_id=proposal_id, now=now)
+
+    monkeypatch.setattr(actions, "do_close_proposal", close)
+    done = actions.do_sweep(now=second.voting_ends_at + timedelta(days=1))
+    assert done["closed"] == 1
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.state == State.VOTING and second.state == State.LAPSED
