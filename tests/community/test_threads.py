@@ -255,7 +255,9 @@ def test_thread_page_nests_replies_in_path_order(client, community, alice, bruno
     assert thread.reply_count == 3
 
 
-def test_thread_page_depth_cap_links_to_continue_thread(client, community, alice, bruno):
+def test_thread_page_depth_cap_links_to_continue_thread(
+    client, community, alice, bruno, django_assert_max_num_queries
+):
     thread = start(alice, community)
     parent = root_of(thread)
     chain = []
@@ -267,17 +269,19 @@ def test_thread_page_depth_cap_links_to_continue_thread(client, community, alice
     assert "level 9" not in html
     assert "Continue this thread" in html
     deep = chain[7]  # depth 8
-    response = client.get(
-        reverse(
-            "community:post",
-            kwargs={
-                "slug": community.slug,
-                "thread_id": thread.pk,
-                "thread_slug": thread.slug,
-                "post_id": deep.pk,
-            },
+    client.force_login(bruno)
+    with django_assert_max_num_queries(15):
+        response = client.get(
+            reverse(
+                "community:post",
+                kwargs={
+                    "slug": community.slug,
+                    "thread_id": thread.pk,
+                    "thread_slug": thread.slug,
+                    "post_id": deep.pk,
+                },
+            )
         )
-    )
     assert "level 9" in response.text and "level 10" in response.text
     assert "in reply to" in response.text
     assert "Read the whole thread" in response.text
