@@ -211,3 +211,33 @@ def community_context(user, community: Community) -> dict:
         "can_endorse": can_endorse(user, community),
         "join_option": join_option(user, community),
     }
+
+
+# --- Moderation (issue 6): community.moderation enforces; views and templates ask here -----
+
+
+def acting_member(user, community: Community) -> Membership | None:
+    """A current, unsuspended member of a live community (who may flag, review, judge)."""
+    return _acting_member(user, community)
+
+
+def can_flag(user, post) -> bool:
+    """Members flag others' posts that are still shown; never their own (R7)."""
+    return (
+        _acting_member(user, post.thread.community) is not None
+        and post.author_id != user.pk
+        and not post.is_deleted
+        and not post.is_taken_down
+    )
+
+
+def can_moderate(user, community: Community) -> bool:
+    """An elected moderator in term, unsuspended. Asked on every request, so a term that
+    ended refuses the very next one. Platform staff get no say here (R2)."""
+    membership = _acting_member(user, community)
+    return membership is not None and membership.is_moderator
+
+
+def can_take_down(user) -> bool:
+    """Platform staff, for legal or abuse reasons: their only power over content (R2)."""
+    return getattr(user, "is_authenticated", False) and user.is_staff
