@@ -92,7 +92,6 @@ def profile_memberships(*, profile_user: User, viewer) -> list[Membership]:
     memberships = (
         Membership.objects.current()
         .filter(user=profile_user)
-        .exclude(community__state=Community.State.DISSOLVED)
         .select_related("community")
         .order_by("community__name")
     )
