@@ -213,11 +213,18 @@ def _timeline(proposal: Proposal) -> list[dict]:
         (proposal.voting_started_at, proposal.voting_ends_at),
         (proposal.closed_at or proposal.withdrawn_at, None),
     ]
+
+    def status(i: int, start) -> str:
+        if i == here:
+            return "current"
+        if i > here:
+            return "upcoming"
+        return "done" if start else "skipped"  # a withdrawn proposal never got there
+
     return [
-        {"label": label, "key": key, "started": start, "ends": ends,
-         "status": "done" if i < here else "current" if i == here else "upcoming"}
+        {"label": label, "key": key, "started": start, "ends": ends, "status": status(i, start)}
         for i, (key, label, (start, ends)) in enumerate(zip(order, labels, times, strict=True))
-    ]  # fmt: skip
+    ]
 
 
 def _proposal_context(request, proposal: Proposal, vote_form=None) -> dict:

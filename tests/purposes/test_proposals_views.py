@@ -325,3 +325,15 @@ def test_deciding_now_lists_voting_and_discussion_soonest_first():
     community, members, voting = in_voting(3)
     discussing = to_discussion(community, members[1:] + members[:1])
     assert [p.pk for p in deciding_now(community)] == [discussing.pk, voting.pk]
+
+
+def test_withdrawn_draft_timeline_marks_stages_not_reached(client):
+    from purposes import actions
+
+    community, members = community_with_members(3)
+    proposal = draft(community, members[0].user)
+    actions.check_submit_proposal(actor=members[0].user, proposal=proposal)
+    actions.check_withdraw_proposal(actor=members[0].user, proposal=proposal)
+    body = client.get(url("proposal", proposal)).content.decode()
+    assert body.count("timeline__stage--skipped") == 2  # discussion and voting
+    assert "timeline__stage--done" in body  # it did seek seconds
