@@ -46,7 +46,11 @@ class CommunityThreadsFeed(Feed):
 
     def item_description(self, post: Post) -> str:
         # Already sanitised when written; a deleted opening post gives no text away.
-        return _("Deleted by its author.") if post.is_deleted else post.body_html
+        if post.is_deleted:
+            return _("Deleted by its author.")
+        if post.moderation_state:
+            return _("Hidden while members review it.")
+        return post.body_html
 
     def item_link(self, post: Post) -> str:
         return post.thread.get_absolute_url()

@@ -12,6 +12,7 @@ from django.http import Http404
 from .models import (
     PATH_SEGMENT,
     Community,
+    ModerationState,
     Notification,
     Post,
     ReadState,
@@ -206,6 +207,8 @@ _TERM_RE = re.compile(r"\w[\w'-]*", re.UNICODE)
 def search_posts(*, user, q: str, limit: int = SEARCH_RESULTS) -> list[Post]:
     """Posts (and thread titles, through their opening posts) the user may read, best first.
 
+    Deleted, hidden and taken-down posts are never found.
+
     Members-only communities are searched only for their current members. PostgreSQL:
     full-text search on GIN expression indexes (migration 0005). Elsewhere (SQLite):
     every word must appear in the title or the body; title matches rank first."""
@@ -214,6 +217,7 @@ def search_posts(*, user, q: str, limit: int = SEARCH_RESULTS) -> list[Post]:
         return []
     posts = Post.objects.filter(
         deleted_at__isnull=True,
+        moderation_state=ModerationState.VISIBLE,
         thread__community__in=Community.objects.filter(readable_communities_filter(user)),
     ).select_related("thread__community", "author")
     if connection.vendor == "postgresql":

@@ -393,3 +393,23 @@ def test_concurrent_replies_to_one_post_get_distinct_paths():
     thread.refresh_from_db()
     root.refresh_from_db()
     assert thread.reply_count == 30 and root.child_seq == 30
+
+
+def test_hidden_and_taken_down_posts_show_placeholders_and_are_not_found(
+    client, thread, root, bruno
+):
+    from community import selectors
+
+    hidden = actions.check_reply(actor=bruno, thread=thread, parent_id=root.pk, body="rude words")
+    gone = actions.check_reply(actor=bruno, thread=thread, parent_id=root.pk, body="illegal words")
+    Post.objects.filter(pk=hidden.pk).update(moderation_state="hidden", moderation_reason="Spam")
+    Post.objects.filter(pk=gone.pk).update(moderation_state="taken_down")
+    page = client.get(thread.get_absolute_url()).text
+    assert "rude words" not in page and "illegal words" not in page
+    assert "Hidden while members review it: Spam." in page
+    assert "Taken down by the platform." in page
+    assert selectors.search_posts(user=bruno, q="words") == []
+    revisions = reverse(
+        "community:post_revisions", kwargs={"slug": "kitchen", "post_id": hidden.pk}
+    )
+    assert client.get(revisions).status_code == 404
