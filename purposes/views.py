@@ -8,8 +8,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -320,8 +321,12 @@ def vote(request, slug, proposal_id):
         ok = form.is_valid() and error is None
         context = _proposal_context(request, proposal, vote_form=None if ok else form)
         context["just_voted"] = ok
-        status = 200 if ok else 422
-        return render(request, "purposes/proposal.html#vote-panel", context, status=status)
+        # The panel in place, and the reasons list out of band (a new reason shows at once).
+        html = render_to_string("purposes/proposal.html#vote-panel", context, request)
+        html += render_to_string(
+            "purposes/proposal.html#vote-reasons", {**context, "oob": True}, request
+        )
+        return HttpResponse(html, status=200 if ok else 422)
     if form.is_valid() and error is None:
         messages.success(request, _("Your vote is recorded. You can change it until the close."))
         return redirect(proposal)

@@ -85,6 +85,8 @@ def test_a_change_of_purpose_from_proposal_to_charter_version_2(live_server, pag
         page.get_by_label("Reason (optional)").fill(f"{user.username} thinks so")
         page.get_by_role("button", name=button).click()
         expect(page.get_by_text("Your vote is recorded:")).to_be_visible()
+        # The reason joins the list in place, without a reload.
+        expect(page.locator("#vote-reasons")).to_contain_text(f"{user.username} thinks so")
     page.get_by_role("button", name="Vote for").click()
     expect(page.get_by_text("Your vote is recorded: for")).to_be_visible()
     assert Vote.objects.filter(user=chen).count() == 2

@@ -143,11 +143,16 @@ def test_vote_plain_post_redirects_and_records(client):
 def test_vote_htmx_returns_the_panel(client):
     community, members, proposal = in_voting(3)
     client.force_login(members[0].user)
-    response = client.post(url("vote", proposal), {"choice": "for"}, headers={"HX-Request": "true"})
+    response = client.post(
+        url("vote", proposal),
+        {"choice": "for", "reason": "Why not"},
+        headers={"HX-Request": "true"},
+    )
     body = response.content.decode()
     assert response.status_code == 200
     assert 'id="vote-panel"' in body and "<html" not in body
     assert "Your vote is recorded" in body
+    assert 'id="vote-reasons" hx-swap-oob="true"' in body and "Why not" in body
 
 
 def test_vote_with_a_bad_choice_keeps_the_reason(client):
