@@ -734,10 +734,13 @@ def check_start_offshoot(
     _member_or_error(actor, parent, _("Only members may start a community from this one."))
     if parent.is_dissolved:
         raise ProposalError(_("A dissolved community is a read-only archive."))
-    child = check_found_community(
-        actor=actor, name=name, slug=slug, tagline=tagline, visibility=visibility, charter=charter
-    )
-    return do_link_offshoot(parent=parent, child=child, founder=actor)
+    # One transaction: a community is never founded without its recorded parent.
+    with transaction.atomic():
+        child = check_found_community(
+            actor=actor, name=name, slug=slug, tagline=tagline, visibility=visibility,
+            charter=charter,
+        )  # fmt: skip
+        return do_link_offshoot(parent=parent, child=child, founder=actor)
 
 
 def do_link_offshoot(*, parent: Community, child: Community, founder: User) -> Community:

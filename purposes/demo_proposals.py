@@ -19,7 +19,8 @@ from . import actions
 from .charter_diff import CharterText
 from .models import Proposal
 
-# Tried in order: the first active community with at least three members is used.
+# Tried first, in order; then any other active community. The first with at least three
+# current members gets the demo proposals.
 PREFERRED = ["riverside-gardeners", "tool-library", "night-cyclists", "community-kitchen"]
 
 
@@ -29,9 +30,10 @@ def _fresh(*users) -> None:
 
 
 def _pick() -> tuple[Community, list] | None:
-    if Proposal.objects.filter(community__slug__in=PREFERRED).exists():
-        return None  # seeded already
-    for slug in PREFERRED:
+    if Proposal.objects.exists():
+        return None  # seeded already (only this seed makes proposals)
+    others = Community.objects.filter(state=Community.State.ACTIVE).exclude(slug__in=PREFERRED)
+    for slug in [*PREFERRED, *others.order_by("slug").values_list("slug", flat=True)]:
         community = Community.objects.filter(slug=slug, state=Community.State.ACTIVE).first()
         if community is None:
             continue
