@@ -342,3 +342,10 @@ def test_withdrawn_draft_timeline_marks_stages_not_reached(client):
     body = client.get(url("proposal", proposal)).content.decode()
     assert body.count("timeline__stage--skipped") == 2  # discussion and voting
     assert "timeline__stage--done" in body  # it did seek seconds
+
+
+def test_recall_form_says_when_there_is_no_moderator(client):
+    community, members = community_with_members(2)
+    client.force_login(members[0].user)
+    body = client.get(url("proposal_new", community=community) + "?kind=recall").content.decode()
+    assert "has no moderator to recall" in body
