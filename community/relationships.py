@@ -110,6 +110,9 @@ def recompute_all(*, until: datetime) -> int:
             where="p.created_at > %s AND p.created_at <= %s",
         )
         with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # Room to sort the pairs in memory rather than on disk (this transaction only).
+                cursor.execute("SET LOCAL work_mem = '64MB'")
             cursor.execute(sql, [_dt(until - WINDOW), _dt(until)])
         _set_watermark(until, full=True)
         return MemberPair.objects.count()
