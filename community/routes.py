@@ -5,6 +5,7 @@ from django.urls import path
 from . import feeds
 from .views import communities
 from .views import health as health_views
+from .views import moderation as moderation_views
 from .views import threads as thread_views
 
 app_name = "community"
@@ -41,4 +42,24 @@ urlpatterns: list = [
     path("c/<slug:slug>/health/", health_views.health, name="health"),
     path("c/<slug:slug>/health/data.csv", health_views.health_csv, name="health_csv"),
     path("notifications/digest/", health_views.digest_settings, name="digest_settings"),
+    # moderation: the public log and queue, flags, reviews, suspensions, appeals (issue 6)
+    path("c/<slug:slug>/moderation/", moderation_views.moderation_home, name="moderation"),
+    path(
+        "c/<slug:slug>/moderation/p/<int:post_id>/",
+        moderation_views.review,
+        name="moderation_review",
+    ),
+    path("c/<slug:slug>/moderation/suspend/", moderation_views.suspend, name="moderation_suspend"),
+    path(
+        "c/<slug:slug>/moderation/appeal/<int:action_id>/",
+        moderation_views.appeal_new,
+        name="appeal_new",
+    ),
+    path(
+        "c/<slug:slug>/moderation/appeals/<int:appeal_id>/",
+        moderation_views.appeal,
+        name="appeal",
+    ),
+    path("c/<slug:slug>/p/<int:post_id>/flag/", moderation_views.flag_post, name="flag_post"),
+    path("c/<slug:slug>/p/<int:post_id>/takedown/", moderation_views.takedown, name="takedown"),
 ]

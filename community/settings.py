@@ -232,6 +232,15 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The schedule lives here, in code (django-celery-beat does not support Django 6.1).
 # Every job is a sweep of database state, so a missed or doubled beat is harmless.
 CELERY_BEAT_SCHEDULE = {
+    # Moderation (issue 6): terms and suspensions that ended, appeals past their 72 hours.
+    "moderation-expiry": {
+        "task": "community.tasks.end_expired_moderation",
+        "schedule": 300.0,
+    },
+    "moderation-appeals": {
+        "task": "community.tasks.sweep_appeals",
+        "schedule": 300.0,
+    },
     "delete-unverified-signups": {
         "task": "members.tasks.delete_unverified_signups",
         "schedule": crontab(minute=17),

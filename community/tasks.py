@@ -3,7 +3,7 @@ from datetime import date, datetime, timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from . import digests, emails, relationships, snapshots
+from . import digests, emails, moderation, relationships, snapshots
 from .models import Delivery
 
 
@@ -92,3 +92,21 @@ def send_digest_batch(user_ids: list[int], frequency: str, period_end: str) -> i
     return digests.do_send_batch(
         user_ids=user_ids, frequency=frequency, end=datetime.fromisoformat(period_end)
     )
+
+
+# --- Moderation (issue 6) -----------------------------------------------------------------
+
+
+@shared_task(acks_late=True)
+def end_expired_moderation() -> list[int]:
+    """Every few minutes: end moderator terms and suspensions that are due, logging each.
+    Idempotent: conditional updates; only a row actually changed is logged."""
+    return list(moderation.do_end_expired())
+
+
+@shared_task(acks_late=True)
+def sweep_appeals() -> int:
+    """Every few minutes: decide appeals whose 72 hours are up and replace jurors who did
+    not answer in time. Idempotent: each appeal is handled under its row lock, only while
+    it is open."""
+    return moderation.do_sweep_appeals()

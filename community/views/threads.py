@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from community import actions, selectors
+from community import actions, moderation, ratelimits, selectors
 from community.forms import EditPostForm, ReplyForm, ThreadForm
 from community.models import Post, PostRevision
 from members.permissions import access_community, can_post
@@ -94,8 +94,18 @@ def thread_new(request, slug):
     preview = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        links = ratelimits.link_error(user=request.user, community=community, body=data["body"])
         if "preview" in request.POST:
             preview, _mentioned = actions.render_body(community=community, body=data["body"])
+        elif links:
+            form.add_error("body", links)
+        elif limited := ratelimits.hit(
+            user=request.user, action="thread", community=community, token=data["token"]
+        ):
+            ctx = {"community": community, "form": form, "urls": _urls(community)}
+            return ratelimits.refuse(
+                request, "community/thread_new.html", ctx, form=form, limited=limited
+            )
         else:
             try:
                 actions.check_posting_rate(actor=request.user)
@@ -126,7 +136,12 @@ def _thread_context(request, community, thread, *, after="", focus=None) -> dict
     if request.user.is_authenticated:
         actions.do_mark_thread_read(user=request.user, thread=thread)
     may_post = can_post(request.user, community)
+    posts = [page.root, *page.posts]
     return {
+        # flags and hidden-post placeholders (issue 6): one query for the viewer's flags
+        "moderation": moderation.thread_moderation(
+            user=request.user, community=community, posts=posts
+        ),
         "community": community,
         "thread": thread,
         "page": page,
