@@ -20,6 +20,8 @@ Windows, each ending at the snapshot's moment ``as_of``:
   over electorate size of the proposals closed), threads linked to a charter goal: 90 days.
 """
 
+import os
+import time as time_module
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -242,10 +244,23 @@ class SnapshotRun:
     communities: int
 
 
+def _pause_for_crash_test() -> None:
+    """Test hook for the worker-killed-mid-snapshot test: with COMMONS_TEST_SNAPSHOT_PAUSE
+    set to a file path, write this process's id there and wait, inside the transaction
+    after every write and before the commit. Never set outside that test."""
+    path = os.environ.get("COMMONS_TEST_SNAPSHOT_PAUSE")
+    if path:
+        with open(path, "w") as handle:
+            handle.write(str(os.getpid()))
+        time_module.sleep(60)
+
+
+@transaction.atomic
 def take_snapshots(*, day: date) -> SnapshotRun:
     """Upsert every listed community's snapshot for ``day``. Idempotent (see the module
-    docstring). The pair counts are first brought up to the end of the day (incremental
-    when they were computed for an earlier day of the window), in their own transaction."""
+    docstring). In one transaction: the pair counts are brought up to the end of the day
+    (incremental when they were computed for an earlier day of the window), then every
+    snapshot is upserted; a run killed half-way leaves nothing of itself behind."""
     as_of = end_of(day)
     how = relationships.bring_up_to(until=as_of)
     communities = list(
@@ -291,14 +306,14 @@ def take_snapshots(*, day: date) -> SnapshotRun:
         )
         snapshot.stage = engagement.stage(health_figures(snapshot)).value
         rows.append(snapshot)
-    with transaction.atomic():
-        EngagementSnapshot.objects.bulk_create(
-            rows,
-            batch_size=1000,
-            update_conflicts=True,
-            unique_fields=["community", "day"],
-            update_fields=FIGURE_FIELDS,
-        )
+    EngagementSnapshot.objects.bulk_create(
+        rows,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["community", "day"],
+        update_fields=FIGURE_FIELDS,
+    )
+    _pause_for_crash_test()
     return SnapshotRun(day=day, relationships=how, communities=len(rows))
 
 

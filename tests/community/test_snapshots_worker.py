@@ -1,6 +1,9 @@
 """The daily snapshot run by a real Celery worker on PostgreSQL: the rows it writes are
-the ones a second run writes, and a rerun repairs a row left in any other state."""
+the ones a second run writes, a rerun repairs a row left in any other state, and a worker
+killed half-way leaves nothing, after which a rerun writes the same rows."""
 
+import os
+import signal
 import time
 from datetime import date, timedelta
 
@@ -9,7 +12,7 @@ from django.conf import settings
 from django.forms.models import model_to_dict
 
 from community import snapshots
-from community.models import EngagementSnapshot
+from community.models import EngagementSnapshot, EngagementWatermark, MemberPair
 from tests.factories import CommunityFactory
 from tests.worker import real_worker
 
@@ -77,3 +80,32 @@ def test_worker_snapshot_rows_match_a_second_run(transactional_db, tmp_path):
     # The same job run in this process agrees with the worker's rows.
     snapshots.take_snapshots(day=DAY)
     assert _rows() == first
+
+
+def test_worker_killed_mid_snapshot_leaves_nothing_and_a_rerun_gives_the_same_rows(
+    transactional_db, tmp_path
+):
+    community = CommunityFactory()
+    x, y = members(community, 2)
+    reply(reply(opening(community, x, at=AS_OF - timedelta(days=3)), y), x)
+    snapshots.take_snapshots(day=DAY)
+    expected = _rows()
+    # Back to before the first run: no snapshot, no pair counts, no watermark.
+    EngagementSnapshot.objects.all().delete()
+    MemberPair.objects.all().delete()
+    EngagementWatermark.objects.all().delete()
+
+    pid_file = tmp_path / "snapshot.pid"
+    env = {"DATABASE_URL": _database_url(), "COMMONS_TEST_SNAPSHOT_PAUSE": str(pid_file)}
+    with real_worker(tmp_path, extra_env=env) as (client, queue):
+        client.send_task(
+            "community.tasks.take_daily_snapshots", args=[DAY.isoformat()], queue=queue
+        )
+        assert _wait_for(pid_file.exists), (tmp_path / "worker.log").read_text()
+        time.sleep(0.3)  # the pid is written just before the pause, inside the transaction
+        os.kill(int(pid_file.read_text()), signal.SIGKILL)
+    # PostgreSQL rolls the killed worker's transaction back once it sees the socket close.
+    assert _wait_for(lambda: not EngagementWatermark.objects.exists(), 30)
+    assert not EngagementSnapshot.objects.exists() and not MemberPair.objects.exists()
+    snapshots.take_snapshots(day=DAY)  # the rerun (no pause: the env var is the worker's)
+    assert _rows() == expected
