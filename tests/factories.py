@@ -69,3 +69,33 @@ def community_with_members(count: int, **community_fields):
     proposal and vote tests. Charter fields go in as ``charter__<field>=...``."""
     community = CommunityFactory(**community_fields)
     return community, [MembershipFactory(community=community) for _ in range(count)]
+
+
+# --- Moderation (issue 6) ---------------------------------------------------------------
+
+
+def moderator_membership(community, **fields):
+    """A member elected moderator, term ending in 30 days (test setup; in the app an
+    election proposal grants the role)."""
+    from datetime import timedelta
+
+    return MembershipFactory(
+        community=community,
+        role="moderator",
+        moderator_term_ends_at=timezone.now() + timedelta(days=30),
+        **fields,
+    )
+
+
+def thread_with_post(*, community, author, title="A thread", body="Hello, everyone."):
+    """A thread made through the real action, and its opening post."""
+    from community.actions import do_create_thread
+
+    thread = do_create_thread(author=author, community=community, title=title, body=body)
+    return thread, thread.posts.get(depth=0)
+
+
+def reply_to(post, *, author, body="A reply."):
+    from community.actions import do_reply
+
+    return do_reply(author=author, thread=post.thread, parent_id=post.pk, body=body)
