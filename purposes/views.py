@@ -18,7 +18,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from members import actions as member_actions
-from members.permissions import access_community, current_membership, get_community_or_404
+from members.permissions import (
+    access_community,
+    can_read,
+    current_membership,
+    get_community_or_404,
+)
 
 from . import actions, permissions, selectors
 from .actions import ProposalError
@@ -52,6 +57,7 @@ def charter(request, slug):
         "purposes/charter.html",
         {
             "community": community,
+            "can_read": can_read(request.user, community),
             "charter": community.charter,
             "offshoots": list(community.offshoots.exclude(state="dissolved").order_by("name")),
             "membership": membership,
@@ -86,6 +92,7 @@ def charter_history(request, slug):
         "purposes/charter_history.html",
         {
             "community": community,
+            "can_read": can_read(request.user, community),
             "versions": selectors.charter_versions(community),
             "membership": current_membership(request.user, community),
         },
@@ -102,6 +109,7 @@ def proposal_list(request, slug):
         "purposes/proposal_list.html",
         {
             "community": community,
+            "can_read": can_read(request.user, community),
             "page": page,
             "membership": current_membership(request.user, community),
             "can_propose": permissions.can_propose(request.user, community),
@@ -121,7 +129,7 @@ def proposal_new(request, slug):
         return render(
             request,
             "purposes/proposal_kind.html",
-            {"community": community, "offshoot_url": offshoot_url(community)},
+            {"community": community, "can_read": True, "offshoot_url": offshoot_url(community)},
         )
     form = ProposalForm(
         request.POST or None,
@@ -150,7 +158,13 @@ def proposal_new(request, slug):
     return render(
         request,
         "purposes/proposal_form.html",
-        {"community": community, "form": form, "kind": Proposal.Kind(kind), "proposal": None},
+        {
+            "community": community,
+            "can_read": True,
+            "form": form,
+            "kind": Proposal.Kind(kind),
+            "proposal": None,
+        },  # fmt: skip
         status=status,
     )
 
@@ -195,8 +209,8 @@ def proposal_edit(request, slug, proposal_id):
     return render(
         request,
         "purposes/proposal_form.html",
-        {"community": proposal.community, "form": form, "kind": Proposal.Kind(proposal.kind),
-         "proposal": proposal},
+        {"community": proposal.community, "can_read": True, "form": form,
+         "kind": Proposal.Kind(proposal.kind), "proposal": proposal},
         status=400 if request.method == "POST" else 200,
     )  # fmt: skip
 
@@ -240,6 +254,7 @@ def _proposal_context(request, proposal: Proposal, vote_form=None) -> dict:
     rule = proposal.decision_rule(community.charter)
     return {
         "community": community,
+        "can_read": can_read(request.user, community),
         "proposal": proposal,
         "membership": membership,
         "diff": selectors.proposal_diff(proposal),
@@ -363,7 +378,7 @@ def offshoot(request, slug):
     return render(
         request,
         "purposes/offshoot.html",
-        {"community": parent, "community_form": community_form, "charter_form": charter_form,
-         "membership": current_membership(request.user, parent)},
+        {"community": parent, "can_read": True, "community_form": community_form,
+         "charter_form": charter_form, "membership": current_membership(request.user, parent)},
         status=400 if request.method == "POST" else 200,
     )  # fmt: skip
