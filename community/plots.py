@@ -19,10 +19,10 @@ from datetime import date
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-WIDTH = 320
-HEIGHT = 170
+WIDTH = 480
+HEIGHT = 220
 # Room for the axis labels: left for the values, bottom for the dates.
-LEFT, RIGHT, TOP, BOTTOM = 40, 10, 12, 26
+LEFT, RIGHT, TOP, BOTTOM = 68, 10, 12, 30
 
 Point = tuple[date, float | None]
 
@@ -117,6 +117,11 @@ def line_chart(
             f'<text class="plot__label" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
             f"{escape(_number(top * fraction, percent))}</text>"
         )
+    if not values:
+        parts.append(
+            f'<text class="plot__label plot__empty" x="{LEFT + plot_w / 2:.1f}" '
+            f'y="{TOP + plot_h / 2:.1f}" text-anchor="middle">No data yet</text>'
+        )
     if days:
         parts.append(
             f'<text class="plot__label" x="{LEFT}" y="{HEIGHT - 6}" text-anchor="start">'
@@ -127,11 +132,6 @@ def line_chart(
                 f'<text class="plot__label" x="{WIDTH - RIGHT}" y="{HEIGHT - 6}" '
                 f'text-anchor="end">{escape(f"{last:%-d %b}")}</text>'
             )
-    else:
-        parts.append(
-            f'<text class="plot__label" x="{LEFT + plot_w / 2:.1f}" y="{TOP + plot_h / 2:.1f}" '
-            'text-anchor="middle">No data yet</text>'
-        )
     for index, s in enumerate(series):
         css = f"plot__line plot__line--{index % 4}"
         points = [(x_of(d), None if v is None else y_of(v)) for d, v in sorted(s.points)]

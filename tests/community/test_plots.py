@@ -38,7 +38,7 @@ def test_line_chart_puts_the_largest_value_below_a_round_top():
     assert labels[:3] == ["0", "5", "10"]
     points = root.find(f"{NS}polyline").get("points").split()
     # 0 sits on the bottom line, 7 of 10 at 70 % of the height above it.
-    assert points[0] == "40.0,144.0" and points[1] == "310.0,51.6"
+    assert points[0] == "68.0,190.0" and points[1] == "470.0,65.4"
 
 
 def test_line_chart_breaks_the_line_at_missing_values():
@@ -61,6 +61,8 @@ def test_line_chart_without_data_says_so():
     svg = line_chart(title="Nothing", series=[Series("Nothing", [])])
     assert "No data yet" in svg
     assert not re.search(r"<polyline", svg)
+    days_without_values = line_chart(title="Turnout", series=[Series("T", days([None, None]))])
+    assert "No data yet" in days_without_values and "1 Jun" in days_without_values
 
 
 def test_nice_max_rounds_up():
