@@ -98,3 +98,33 @@ def test_enqueue_digests_sends_once_in_batches(monkeypatch, django_capture_on_co
         digests.do_send_batch(user_ids=[p.pk for p in people], frequency="weekly", end=END)
     assert len(mail.outbox) == 4
     assert DigestSent.objects.count() == 4
+
+
+def test_digest_lists_proposals_in_voting_and_results(django_capture_on_commit_callbacks):
+    from purposes.models import Proposal
+
+    community = CommunityFactory()
+    author, reader = member(community), member(community)
+    common = {
+        "community": community,
+        "kind": Proposal.Kind.CHANGE_RULES,
+        "rationale": "Because",
+        "author": author,
+        "base_charter": community.charter,
+    }
+    Proposal.objects.create(
+        title="Shorter votes", state=Proposal.State.VOTING, voting_started_at=IN_WEEK, **common
+    )
+    Proposal.objects.create(
+        title="Monthly meetings", state=Proposal.State.PASSED, closed_at=IN_WEEK, **common
+    )
+    Proposal.objects.create(
+        title="Old news", state=Proposal.State.FAILED, closed_at=END - timedelta(days=9), **common
+    )
+    assert reader.pk in digests.recipients(frequency="weekly", end=END)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert digests.do_send_batch(user_ids=[reader.pk], frequency="weekly", end=END) == 1
+    body = mail.outbox[0].body
+    assert "Shorter votes" in body and "Monthly meetings" in body and "passed" in body
+    assert "Old news" not in body
+    assert mail.outbox[0].subject == "Your weekly digest from Commons"
