@@ -91,7 +91,7 @@ def _send(*, user, items: list, digest: bool) -> None:
             "items": [(item, absolute_url(item.url)) for item in items],
             "digest": digest,
             "unsubscribe_url": unsubscribe,
-            "kind_labels": [Notification.Kind(kind).label for kind in kinds],
+            "kind_labels": [str(Notification.Kind(kind).label) for kind in kinds],
             "settings_url": absolute_url(reverse("notifications_settings")),
         },
     )

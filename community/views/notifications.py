@@ -85,7 +85,7 @@ def unsubscribe(request, token):
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is None:
         raise Http404("No such user")
-    labels = [Notification.Kind(kind).label for kind in kinds]
+    labels = [str(Notification.Kind(kind).label) for kind in kinds]
     done = request.method == "POST"
     if done:
         notifications.do_unsubscribe(user=user, kinds=kinds)

@@ -140,6 +140,7 @@ def test_reply_emails_immediately_with_unsubscribe_link(
     assert message.to == [alice.email]
     assert "replied to you" in message.subject
     assert "/notifications/unsubscribe/" in message.body
+    assert "You get these emails for: replies to you." in message.body
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert Notification.objects.get().emailed_at is not None
 
@@ -221,6 +222,7 @@ def test_unsubscribe_link_works_logged_out_and_get_changes_nothing(client, alice
     response = client.get(url)
     assert response.status_code == 200
     assert "Stop these emails" in response.text
+    assert "about: mentions of you, replies to you." in response.text
     assert not NotificationPreference.objects.exists()
     response = client.post(url)  # one click, no session, no CSRF token
     assert response.status_code == 200
