@@ -167,10 +167,13 @@ def _flag_summary(post: Post) -> str:
     counts = (
         _live_flags(post).filter(counts=True).values("reason").annotate(n=Count("pk")).order_by()
     )
-    labels = dict(Flag.Reason.choices)
-    parts = [
-        f"{labels.get(row['reason'], row['reason']).split(':')[0]} ({row['n']})" for row in counts
-    ]
+    short = {
+        Flag.Reason.OFF_PURPOSE: _("off-purpose"),
+        Flag.Reason.DISRESPECTFUL: _("disrespectful"),
+        Flag.Reason.SPAM: _("spam"),
+        Flag.Reason.OTHER: _("other"),
+    }
+    parts = [f"{short.get(row['reason'], row['reason'])} ({row['n']})" for row in counts]
     return _("Flagged by members: %(reasons)s") % {"reasons": ", ".join(parts)}
 
 

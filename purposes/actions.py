@@ -22,7 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.actions import do_create_thread
-from community.models import Community, Notification, Post, Thread
+from community.models import Community, ModerationAction, Notification, Post, Thread
+from community.moderation import do_log as do_log_moderation
 from community.notifications import do_notify
 from members.actions import do_end_moderator_term, do_grant_moderator, do_remove_member
 from members.models import Membership, User
@@ -605,14 +606,15 @@ def do_apply_proposal(*, proposal: Proposal, now: datetime) -> None:
         Charter.objects.filter(pk=new.pk).update(created_at=now)
         Community.objects.filter(pk=community.pk).update(charter=new)
     elif proposal.kind == Kind.ELECT_MODERATOR:
-        do_grant_moderator(
-            membership=proposal.target,
-            term_ends_at=now + timedelta(days=charter.moderator_term_days),
-        )
+        term_ends_at = now + timedelta(days=charter.moderator_term_days)
+        do_grant_moderator(membership=proposal.target, term_ends_at=term_ends_at)
+        _log_role_change(proposal, ModerationAction.Kind.TERM_START, now, until=term_ends_at)
     elif proposal.kind == Kind.RECALL_MODERATOR:
         do_end_moderator_term(membership=proposal.target)
+        _log_role_change(proposal, ModerationAction.Kind.TERM_END, now)
     elif proposal.kind == Kind.REMOVE_MEMBER:
         do_remove_member(membership=proposal.target, at=now)
+        _log_role_change(proposal, ModerationAction.Kind.REMOVE, now)
     elif proposal.kind == Kind.DISSOLVE:
         Community.objects.filter(pk=community.pk).update(
             state=Community.State.DISSOLVED, dissolved_at=now
@@ -626,6 +628,19 @@ def do_apply_proposal(*, proposal: Proposal, now: datetime) -> None:
             result_reason=_("Closed without a decision: the community was dissolved."),
         )
     proposal.applied_at = now
+
+
+def _log_role_change(proposal: Proposal, kind: str, now: datetime, until=None) -> None:
+    """Every use of moderating power is in the community's public log (R7), including the
+    proposals that make, recall or remove (issue 6)."""
+    do_log_moderation(
+        community=proposal.community,
+        kind=kind,
+        member=proposal.target.user,
+        reason=_("By the passed proposal “%(title)s”.") % {"title": proposal.title},
+        until=until,
+        at=now,
+    )
 
 
 def do_send_reminder(*, proposal_id: int, now: datetime | None = None) -> int:
