@@ -8,9 +8,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from community import selectors as community_selectors
+from community import snapshots
 from community.models import Community
 from members import selectors as member_selectors
 from members.permissions import (
@@ -19,6 +22,7 @@ from members.permissions import (
     get_community_or_404,
 )
 from purposes import founding
+from purposes import selectors as purpose_selectors
 from purposes.founding_forms import CharterForm, CommunityForm
 
 COMMUNITIES_PER_PAGE = 20
@@ -118,6 +122,11 @@ def home(request, slug):
     extra = {}
     if ctx["can_read"]:
         extra["member_count"] = member_selectors.member_count(community)
+        extra["threads"] = community_selectors.recent_threads(community=community)
+        extra["stage"] = snapshots.stages_of([community.pk]).get(community.pk)
+        if community.is_active:
+            extra["deciding"] = purpose_selectors.deciding_now(community)
+            extra["now"] = timezone.now()
         if community.is_forming:
             extra["founding"] = founding.founding_status(community)
     return render(
