@@ -322,6 +322,9 @@ def appeal_new(request, slug, action_id):
     except PermissionDenied as error:
         return _refused(request, error, community=community)
     except ValidationError as error:
+        if not form.is_bound:  # errors go on a bound form; the statement stays as typed
+            form = AppealForm({"statement": request.POST.get("statement", "")})
+            form.is_valid()
         _add_errors(form, error)
         status = 400
     context = {"community": community, "decision": decision, "form": form}
