@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from community import ratelimits
 from community.markdown import render_markdown
 from community.models import Community
 from purposes import founding
@@ -263,6 +264,12 @@ def invite(request, slug):
     form = InviteForm(_posted(request))
     status = 200
     if request.method == "POST":
+        limited = form.is_valid() and ratelimits.hit(user=request.user, action="invitation")
+        if limited:  # 10 a day (issue 6): the form comes back with the name typed
+            ctx = {"community": community, "form": form} | ctx
+            return ratelimits.refuse(
+                request, "members/invite.html", ctx, form=form, limited=limited
+            )
         if form.is_valid():
             try:
                 invitation = actions.check_invite(

@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from community import ratelimits
 from members import actions as member_actions
 from members.permissions import (
     access_community,
@@ -139,6 +140,12 @@ def proposal_new(request, slug):
         actor=request.user,
     )
     if request.method == "POST" and form.is_valid():
+        if limited := ratelimits.hit(user=request.user, action="proposal"):  # 3 a day (issue 6)
+            ctx = {"community": community, "form": form, "kind": Proposal.Kind(kind)}
+            ctx["proposal"] = None
+            return ratelimits.refuse(
+                request, "purposes/proposal_form.html", ctx, form=form, limited=limited
+            )
         try:
             proposal = actions.check_create_proposal(
                 actor=request.user,

@@ -126,3 +126,33 @@ def test_flag_limit_is_429_with_the_note_kept(client, veteran, community):
     assert "my own note" in response.text
     assert Flag.objects.count() == 20
     assert Post.objects.filter(moderation_state="hidden").count() == 0
+
+
+def test_fourth_proposal_in_a_day_is_429_with_text_kept(client, veteran):
+    from purposes.models import Proposal
+
+    community = veteran.community
+    client.force_login(veteran.user)
+    url = reverse("purposes:proposal_new", args=[community.slug]) + "?kind=purpose"
+    for i in range(3):
+        data = {"kind": "purpose", "title": f"P{i}", "rationale": "r", "purpose": f"Aim {i}"}
+        assert client.post(url, data | {"goals": "One"}).status_code == 302
+    data = {"kind": "purpose", "title": "P4", "rationale": "my reasons", "purpose": "Aim 4"}
+    response = client.post(url, data | {"goals": "One"})
+    assert response.status_code == 429
+    assert "Retry-After" in response
+    assert "my reasons" in response.text and "today" in response.text
+    assert Proposal.objects.count() == 3
+
+
+def test_eleventh_invitation_in_a_day_is_429_with_name_kept(client):
+    community = CommunityFactory(charter__join_policy="invitation")
+    member = MembershipFactory(community=community).user
+    client.force_login(member)
+    url = reverse("members:invite", args=[community.slug])
+    for _ in range(10):
+        assert client.post(url, {"username": UserFactory().username}).status_code == 302
+    name = UserFactory(username="zelda").username
+    response = client.post(url, {"username": name})
+    assert response.status_code == 429
+    assert 'value="zelda"' in response.text
