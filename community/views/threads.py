@@ -242,6 +242,10 @@ def reply(request, slug, thread_id):
             community=community, body=form.cleaned_data["body"]
         )
         return _reply_form_response(request, context)
+    body = form.cleaned_data["body"]
+    if links := ratelimits.link_error(user=request.user, community=community, body=body):
+        form.add_error("body", links)
+        return _reply_form_response(request, context, status=400)
     try:
         actions.check_posting_rate(actor=request.user)
         new = actions.check_reply(

@@ -156,3 +156,14 @@ def test_eleventh_invitation_in_a_day_is_429_with_name_kept(client):
     response = client.post(url, {"username": name})
     assert response.status_code == 429
     assert 'value="zelda"' in response.text
+
+
+def test_new_member_reply_with_three_links_is_refused_with_text_kept(client, newcomer, veteran):
+    _t, root = thread_with_post(community=newcomer.community, author=veteran.user)
+    client.force_login(newcomer.user)
+    url = reverse("community:reply", args=[newcomer.community.slug, root.thread_id])
+    body = "https://a.example https://b.example https://c.example"
+    response = client.post(url, {"parent": root.pk, "body": body})
+    assert response.status_code == 400
+    assert "at most 2 links" in response.text and "https://c.example" in response.text
+    assert Post.objects.count() == 1
