@@ -241,6 +241,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "community.tasks.sweep_appeals",
         "schedule": 300.0,
     },
+    # Notifications (issue 4): batched emails of busy threads, and the daily digest of
+    # notifications for members who chose it.
+    "notification-emails": {
+        "task": "community.tasks.send_due_notification_emails",
+        "schedule": 300.0,
+    },
+    "notification-digests": {
+        "task": "community.tasks.send_daily_digests",
+        "schedule": crontab(hour=6, minute=15),
+    },
     "delete-unverified-signups": {
         "task": "members.tasks.delete_unverified_signups",
         "schedule": crontab(minute=17),
