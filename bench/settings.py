@@ -1,0 +1,23 @@
+"""Settings for benchmarking (issue 8): the real site's settings, DEBUG off, plus two
+ceiling views in a bench-only URLconf (``bench.urls``). Never used by the real site.
+
+The runner sets SECRET_KEY, ALLOWED_HOSTS and COMMONS_VAR_DIR in the environment.
+"""
+
+import os
+
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+
+from community.settings import *  # noqa: E402, F403
+from community.settings import BASE_DIR, TEMPLATES, VAR_DIR  # noqa: E402
+
+ROOT_URLCONF = "bench.urls"
+TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "bench" / "templates"]
+# collectstatic writes here, so a bench run leaves the checkout untouched.
+STATIC_ROOT = VAR_DIR / "static"
+# Plain HTTP on 127.0.0.1: cookies must travel without TLS.
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
