@@ -5,11 +5,24 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from community.celery import app as celery_app
+from community.models import Community
+from members import selectors as member_selectors
+from members.models import Membership
 
 
 @require_GET
 def home(request):
-    return render(request, "community/home.html")
+    """The front page: your communities first, then the liveliest ones to discover."""
+    yours = []
+    if request.user.is_authenticated:
+        yours = list(
+            Membership.objects.current()
+            .filter(user=request.user)
+            .select_related("community")
+            .order_by("-community__last_activity_at")
+        )
+    lively = member_selectors.directory_communities(state=Community.State.ACTIVE)[:6]
+    return render(request, "community/home.html", {"yours": yours, "lively": lively})
 
 
 def _database_ok() -> bool:

@@ -5,6 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from community.views import site
+from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +85,22 @@ def test_csrf_failure_page_explains_what_to_do():
 def test_front_page_invites_to_sign_up_when_logged_out(client):
     body = client.get("/").content.decode()
     assert "Create an account" in body
+    assert "Browse communities" in body
+
+
+def test_front_page_lists_your_communities_first(client, django_assert_max_num_queries):
+    membership = MembershipFactory(community__name="Riverside Gardeners")
+    MembershipFactory.create_batch(3)
+    client.force_login(membership.user)
+    with django_assert_max_num_queries(8):
+        body = client.get("/").content.decode()
+    assert body.index("Your communities") < body.index("Riverside Gardeners")
+    assert "Lively communities" in body
+
+
+def test_front_page_hides_member_counts_of_members_only_communities(client):
+    MembershipFactory(community__name="Secret Garden", community__visibility="members")
+    body = client.get("/").content.decode()
+    assert "Secret Garden" in body
+    assert "members only" in body
+    assert "1 member<" not in body
