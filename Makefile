@@ -15,7 +15,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 RUN := $(UV) run --frozen
 
-.PHONY: run test pytest install format migrate seed check-python
+.PHONY: run test pytest install format migrate seed check-python bench
 
 check-python:
 	@test -n "$(PYTHON)" || { echo "Commons needs Python >= 3.12 (none found)." >&2; exit 1; }
@@ -50,3 +50,7 @@ pytest: install
 format: install
 	$(RUN) ruff format .
 	$(RUN) ruff check --fix .
+
+## Benchmarks (bench/run.py): SQLite, and PostgreSQL too when BENCH_POSTGRES_URL is set.
+bench: install
+	$(RUN) python bench/run.py $(BENCH_ARGS)

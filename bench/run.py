@@ -170,8 +170,9 @@ def wrk(url: str, *, cookie: str | None, duration: int, connections: int) -> dic
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "p50_ms": round(parse_ms(latency["50"]), 1),
-        "p99_ms": round(parse_ms(latency["99"]), 1),
+        # wrk prints no distribution when no request completed (every one timed out).
+        "p50_ms": round(parse_ms(latency["50"]), 1) if "50" in latency else None,
+        "p99_ms": round(parse_ms(latency["99"]), 1) if "99" in latency else None,
         "errors": errors + (int(non_2xx.group(1)) if non_2xx else 0),
     }
 
@@ -250,7 +251,7 @@ def table(records: list[dict]) -> str:
         for r in records:
             if r["kind"] == "http":
                 lines.append(f"{r['db']:<11}{r['server']:<9}{r['page']:<16}{r['role']:<10}"
-                             f"{r['rps']:>8.0f}{r['p50_ms']:>8.1f}{r['p99_ms']:>8.1f}"
+                             f"{r['rps']:>8.0f}{r['p50_ms'] or 0:>8.1f}{r['p99_ms'] or 0:>8.1f}"
                              f"{r['errors']:>7}")  # fmt: skip
     for r in records:
         if r["kind"] == "job":

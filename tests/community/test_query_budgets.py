@@ -1,0 +1,106 @@
+"""Query budgets of every page, in one place (issue 8).
+
+Each page has a fixed maximum number of SQL queries, anonymous and logged in; the count is
+measured on a small data set and again after a second, larger one is added beside it
+(more members, communities, threads, posts, votes), and must not change. Anonymous GETs
+write nothing; a logged-in thread view writes one row at most (the read state, upserted).
+The data comes from ``manage.py bench_seed``, the benchmark's own generator.
+"""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from community.models import Thread
+from members.models import User
+from purposes.models import Proposal
+
+pytestmark = pytest.mark.django_db
+
+# The budgets: (anonymous, logged in). Thread pages stay within 15 (issue 8).
+BUDGETS = {
+    "directory": (6, 10),
+    "home": (8, 12),
+    "thread20": (6, 15),
+    "thread_big": (6, 15),
+    "proposal": (8, 15),
+    "health": (6, 10),
+    "search": (4, 6),
+}
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+SMALL = {"members": 12, "communities": 3, "threads": 4, "posts_per_thread": 5, "big_thread": 20}
+LARGE = {"members": 80, "communities": 8, "threads": 16, "posts_per_thread": 20, "big_thread": 150}
+
+
+def seed(prefix: str, sizes: dict) -> dict[str, str]:
+    call_command("bench_seed", prefix=prefix, stdout=io.StringIO(), **sizes)
+    community = f"{prefix}-0"
+    thread = Thread.objects.get(community__slug=community, title__startswith="Thread 0:")
+    big = Thread.objects.get(community__slug=community, title="The big thread")
+    proposal = Proposal.objects.get(community__slug=community, state="voting")
+    return {
+        "directory": "/c/",
+        "home": f"/c/{community}/",
+        "thread20": thread.get_absolute_url(),
+        "thread_big": big.get_absolute_url(),
+        "proposal": f"/c/{community}/proposals/{proposal.pk}/",
+        "health": f"/c/{community}/health/",
+        "search": "/search/?q=compost+harvest",
+    }
+
+
+def measure(client, urls: dict[str, str]) -> dict[str, tuple[int, list[str]]]:
+    """Each page's query count and the SQL of its writes, on a warm second request."""
+    figures = {}
+    for name, url in urls.items():
+        assert client.get(url).status_code == 200, url
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        sql = [q["sql"] for q in ctx.captured_queries]
+        figures[name] = (len(sql), [s for s in sql if s.lstrip().upper().startswith(WRITES)])
+    return figures
+
+
+def test_page_budgets_hold_and_do_not_grow_with_the_data(client):
+    small_urls = seed("small", SMALL)
+    small_member = User.objects.get(username="small-3")
+    anonymous_small = measure(client, small_urls)
+    client.force_login(small_member)
+    member_small = measure(client, small_urls)
+    client.logout()
+
+    large_urls = seed("large", LARGE)
+    anonymous_large = measure(client, large_urls)
+    client.force_login(User.objects.get(username="large-3"))
+    member_large = measure(client, large_urls)
+
+    for name, (anonymous_budget, member_budget) in BUDGETS.items():
+        assert anonymous_small[name][0] <= anonymous_budget, (name, anonymous_small[name])
+        assert member_small[name][0] <= member_budget, (name, member_small[name])
+        # Growth independence: the same count with several times the data.
+        assert anonymous_large[name][0] == anonymous_small[name][0], name
+        assert member_large[name][0] == member_small[name][0], name
+
+
+def test_anonymous_gets_write_nothing(client):
+    urls = seed("bench", SMALL)
+    for name, (_, writes) in measure(client, urls).items():
+        assert writes == [], (name, writes)
+
+
+def test_logged_in_thread_view_writes_only_its_read_state(client):
+    urls = seed("bench", SMALL)
+    client.force_login(User.objects.get(username="bench-3"))
+    figures = measure(client, urls)
+    for name in ("thread20", "thread_big"):
+        writes = figures[name][1]
+        assert len(writes) == 1, (name, writes)
+        assert "community_readstate" in writes[0] and "ON CONFLICT" in writes[0].upper()
+    # Other pages read only.
+    for name in ("directory", "home", "proposal", "health", "search"):
+        assert figures[name][1] == [], (name, figures[name][1])
