@@ -1,0 +1,564 @@
+"""The authorization matrix, generated from the URL configuration (issue 9).
+
+Every route of the site (except /admin/ and allauth's /accounts/, tested on their own) is
+requested with GET and with POST (valid CSRF) by each role of ``tests.security.world``,
+on a members-only community's objects, and the status must equal the one written in
+``MATRIX``. A route missing from the table fails the test, so a new view cannot ship
+without someone deciding who may use it.
+
+Statuses are written in ROLES order: anonymous, outsider, member, left, suspended,
+moderator, expired, staff, superuser. 302 is the redirect to the login page for anonymous
+visitors and the post/redirect/get answer after an action elsewhere; 404 is the answer to
+whoever may not know a members-only object exists.
+"""
+
+import os
+import re
+
+import pytest
+from django.apps import apps
+from django.core.cache import cache
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from community.emails import unsubscribe_token
+from tests.security.world import ROLES, SECRET_WORDS, build_world
+
+pytestmark = pytest.mark.django_db
+
+CSRF_SECRET = "a" * 32  # Django accepts an unmasked 32-character secret as the token
+
+
+def walk(patterns, prefix="", namespace=""):
+    """(route, name with namespace, pattern) for every leaf of the URL configuration."""
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            ns = namespace
+            if pattern.namespace:
+                ns = f"{namespace}{pattern.namespace}:"
+            yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), ns)
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), f"{namespace}{pattern.name}", pattern
+
+
+def site_routes() -> dict[str, tuple[str, URLPattern]]:
+    """The routes the matrix covers: everything but the admin and allauth's own."""
+    routes = {}
+    for route, name, pattern in walk(get_resolver().url_patterns):
+        if route.startswith(("admin/", "accounts/")):
+            continue
+        assert name not in routes, f"two routes named {name}"
+        routes[name] = (route, pattern)
+    return routes
+
+
+def route_kwargs(world, name: str, route: str) -> dict:
+    """Real objects of the world for each part of a route."""
+    objects, users = world.objects, world.users
+    thread = objects["thread"]
+    pk = {
+        "members:application": objects["application"].pk,
+        "members:withdraw_application": objects["application"].pk,
+        "members:invitation": objects["invitation"].pk,
+        "members:decline_invitation": objects["invitation"].pk,
+        "notifications_read": objects["notification"].pk,
+        "notifications_open": objects["notification"].pk,
+    }
+    post_id = objects["post"].pk  # another member's post
+    if name.startswith("community:moderation"):
+        post_id = objects["hidden"].pk  # hidden by flags, kept hidden on review
+    elif name in {"community:post_edit", "community:post_delete"}:
+        post_id = objects["reply"].pk  # the member's own reply
+    values = {
+        "slug": world.inner.slug,
+        "thread_id": thread.pk,
+        "thread_slug": thread.slug,
+        "post_id": post_id,
+        "proposal_id": objects["proposal"].pk,
+        "step": "second",
+        "action_id": objects["decision"].pk,
+        "appeal_id": objects["appeal"].pk,
+        "username": users["member"].username,
+        "token": unsubscribe_token(user_id=users["member"].pk, kinds=["reply"]),
+        "pk": pk.get(name),
+    }
+    names = re.findall(r"<(?:\w+:)?(\w+)>", route)
+    return {key: values[key] for key in names}
+
+
+# Routes that take a POST without a CSRF token, and why.
+CSRF_EXEMPT = {
+    "notifications_unsubscribe",  # the signed token in the URL is the credential (RFC 8058)
+}
+
+# What each POST sends: enough to pass the form where the role may act.
+POST_DATA = {
+    "community:new": {"name": "Elsewhere", "slug": "elsewhere"},
+    "community:thread_new": {"title": "A new thread", "body": "Hello"},
+    "community:reply": {"parent": "__post__", "body": "Me too", "token": "t1"},
+    "community:post_edit": {"body": "Edited"},
+    "community:preview": {"body": "*hi*"},
+    "community:flag_post": {"reason": "spam"},
+    "community:moderation_review": {"decision": "restore"},
+    "community:moderation_suspend": {"username": "author", "days": 2, "reason": "Rude"},
+    "community:appeal_new": {"statement": "Please"},
+    "community:takedown": {"reason": "Court order"},
+    "members:join": {"affirm": "on", "motivation": "I garden"},
+    "members:invite": {"username": "applicant"},
+    "members:application": {"decision": "admit"},
+    "members:profile_edit": {"display_name": "M", "bio": "Hi"},
+    "purposes:vote": {"choice": "for", "reason": "Yes"},
+    "purposes:affirm": {"affirm": "on"},
+}
+
+# fmt: off
+# route name: {method: statuses in ROLES order}
+# anonymous outsider member left suspended moderator expired staff superuser
+MATRIX: dict[str, dict[str, str]] = {
+    "community:appeal": {
+        "GET": "404 404 200 404 200 200 200 404 404",
+        "POST": "404 404 302 404 403 403 403 404 404",
+    },
+    "community:appeal_new": {
+        "GET": "302 404 403 404 403 403 403 404 404",
+        "POST": "302 404 403 404 403 403 403 404 404",
+    },
+    "community:digest_settings": {
+        "GET": "302 200 200 200 200 200 200 200 200",
+        "POST": "302 400 400 400 400 400 400 400 400",
+    },
+    "community:directory": {
+        "GET": "200 200 200 200 200 200 200 200 200",
+        "POST": "405 405 405 405 405 405 405 405 405",
+    },
+    "community:feed": {
+        "GET": "404 404 404 404 404 404 404 404 404",
+        "POST": "404 404 404 404 404 404 404 404 404",
+    },
+    "community:flag_post": {
+        "GET": "302 404 200 404 403 200 200 404 404",
+        "POST": "302 404 302 404 403 302 302 404 404",
+    },
+    "community:founding_edit": {
+        "GET": "302 403 403 403 403 403 403 403 403",
+        "POST": "302 403 403 403 403 403 403 403 403",
+    },
+    "community:founding_endorse": {
+        "GET": "302 302 302 302 302 302 302 302 302",
+        "POST": "302 302 302 302 302 302 302 302 302",
+    },
+    "community:health": {
+        "GET": "404 404 200 404 200 200 200 404 404",
+        "POST": "405 405 405 405 405 405 405 405 405",
+    },
+    "community:health_csv": {
+        "GET": "404 404 200 404 200 200 200 404 404",
+        "POST": "405 405 405 405 405 405 405 405 405",
+    },
+    "community:home": {
+        "GET": "200 200 200 200 200 200 200 200 200",
+        "POST": "405 405 405 405 405 405 405 405 405",
+    },
+    "community:moderation": {
+        "GET": "404 404 200 404 200 200 200 404 404",
+        "POST": "405 405 405 405 405 405 405 405 405",
+    },
+    "community:moderation_review": {
+        "GET": "302 404 403 404 403 200 403 404 404",
+        "POST": "302 404 403 404 403 400 403 404 404",
+    },
+    "community:moderation_suspend": {
+        "GET": "302 404 403 404 403 200 403 404 404",
+        "POST": "302 404 403 404 403 302 403 404 404",
+    },
+    "community:new": {
+        "GET": "302 200 200 200 200 200 200 200 200",
+        "POST": "302 400 400 400 400 400 400 400 400",
+    },
+    "community:post": {
+        "GET": "404 404 302 404 302 302 302 404 404",
+        "POST": "405 405 405 405 405 405 405 405 405",
+    },
+    "community:post_delete": {
+        "GET": "302 404 200 404 403 403 403 404 404",
+        "POST": "302 404 302 404 403 403 403 404 404",
+    },
+    "community:post_edit": {
+        "GET": "302 404 200 404 403 403 403 404 404",
+        "POST": "302 404 302 404 403 403 403 404 404",
+    },
+    "community:post_revisions": {
+        "GET": "404 404 200 404 200 200 200 404 404",
+        "POST": "405 405 405 405 405 405 405 405 405",
+    },
+    "community:preview": {
+        "GET": "302 405 405 405 405 405 405 405 405",
+        "POST": "302 404 200 404 403 200 200 404 404",
+    },
+    "community:reply": {
+        "GET": "404 404 404 404 404 404 404 404 404",
+        "POST": "404 404 302 404 403 302 302 404 404",
+    },
+    "community:takedown": {
+        "GET": "302 404 403 404 403 403 403 200 200",
+        "POST": "302 404 403 404 403 403 403 302 302",
+    },
+    "community:thread": {
+        "GET": "404 404 200 404 200 200 200 404 404",
+        "POST": "405 405 405 405 405 405 405 405 405",
+    },
+    "community:thread_list": {
+        "GET": "404 404 200 404 200 200 200 404 404",
+        "POST": "405 405 405 405 405 405 405 405 405",
+    },
+    "community:thread_new": {
+        "GET": "302 404 200 404 403 200 200 404 404",
+        "POST": "302 404 302 404 403 302 302 404 404",
+    },
+    "community:thread_short": {
+        "GET": "404 404 302 404 302 302 302 404 404",
+        "POST": "405 405 405 405 405 405 405 405 405",
+    },
+    "healthz": {
+        "GET": "200 200 200 200 200 200 200 200 200",
+        "POST": "405 405 405 405 405 405 405 405 405",
+    },
+    "home": {
+        "GET": "200 200 200 200 200 200 200 200 200",
+        "POST": "405 405 405 405 405 405 405 405 405",
+    },
+    "members:affirm": {
+        "GET": "302 405 405 405 405 405 405 405 405",
+        "POST": "302 302 302 302 302 302 302 302 302",
+    },
+    "members:application": {
+        "GET": "302 404 200 404 404 200 200 404 404",
+        "POST": "302 404 403 404 404 302 403 404 404",
+    },
+    "members:applications": {
+        "GET": "302 404 200 404 403 200 200 404 404",
+        "POST": "302 404 200 404 403 200 200 404 404",
+    },
+    "members:decline_invitation": {
+        "GET": "302 405 405 405 405 405 405 405 405",
+        "POST": "302 302 404 404 404 404 404 404 404",
+    },
+    "members:invitation": {
+        "GET": "302 200 404 404 404 404 404 404 404",
+        "POST": "302 400 404 404 404 404 404 404 404",
+    },
+    "members:invitations": {
+        "GET": "302 200 200 200 200 200 200 200 200",
+        "POST": "302 200 200 200 200 200 200 200 200",
+    },
+    "members:invite": {
+        "GET": "302 404 200 404 403 200 200 404 404",
+        "POST": "302 404 302 404 403 302 302 404 404",
+    },
+    "members:join": {
+        "GET": "302 302 302 200 302 302 302 200 200",
+        "POST": "302 302 302 302 302 302 302 302 302",
+    },
+    "members:leave": {
+        "GET": "302 302 200 302 200 200 200 302 302",
+        "POST": "302 302 302 302 302 302 302 302 302",
+    },
+    "members:members": {
+        "GET": "404 404 200 404 200 200 200 404 404",
+        "POST": "404 404 200 404 200 200 200 404 404",
+    },
+    "members:profile": {
+        "GET": "200 200 200 200 200 200 200 200 200",
+        "POST": "200 200 200 200 200 200 200 200 200",
+    },
+    "members:profile_edit": {
+        "GET": "302 403 200 403 403 403 403 403 403",
+        "POST": "302 403 302 403 403 403 403 403 403",
+    },
+    "members:relationships": {
+        "GET": "302 404 200 404 404 404 404 404 404",
+        "POST": "302 405 405 405 405 405 405 405 405",
+    },
+    "members:withdraw_application": {
+        "GET": "302 405 405 405 405 405 405 405 405",
+        "POST": "302 404 403 404 404 403 403 404 404",
+    },
+    "notifications": {
+        "GET": "302 200 200 200 200 200 200 200 200",
+        "POST": "302 405 405 405 405 405 405 405 405",
+    },
+    "notifications_open": {
+        "GET": "302 404 302 404 404 404 404 404 404",
+        "POST": "302 405 405 405 405 405 405 405 405",
+    },
+    "notifications_read": {
+        "GET": "302 405 405 405 405 405 405 405 405",
+        "POST": "302 404 302 404 404 404 404 404 404",
+    },
+    "notifications_read_all": {
+        "GET": "302 405 405 405 405 405 405 405 405",
+        "POST": "302 302 302 302 302 302 302 302 302",
+    },
+    "notifications_settings": {
+        "GET": "302 200 200 200 200 200 200 200 200",
+        "POST": "302 400 400 400 400 400 400 400 400",
+    },
+    "notifications_unsubscribe": {
+        "GET": "200 200 200 200 200 200 200 200 200",
+        "POST": "200 200 200 200 200 200 200 200 200",
+    },
+    "purposes:affirm": {
+        "GET": "302 405 405 405 405 405 405 405 405",
+        "POST": "302 302 302 302 302 302 302 302 302",
+    },
+    "purposes:charter": {
+        "GET": "200 200 200 200 200 200 200 200 200",
+        "POST": "200 200 200 200 200 200 200 200 200",
+    },
+    "purposes:charter_history": {
+        "GET": "200 200 200 200 200 200 200 200 200",
+        "POST": "200 200 200 200 200 200 200 200 200",
+    },
+    "purposes:offshoot": {
+        "GET": "302 404 200 404 200 200 200 404 404",
+        "POST": "302 404 400 404 400 400 400 404 404",
+    },
+    "purposes:proposal": {
+        "GET": "404 404 200 404 200 200 200 404 404",
+        "POST": "404 404 200 404 200 200 200 404 404",
+    },
+    "purposes:proposal_edit": {
+        "GET": "302 404 404 404 404 404 404 404 404",
+        "POST": "302 404 404 404 404 404 404 404 404",
+    },
+    "purposes:proposal_new": {
+        "GET": "302 404 200 404 404 200 200 404 404",
+        "POST": "302 404 200 404 404 200 200 404 404",
+    },
+    "purposes:proposal_step": {
+        "GET": "302 405 405 405 405 405 405 405 405",
+        "POST": "302 404 302 404 302 302 302 404 404",
+    },
+    "purposes:proposals": {
+        "GET": "404 404 200 404 200 200 200 404 404",
+        "POST": "404 404 200 404 200 200 200 404 404",
+    },
+    "purposes:vote": {
+        "GET": "302 405 405 405 405 405 405 405 405",
+        "POST": "302 404 302 404 400 302 400 404 404",
+    },
+    "search": {
+        "GET": "200 200 200 200 200 200 200 200 200",
+        "POST": "405 405 405 405 405 405 405 405 405",
+    },
+}
+# fmt: on
+
+
+# Reading a thread moves the reader's own "read up to here" marker: bookkeeping for that
+# reader alone, the one row a GET may write.
+READ_BOOKKEEPING = {"community.ReadState"}
+REFUSED = {403, 404}
+
+
+def status_line(statuses) -> str:
+    return " ".join(str(s) for s in statuses)
+
+
+def snapshot_counts() -> dict[str, int]:
+    return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_models()
+        if model._meta.label not in READ_BOOKKEEPING
+    }
+
+
+def make_clients(world) -> dict[str, Client]:
+    """One client per role, CSRF enforced: every POST carries a valid token."""
+    clients = {}
+    for role in ROLES:
+        client = Client(enforce_csrf_checks=True)
+        user = world.users[role]
+        if user is not None:
+            client.force_login(user)
+        client.cookies["csrftoken"] = CSRF_SECRET
+        clients[role] = client
+    return clients
+
+
+def send(client, method, url, data, *, htmx=False):
+    """One request inside a savepoint that is rolled back, so every cell sees the same
+    world; returns the status and the row counts it changed."""
+    cache.clear()  # rate limits
+    headers = {"HX-Request": "true"} if htmx else {}
+    if method == "POST":
+        headers["X-CSRFToken"] = CSRF_SECRET
+    with transaction.atomic():
+        before = snapshot_counts()
+        if method == "GET":
+            response = client.get(url, headers=headers)
+        else:
+            response = client.post(url, data, headers=headers)
+        after = snapshot_counts()
+        transaction.set_rollback(True)
+    changed = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+    return response.status_code, changed
+
+
+def post_data(world, name):
+    data = dict(POST_DATA.get(name, {}))
+    if data.get("parent") == "__post__":
+        data["parent"] = world.objects["post"].pk
+    return data
+
+
+def route_url(world, name, route):
+    return reverse(name, kwargs=route_kwargs(world, name, route))
+
+
+def observe(world, clients, routes):
+    """The status of every route x method x role, the GETs that changed rows, and the
+    htmx requests answered differently from a plain request that was refused."""
+    observed, changes, htmx_leaks = {}, [], []
+    for name, (route, _pattern) in sorted(routes.items()):
+        url = route_url(world, name, route)
+        observed[name] = {}
+        for method in ("GET", "POST"):
+            statuses = []
+            for role in ROLES:
+                data = post_data(world, name)
+                status, changed = send(clients[role], method, url, data)
+                statuses.append(status)
+                if changed and (method == "GET" or status in REFUSED):
+                    changes.append(f"{method} {url} as {role} ({status}) changed {changed}")
+                if status in REFUSED:
+                    # htmx gets the same refusal; a 403 may come as a 200 fragment that
+                    # carries the message (htmx swaps only successes), but still acts on
+                    # nothing. A 404 stays a 404: existence must not leak.
+                    htmx_status, changed = send(clients[role], method, url, data, htmx=True)
+                    if changed or (htmx_status != status and (status, htmx_status) != (403, 200)):
+                        htmx_leaks.append(
+                            f"{method} {url} as {role}: {status}, htmx {htmx_status} {changed}"
+                        )
+            observed[name][method] = status_line(statuses)
+    return observed, changes, htmx_leaks
+
+
+def test_every_route_answers_every_role_as_the_matrix_says():
+    world = build_world()
+    routes = site_routes()
+    observed, changes, htmx_leaks = observe(world, make_clients(world), routes)
+    if os.environ.get("MATRIX_DUMP"):  # write the observed table, to review by hand
+        with open(os.environ["MATRIX_DUMP"], "w") as out:
+            for name, methods in observed.items():
+                get, post = methods["GET"], methods["POST"]
+                entry = f'    "{name}": {{\n        "GET": "{get}",\n'
+                out.write(entry + f'        "POST": "{post}",\n    }},\n')
+    missing = sorted(set(routes) - set(MATRIX))
+    assert not missing, f"add these routes to the authorization matrix: {missing}"
+    stale = sorted(set(MATRIX) - set(routes))
+    assert not stale, f"routes in the matrix that no longer exist: {stale}"
+    wrong = [
+        f"{name} {method}: expected {MATRIX[name][method]} got {got}"
+        for name, methods in observed.items()
+        for method, got in methods.items()
+        if MATRIX[name][method] != got
+    ]
+    assert not wrong, "\n".join(wrong)
+    assert not changes, "a GET or a refused POST changed rows:\n" + "\n".join(changes)
+    assert not htmx_leaks, "htmx got past a refusal:\n" + "\n".join(htmx_leaks)
+    print(f"authorization matrix: {len(routes)} routes x 2 methods x {len(ROLES)} roles")
+
+
+def test_every_state_change_needs_a_csrf_token():
+    """A POST without a token is refused (403) on every route, for a member who could
+    otherwise act, so no form is exempt by mistake. The unsubscribe link is the one
+    documented exception: its signed token is the credential (mail clients post there)."""
+    world = build_world()
+    routes = site_routes()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.users["moderator"])
+    accepted = []
+    for name, (route, _pattern) in sorted(routes.items()):
+        url = route_url(world, name, route)
+        with transaction.atomic():
+            response = client.post(url, post_data(world, name))
+            transaction.set_rollback(True)
+        if (response.status_code == 403) == (name in CSRF_EXEMPT):
+            accepted.append(f"{name} {url}: {response.status_code}")
+    assert not accepted, "POST without a CSRF token was not refused:\n" + "\n".join(accepted)
+
+
+OUTSIDERS = ("anonymous", "outsider", "left", "staff", "superuser")
+
+
+def test_members_only_content_reaches_no_outsider_through_any_channel():
+    """Pages, search, feeds, notifications, profiles, the directory, htmx fragments: the
+    words only the members-only community's content holds appear nowhere for outsiders
+    (and do appear for a member, so the check can fail)."""
+    world = build_world()
+    author = world.users["author"].username
+    paths = [
+        "/",
+        reverse("community:directory"),
+        reverse("community:home", kwargs={"slug": "inner"}),
+        reverse("community:home", kwargs={"slug": "plaza"}),
+        reverse("community:feed", kwargs={"slug": "plaza"}),
+        reverse("purposes:charter", kwargs={"slug": "inner"}),
+        reverse("members:profile", kwargs={"username": author}),
+        reverse("members:profile", kwargs={"username": "member"}),
+        reverse("notifications"),
+        reverse("members:invitations"),
+        reverse("members:join", kwargs={"slug": "inner"}),
+    ]
+    paths += [f"{reverse('search')}?q={word}" for word in SECRET_WORDS]
+    clients = make_clients(world)
+    for role in OUTSIDERS:
+        for path in paths:
+            for htmx in (False, True):
+                headers = {"HX-Request": "true"} if htmx else {}
+                response = clients[role].get(path, headers=headers)
+                assert response.status_code in {200, 302}, (role, path)
+                body = response.content.decode()
+                # a search page echoes its own query: look for the other words
+                leaked = [
+                    word
+                    for word in SECRET_WORDS
+                    if word.lower() in body.lower() and f"q={word}" not in path
+                ]
+                assert not leaked, f"{path} shows {leaked} to {role} (htmx={htmx})"
+    member = clients["member"]
+    found = member.get(f"{reverse('search')}?q={SECRET_WORDS[1]}").content.decode()
+    assert SECRET_WORDS[0] in found
+    assert (
+        SECRET_WORDS[2]
+        in member.get(reverse("purposes:proposals", args=["inner"])).content.decode()
+    )
+
+
+# A public community reads to everyone; its forms still need membership.
+PUBLIC_READS = [
+    "community:home",
+    "community:thread_list",
+    "community:feed",
+    "community:health",
+    "community:moderation",
+    "members:members",
+    "purposes:charter",
+    "purposes:charter_history",
+    "purposes:proposals",
+]
+
+
+def test_public_community_reads_to_everyone_and_writes_only_for_members():
+    world = build_world()
+    clients = make_clients(world)
+    for role in ROLES:
+        for name in PUBLIC_READS:
+            response = clients[role].get(reverse(name, kwargs={"slug": "plaza"}))
+            assert response.status_code == 200, (name, role)
+    thread_new = reverse("community:thread_new", kwargs={"slug": "plaza"})
+    for role, expected in {"anonymous": 302, "outsider": 403, "staff": 403}.items():
+        status, changed = send(clients[role], "POST", thread_new, {"title": "x", "body": "y"})
+        assert (status, changed) == (expected, {}), role

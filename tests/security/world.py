@@ -1,0 +1,158 @@
+"""A fixture world for the security tests: a members-only community with every kind of
+object and every role, plus a public community, built through the real actions.
+
+Roles, relative to the members-only community "inner":
+anonymous, outsider (verified, not a member), member, left (a member who left),
+suspended, moderator, expired (a moderator whose term ended), staff, superuser.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.utils import timezone
+
+from community import moderation
+from community.actions import do_reply
+from community.models import Notification
+from community.notifications import do_notify
+from members import actions as member_actions
+from members.models import Membership
+from purposes import actions as purpose_actions
+from purposes.charter_diff import CharterText
+from purposes.models import Proposal
+from tests.factories import (
+    CommunityFactory,
+    MembershipFactory,
+    UserFactory,
+    moderator_membership,
+    thread_with_post,
+)
+
+ROLES = (
+    "anonymous",
+    "outsider",
+    "member",
+    "left",
+    "suspended",
+    "moderator",
+    "expired",
+    "staff",
+    "superuser",
+)
+
+# Words that appear only in the members-only community's content: none of them may reach
+# anyone who cannot read it, through any channel.
+SECRET_WORDS = ("Zanzibarthread", "Quokkabody", "Marzipanproposal", "Okapireply")
+
+
+@dataclass
+class World:
+    inner: object
+    public: object
+    users: dict = field(default_factory=dict)
+    objects: dict = field(default_factory=dict)
+
+
+def _purpose_text(community) -> CharterText:
+    text = community.charter.text()
+    return CharterText(purpose="To grow food together.", goals=text.goals, rules=text.rules)
+
+
+def build_world() -> World:
+    """Everything the authorization matrix needs, in one members-only community that
+    admits by application, and a public one next to it."""
+    inner = CommunityFactory(
+        slug="inner", name="Inner circle", visibility="members", charter__join_policy="application"
+    )
+    public = CommunityFactory(slug="plaza", name="Plaza")
+    moderator = moderator_membership(inner, user__username="mod").user
+    author = MembershipFactory(community=inner, user__username="author").user
+    member = MembershipFactory(community=inner, user__username="member").user
+    seconders = [MembershipFactory(community=inner).user for _ in range(2)]
+    flaggers = [MembershipFactory(community=inner).user for _ in range(3)]
+    [MembershipFactory(community=inner) for _ in range(5)]  # enough for a jury of five
+    MembershipFactory(community=public, user=author)
+
+    # A proposal in voting (before anyone's role changes: the electorate is a snapshot).
+    proposal = purpose_actions.check_create_proposal(
+        actor=author,
+        community=inner,
+        kind=Proposal.Kind.AMEND_PURPOSE,
+        title=f"{SECRET_WORDS[2]} grow food",
+        rationale="We mostly garden now.",
+        proposed=_purpose_text(inner),
+    )
+    purpose_actions.check_submit_proposal(actor=author, proposal=proposal)
+    for user in seconders:
+        purpose_actions.check_second_proposal(actor=user, proposal=proposal)
+    proposal.refresh_from_db()
+    purpose_actions.do_sweep(now=proposal.discussion_ends_at)
+    proposal.refresh_from_db()
+    assert proposal.state == Proposal.State.VOTING
+
+    thread, post = thread_with_post(
+        community=inner, author=author, title=f"{SECRET_WORDS[0]} plans", body=SECRET_WORDS[1]
+    )
+    reply = do_reply(author=member, thread=thread, parent_id=post.pk, body=SECRET_WORDS[3])
+    _t2, hidden = thread_with_post(community=inner, author=author, title="Flagged")
+    for user in flaggers:
+        moderation.check_flag_post(actor=user, post=hidden, reason="spam")
+    decision = moderation.check_review_post(
+        actor=moderator, post=hidden, decision="keep_hidden", reason="Ads"
+    )
+    appeal = moderation.check_file_appeal(actor=author, decision=decision, statement="No ad")
+
+    applicant = UserFactory(username="applicant")
+    application = member_actions.check_apply(
+        actor=applicant, community=inner, motivation="I garden too.", affirmed=True
+    )
+    outsider = UserFactory(username="outsider")
+    invitation = member_actions.check_invite(actor=author, community=inner, username="outsider")
+
+    left = MembershipFactory(community=inner, user__username="leaver")
+    member_actions.do_leave(membership=left)
+    suspended = MembershipFactory(
+        community=inner,
+        user__username="suspended",
+        suspended_until=timezone.now() + timedelta(days=3),
+    ).user
+    expired = moderator_membership(inner, user__username="expired")
+    Membership.objects.filter(pk=expired.pk).update(
+        moderator_term_ends_at=timezone.now() - timedelta(seconds=1)
+    )
+    (notification,) = do_notify(
+        recipients=[member],
+        kind=Notification.Kind.REPLY,
+        text="A reply in the inner circle",
+        url=thread.get_absolute_url(),
+        community=inner,
+        actor=author,
+        thread=thread,
+    )
+    world = World(inner=inner, public=public)
+    world.users = {
+        "anonymous": None,
+        "outsider": outsider,
+        "member": member,
+        "left": left.user,
+        "suspended": suspended,
+        "moderator": moderator,
+        "expired": expired.user,
+        "staff": UserFactory(username="staffer", is_staff=True),
+        "superuser": UserFactory(username="root1", is_staff=True, is_superuser=True),
+        "author": author,
+        "applicant": applicant,
+    }
+    world.objects = {
+        "thread": thread,
+        "post": post,
+        "reply": reply,
+        "hidden": hidden,
+        "decision": decision,
+        "appeal": appeal,
+        "proposal": proposal,
+        "application": application,
+        "invitation": invitation,
+        "notification": notification,
+    }
+    return world
