@@ -1,0 +1,235 @@
+"""Hostile input through every text field shown back, beyond thread titles and post bodies
+(test_xss_threads.py): display names, bios, community names and taglines, charter purposes
+and goals, proposal titles and rationales, vote reasons, application motivations, flag
+notes, moderation reasons, appeal statements, suspension reasons, and usernames.
+
+The values are written straight into the rows (no form trims them), a dozen at a time,
+then every page that shows them is fetched and parsed: nothing live may come back
+(``live_content``: no script, no on* or style attribute, no active element, no
+javascript:/data: URL). Every payload of the corpus goes through every field.
+"""
+
+import re
+
+import pytest
+from allauth.account.adapter import get_adapter
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
+
+from community.models import Community, Flag, ModerationAction
+from members import actions as member_actions
+from members.models import Application, Membership, User
+from purposes import actions as purpose_actions
+from purposes.models import Charter, Proposal, Vote
+from tests.factories import CommunityFactory, UserFactory
+from tests.security.payloads import load_payloads
+from tests.security.test_xss_threads import live_content
+from tests.security.world import build_world
+
+pytestmark = pytest.mark.django_db
+
+BATCH = 12
+
+
+def chunks(items, size=BATCH):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@pytest.fixture(scope="module")
+def payloads():
+    corpus = load_payloads()
+    assert len(corpus) >= 600
+    return [CANARY, *corpus]
+
+
+@pytest.fixture
+def stage():
+    """The security world, with a dozen of everything that carries text."""
+    world = build_world()
+    inner = world.inner
+    members = list(
+        User.objects.filter(
+            memberships__community=inner, memberships__left_at__isnull=True
+        ).order_by("pk")
+    )[:BATCH]
+    communities = [CommunityFactory(slug=f"hostile-{i}") for i in range(BATCH)]
+    proposal = world.objects["proposal"]
+    clones = []
+    for _ in range(BATCH):
+        clone = Proposal.objects.get(pk=proposal.pk)
+        clone.pk = None
+        clone.save()
+        clones.append(clone)
+    voters = [
+        m.user for m in Membership.objects.current().filter(community=inner).select_related("user")
+    ]
+    for user in voters:
+        try:
+            purpose_actions.do_cast_vote(user=user, proposal=proposal, choice="for", reason="ok")
+        except purpose_actions.ProposalError:  # not in the electorate: a late joiner
+            continue
+    applications = [world.objects["application"]]
+    for i in range(BATCH - 1):
+        applications.append(
+            member_actions.check_apply(
+                actor=UserFactory(), community=inner, motivation=f"m{i}", affirmed=True
+            )
+        )
+    hidden = world.objects["hidden"]
+    for user in members:
+        Flag.objects.get_or_create(post=hidden, flagger=user, defaults={"reason": "other"})
+    decision = world.objects["decision"]
+    for _ in range(BATCH - 1):
+        entry = ModerationAction.objects.get(pk=decision.pk)
+        entry.pk = None
+        entry.save()
+    moderator = Client()
+    moderator.force_login(world.users["moderator"])
+    return {
+        "world": world,
+        "members": members,
+        "communities": communities,
+        "proposals": clones,
+        "proposal": proposal,
+        "applications": applications,
+        "hidden": hidden,
+        "client": moderator,
+    }
+
+
+CANARY = "Canary7 <i>x</i>"
+
+
+def assert_nothing_live(client, urls, field, batch):
+    """Every page answers 200 with nothing live. The first batch starts with a harmless
+    canary that must show up escaped somewhere, so a field that is not shown at all
+    cannot pass unnoticed."""
+    bodies = []
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        bodies.append(response.content.decode())
+        problems = live_content(bodies[-1])
+        assert problems == [], (field, url, problems, batch)
+    if batch[0] == CANARY:
+        assert any("Canary7 &lt;i&gt;x&lt;/i&gt;" in body for body in bodies), field
+
+
+def test_names_and_bios_leave_nothing_live(stage, payloads):
+    world, client = stage["world"], stage["client"]
+    thread = world.objects["thread"]
+    for batch in chunks(payloads):
+        for user, payload in zip(stage["members"], batch, strict=False):
+            User.objects.filter(pk=user.pk).update(display_name=payload[:80], bio=payload)
+        urls = [
+            reverse("members:members", args=["inner"]),
+            thread.get_absolute_url(),
+            reverse("community:moderation", args=["inner"]),
+            reverse("purposes:proposal", args=["inner", stage["proposal"].pk]),
+            reverse("members:profile", args=[stage["members"][0].username]),
+        ]
+        assert_nothing_live(client, urls, "display_name/bio", batch)
+
+
+def test_community_names_taglines_and_charters_leave_nothing_live(stage, payloads):
+    client = stage["client"]
+    for batch in chunks(payloads):
+        urls = [reverse("community:directory"), "/"]
+        for community, payload in zip(stage["communities"], batch, strict=False):
+            Community.objects.filter(pk=community.pk).update(
+                name=payload[:80] or "x", tagline=payload[:160]
+            )
+            Charter.objects.filter(pk=community.charter_id).update(
+                purpose=payload, goals=[payload, payload[:40]]
+            )
+            urls += [
+                reverse("community:home", args=[community.slug]),
+                reverse("purposes:charter", args=[community.slug]),
+            ]
+        assert_nothing_live(client, urls, "community/charter", batch)
+
+
+def test_proposals_and_vote_reasons_leave_nothing_live(stage, payloads):
+    client = stage["client"]
+    proposal = stage["proposal"]
+    votes = list(Vote.objects.filter(proposal=proposal, superseded_at__isnull=True))
+    assert len(votes) >= 10
+    for batch in chunks(payloads):
+        urls = [
+            reverse("purposes:proposals", args=["inner"]),
+            reverse("purposes:proposal", args=["inner", proposal.pk]),
+            "/",
+        ]
+        for clone, vote, payload in zip(stage["proposals"], votes, batch, strict=False):
+            Proposal.objects.filter(pk=clone.pk).update(
+                title=payload[:140] or "x", rationale=payload, purpose=payload
+            )
+            Vote.objects.filter(pk=vote.pk).update(reason=payload[:500])
+            urls.append(reverse("purposes:proposal", args=["inner", clone.pk]))
+        assert_nothing_live(client, urls, "proposal/vote reason", batch)
+
+
+def test_motivations_flags_and_moderation_text_leave_nothing_live(stage, payloads):
+    client, world = stage["client"], stage["world"]
+    hidden = stage["hidden"]
+    flags = list(Flag.objects.filter(post=hidden))
+    entries = list(ModerationAction.objects.filter(community=world.inner))
+    appeal = world.objects["appeal"]
+    suspended = Membership.objects.current().get(user=world.users["suspended"])
+    for batch in chunks(payloads):
+        for application, payload in zip(stage["applications"], batch, strict=False):
+            Application.objects.filter(pk=application.pk).update(motivation=payload)
+        for flag, payload in zip(flags, batch, strict=False):
+            Flag.objects.filter(pk=flag.pk).update(note=payload[:500], charter_point=payload[:500])
+        for entry, payload in zip(entries, batch, strict=False):
+            ModerationAction.objects.filter(pk=entry.pk).update(reason=payload[:1000])
+        joined = "\n".join(batch)
+        type(appeal).objects.filter(pk=appeal.pk).update(statement=joined[:2000])
+        Membership.objects.filter(pk=suspended.pk).update(suspension_reason=batch[0][:500])
+        urls = [
+            reverse("members:applications", args=["inner"]),
+            reverse("members:application", args=["inner", stage["applications"][0].pk]),
+            reverse("community:moderation", args=["inner"]),
+            reverse("community:moderation_review", args=["inner", hidden.pk]),
+            reverse("community:appeal", args=["inner", appeal.pk]),
+            reverse("members:members", args=["inner"]),
+        ]
+        assert_nothing_live(client, urls, "motivation/flag/moderation", batch)
+    own = Client()
+    own.force_login(world.users["suspended"])
+    assert_nothing_live(own, [world.inner.get_absolute_url()], "suspension reason", batch)
+
+
+USERNAME = re.compile(r"^[\w.@+-]+\Z")
+
+
+def test_usernames_are_refused_unless_plain(payloads):
+    """Usernames appear in URLs and pages: allauth refuses everything but letters,
+    digits and . @ + - _, so no payload can become a username that does anything."""
+    adapter = get_adapter()
+    accepted = []
+    for payload in payloads:
+        try:
+            accepted.append(adapter.clean_username(payload[:150]))
+        except ValidationError:
+            continue
+    assert all(USERNAME.match(name) for name in accepted), accepted
+    assert len(accepted) < len(payloads) / 10
+
+
+def test_signup_with_a_hostile_username_echoes_nothing_live(client, payloads):
+    url = reverse("account_signup")
+    for payload in payloads[::25]:
+        response = client.post(
+            url,
+            {
+                "username": payload,
+                "email": "someone@example.org",
+                "password1": "a long enough passphrase 1",
+                "password2": "a long enough passphrase 1",
+            },
+        )
+        assert response.status_code in {200, 302, 429}
+        assert live_content(response.content.decode()) == [], payload
