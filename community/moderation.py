@@ -1056,7 +1056,7 @@ def do_take_down(*, staff, post: Post, reason: str) -> ModerationAction:
 
 def log_page(*, community: Community, page_number):
     entries = ModerationAction.objects.filter(community=community).select_related(
-        "actor", "member", "post__thread"
+        "actor", "member", "post__thread__community"
     )
     return Paginator(entries.order_by("-created_at", "-id"), LOG_PER_PAGE).get_page(page_number)
 

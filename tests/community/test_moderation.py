@@ -522,3 +522,15 @@ def test_queue_shows_to_moderator_with_review_link(client, post, members, mod):
     page = client.get(reverse("community:moderation", kwargs={"slug": "garden"})).text
     assert "Waiting for review" in page
     assert reverse("community:moderation_review", args=["garden", post.pk]) in page
+
+
+def test_moderation_page_query_count_for_a_moderator_with_a_full_queue(
+    client, community, author, members, mod, django_assert_max_num_queries
+):
+    for i in range(6):
+        _t, root = thread_with_post(community=community, author=author, title=f"T{i}")
+        hide(root, members[:3])
+    client.force_login(mod)
+    with django_assert_max_num_queries(15):
+        response = client.get(reverse("community:moderation", kwargs={"slug": "garden"}))
+    assert response.text.count("Review<span") == 6
