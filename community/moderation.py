@@ -745,8 +745,8 @@ def do_file_appeal(
                 actor=appellant,
                 post=decision.post,
                 member=appellant,
-                reason=_("Appeal against “%(decision)s”, decided by %(mode)s.")
-                % {"decision": decision.get_kind_display(), "mode": appeal.get_mode_display()},
+                reason=_("Appeal against %(decision)s, decided by %(mode)s.")
+                % {"decision": appeal_subject(decision), "mode": appeal.get_mode_display()},
                 at=now,
             )
     except IntegrityError:
@@ -754,6 +754,15 @@ def do_file_appeal(
             {None: _("You have already appealed this decision; you may appeal once.")}
         ) from None
     return appeal
+
+
+def appeal_subject(decision: ModerationAction) -> str:
+    """What an appeal is against, in words ("a suspension", "keeping a post hidden")."""
+    if decision.kind == Kind.SUSPEND:
+        return _("a suspension")
+    if decision.kind == Kind.KEEP_HIDDEN:
+        return _("keeping a post hidden")
+    return _("hiding a post")
 
 
 def _seat(*, appeal: Appeal, user_ids: list[int], state: str, now: datetime) -> None:
@@ -1119,11 +1128,14 @@ def may_see_hidden_text(user, post: Post) -> bool:
 
 
 def open_appeals(*, community: Community) -> list[Appeal]:
-    return list(
+    appeals = list(
         Appeal.objects.filter(community=community, state=Appeal.State.OPEN)
         .select_related("appellant", "post__thread", "decision")
         .order_by("deadline")
     )
+    for appeal in appeals:
+        appeal.subject = appeal_subject(appeal.decision)
+    return appeals
 
 
 def my_appealable(*, user, community: Community) -> list[ModerationAction]:
