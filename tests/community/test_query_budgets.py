@@ -14,8 +14,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from community.models import Thread
-from members.models import User
+from community import actions, moderation
+from community.models import Community, Thread
+from members import actions as member_actions
+from members.models import Membership, User
 from purposes.models import Proposal
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +106,51 @@ def test_logged_in_thread_view_writes_only_its_read_state(client):
     # Other pages read only.
     for name in ("directory", "home", "proposal", "health", "search"):
         assert figures[name][1] == [], (name, figures[name][1])
+
+
+# --- Cached fragments: what anonymous visitors see follows every write at once ----------
+
+
+def test_anonymous_thread_page_shows_an_edit_and_a_deletion_at_once(client):
+    urls = seed("bench", SMALL)
+    thread = Thread.objects.get(community__slug="bench-0", title__startswith="Thread 0:")
+    reply = thread.posts.filter(depth__gt=0).order_by("path").first()
+    assert reply.body_html in client.get(urls["thread20"]).content.decode()
+
+    actions.do_edit_post(post=reply, body="Freshly edited: the rota moves to Mondays.")
+    page = client.get(urls["thread20"]).content.decode()
+    assert "Freshly edited: the rota moves to Mondays." in page
+    assert reply.body_html in page  # the cached copy was not served
+
+    actions.do_delete_post(post=reply)
+    page = client.get(urls["thread20"]).content.decode()
+    assert "Freshly edited" not in page
+    assert "Deleted by its author." in page
+
+
+def test_anonymous_thread_page_shows_a_takedown_at_once(client):
+    urls = seed("bench", SMALL)
+    thread = Thread.objects.get(community__slug="bench-0", title__startswith="Thread 0:")
+    reply = thread.posts.filter(depth__gt=0).order_by("path").first()
+    client.get(urls["thread20"])
+    staff = User.objects.create(username="staffer", is_staff=True)
+    moderation.do_take_down(staff=staff, post=reply, reason="Unlawful content")
+    page = client.get(urls["thread20"]).content.decode()
+    assert "Taken down by the platform: Unlawful content." in page
+    assert reply.body_html not in page
+
+
+def test_directory_shows_a_new_member_count_and_the_members_own_badge(client):
+    seed("bench", SMALL)
+    community = Community.objects.get(slug="bench-2")
+    before = Membership.objects.current().filter(community=community).count()
+    assert f"{before} members" in client.get("/c/").content.decode()
+    newcomer = User.objects.create(username="newcomer")
+    member_actions.do_join(user=newcomer, community=community)
+    assert f"{before + 1} members" in client.get("/c/").content.decode()
+
+    client.force_login(newcomer)
+    page = client.get("/c/").content.decode()
+    assert page.count("you are a member") == 1
+    client.logout()
+    assert "you are a member" not in client.get("/c/").content.decode()
