@@ -58,6 +58,7 @@ def test_flag_hide_keep_hidden_appeal_jury_restores(browser, live_server):
         page.get_by_label("Spam or advertising").check()
         page.get_by_role("button", name="Flag this post").click()
         expect(page.get_by_text("Flagged.")).to_be_visible()
+        expect(page.get_by_text("Flagged by you")).to_be_visible()  # in place of the link
         page.context.close()
 
     # It is hidden: a member sees the placeholder, not the text.
