@@ -534,3 +534,25 @@ def test_moderation_page_query_count_for_a_moderator_with_a_full_queue(
     with django_assert_max_num_queries(15):
         response = client.get(reverse("community:moderation", kwargs={"slug": "garden"}))
     assert response.text.count("Review<span") == 6
+
+
+def test_staff_cannot_second_or_vote_on_a_proposal():
+    from purposes import actions as proposal_actions
+    from purposes.models import Vote
+    from tests.factories import community_with_members
+    from tests.purposes.test_proposals import draft, to_discussion
+
+    community, people = community_with_members(3)
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    seeking = draft(community, people[0].user)
+    proposal_actions.check_submit_proposal(actor=people[0].user, proposal=seeking)
+    with pytest.raises(ValidationError):
+        proposal_actions.check_second_proposal(actor=staff, proposal=seeking)
+    voting = to_discussion(community, people)
+    proposal_actions.do_sweep(now=voting.discussion_ends_at)
+    voting.refresh_from_db()
+    with pytest.raises(ValidationError):
+        proposal_actions.check_cast_vote(
+            actor=staff, proposal=voting, choice="for", now=voting.voting_started_at
+        )
+    assert not Vote.objects.filter(user=staff).exists()
