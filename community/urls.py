@@ -1,9 +1,14 @@
 """The root URLconf: the site's wiring. Nothing imports it."""
 
 from django.contrib import admin
+from django.contrib.admin.views.decorators import staff_member_required
 from django.urls import include, path
 
 from .views import notifications, search, site
+
+# Signing in to the admin goes through allauth's login, with its rate limits and two-factor
+# step: the admin's own form, which has neither, only redirects there (issue 9).
+admin.site.login = staff_member_required(admin.site.login, login_url="account_login")
 
 urlpatterns = [
     path("", site.home, name="home"),
