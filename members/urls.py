@@ -26,6 +26,9 @@ urlpatterns = [
     path("invitations/<int:pk>/decline/", views.decline_invitation, name="decline_invitation"),
     path("u/<str:username>/", views.profile, name="profile"),
     path("u/<str:username>/edit/", views.profile_edit, name="profile_edit"),
+    # only for the user themself (issue 9): all their data, and deleting the account
+    path("u/<str:username>/export.json", views.export_data, name="export_data"),
+    path("u/<str:username>/delete/", views.account_delete, name="account_delete"),
     # only for the user themself (issue 7); the view lives with the health pages
     path("u/<str:username>/relationships/", health_views.my_relationships, name="relationships"),
 ]

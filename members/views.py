@@ -4,15 +4,18 @@ Every view acts for ``request.user`` only: no view takes another user to add, re
 change (R1). Shape: parse → access → action → render.
 """
 
+from django import forms
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_GET, require_POST
 
 from community import ratelimits
 from community.markdown import render_markdown
@@ -20,7 +23,7 @@ from community.models import Community
 from purposes import founding
 from purposes.models import JoinPolicy
 
-from . import actions, selectors
+from . import account_data, actions, selectors
 from .forms import AffirmForm, ApplicationForm, DecisionForm, InviteForm, ProfileForm
 from .models import Application, Invitation, User
 from .permissions import (
@@ -393,4 +396,57 @@ def profile_edit(request, username):
         "members/profile_edit.html",
         {"profile_user": profile_user, "form": form},
         status=status,
+    )
+
+
+# --- One's own data: export and account deletion (issue 9) ------------------------------
+
+
+def _own_account(request, username):
+    """The signed-in user's own account; anyone else's is a 404 (nothing to see there)."""
+    if request.user.username != username:
+        raise Http404("No such page")
+    return request.user
+
+
+@login_required
+@require_GET
+def export_data(request, username):
+    user = _own_account(request, username)
+    response = JsonResponse(
+        account_data.export_user_data(user=user), json_dumps_params={"indent": 2}
+    )
+    response["Content-Disposition"] = f'attachment; filename="commons-{user.username}.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label=_lazy("Your password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_lazy("To be sure it is you."),
+    )
+
+
+@login_required
+def account_delete(request, username):
+    """Confirm with the password, then anonymise the account and sign out."""
+    user = _own_account(request, username)
+    form = DeleteAccountForm(_posted(request))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                account_data.check_delete_account(
+                    actor=user, user=user, password=form.cleaned_data["password"]
+                )
+                logout(request)
+                messages.success(request, _("Your account is deleted. Thank you for being here."))
+                return redirect("home")
+            except ValidationError as error:
+                form.add_error(None, error)
+        status = 400
+    return render(
+        request, "members/account_delete.html", {"profile_user": user, "form": form}, status=status
     )
