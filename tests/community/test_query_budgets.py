@@ -154,3 +154,30 @@ def test_directory_shows_a_new_member_count_and_the_members_own_badge(client):
     assert page.count("you are a member") == 1
     client.logout()
     assert "you are a member" not in client.get("/c/").content.decode()
+
+
+def test_members_share_cached_posts_but_see_only_their_own_actions(client):
+    urls = seed("bench", SMALL)
+    thread = Thread.objects.get(community__slug="bench-0", title__startswith="Thread 0:")
+    reply = thread.posts.filter(depth__gt=0).order_by("path").first()
+    author = reply.author
+    others = User.objects.filter(username__startswith="bench-").exclude(
+        pk__in=thread.posts.values("author_id")
+    )
+    reader, flagger = others[0], others[1]
+    edit_link = f"/p/{reply.pk}/edit/"
+
+    client.force_login(author)
+    assert edit_link in client.get(urls["thread20"]).content.decode()
+    client.force_login(reader)
+    page = client.get(urls["thread20"]).content.decode()
+    assert edit_link not in page
+    assert "Edit<span" not in page  # the reader wrote none of these posts
+
+    moderation.do_flag_post(
+        flagger=flagger, post=reply, reason="spam", charter_point="", note="", counts=True
+    )
+    client.force_login(flagger)
+    assert "Flagged by you" in client.get(urls["thread20"]).content.decode()
+    client.force_login(reader)
+    assert "Flagged by you" not in client.get(urls["thread20"]).content.decode()
