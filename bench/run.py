@@ -11,7 +11,8 @@ database named in the URL is dropped and created), migrates it, seeds it with
 1. in-process: Django's test client, warm, median of 20 requests per page, anonymous and
    logged in (member ``bench-3``): server time, SQL queries, and writes (INSERT/UPDATE/
    DELETE) of one request;
-2. HTTP: gunicorn (2 sync workers, then 2 gthread workers of 4 threads) on 127.0.0.1 and
+2. HTTP: gunicorn (2 sync workers; with ``--gthread`` also 2 gthread workers of 4 threads,
+   slower here: the GIL) on 127.0.0.1 and
    ``wrk --latency`` with 8 connections for ``--duration`` seconds per page: requests/s,
    p50, p99, errors (non-2xx/3xx responses and socket errors); Django's own ceiling (a bare
    view and a 20-item template page without database, from ``bench.urls``) is measured
@@ -180,10 +181,10 @@ def wrk(url: str, *, cookie: str | None, duration: int, connections: int) -> dic
 def http(db: str, env: dict, session: dict, args) -> list[dict]:
     results = []
     base = f"http://127.0.0.1:{args.port}"
-    for server, flags in (
-        ("sync", ["-k", "sync"]),
-        ("gthread", ["-k", "gthread", "--threads", "4"]),
-    ):
+    servers = [("sync", ["-k", "sync"])]
+    if args.gthread:
+        servers.append(("gthread", ["-k", "gthread", "--threads", "4"]))
+    for server, flags in servers:
         cmd = [str(Path(PYTHON).parent / "gunicorn"), "community.wsgi:application", "-w", "2",
                *flags, "-b", f"127.0.0.1:{args.port}", "--log-level", "warning"]  # fmt: skip
         proc = subprocess.Popen(cmd, env=env, cwd=BASE)
@@ -275,6 +276,9 @@ def main() -> None:
     parser.add_argument("--no-http", action="store_true")
     parser.add_argument("--no-jobs", action="store_true")
     parser.add_argument("--all-pages", action="store_true", help="every page over HTTP")
+    parser.add_argument(
+        "--gthread", action="store_true", help="also gunicorn gthread (2 workers x 4 threads)"
+    )
     parser.add_argument("--db", choices=["sqlite", "postgresql"], help="only this database")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     args = parser.parse_args()  # fmt: skip
