@@ -8,7 +8,6 @@ caller. Validation errors are ``django.core.exceptions.ValidationError`` keyed b
 from urllib.parse import quote
 
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -33,9 +32,6 @@ from .models import (
 from .notifications import do_notify
 
 MAX_TITLE_CHARS = 200
-# Posting faster than this (threads and replies together) is refused for a minute: a
-# person never needs more, a script flooding a community does.
-POSTS_PER_MINUTE = 10
 
 
 def profile_url(username: str) -> str:
@@ -130,26 +126,6 @@ def _existing_for_token(*, author, client_token: str) -> Post | None:
     if not client_token:
         return None
     return Post.objects.filter(author=author, client_token=client_token).first()
-
-
-def check_posting_rate(*, actor) -> None:
-    """Count one post by ``actor`` against the per-minute limit (views call it before posting).
-
-    Raises a ValidationError on ``body``, so the form comes back with the text kept."""
-    key = f"post-rate:{actor.pk}:{int(timezone.now().timestamp() // 60)}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=120)
-        count = 1
-    if count > POSTS_PER_MINUTE:
-        raise ValidationError(
-            {"body": _("You are posting very fast. Wait a minute, then send it again.")}
-        )
-
-
-# --- Threads ------------------------------------------------------------------------------
 
 
 def check_create_thread(

@@ -108,7 +108,6 @@ def thread_new(request, slug):
             )
         else:
             try:
-                actions.check_posting_rate(actor=request.user)
                 thread = actions.check_create_thread(
                     actor=request.user,
                     community=community,
@@ -246,8 +245,12 @@ def reply(request, slug, thread_id):
     if links := ratelimits.link_error(user=request.user, community=community, body=body):
         form.add_error("body", links)
         return _reply_form_response(request, context, status=400)
+    if limited := ratelimits.hit(
+        user=request.user, action="post", community=community, token=form.cleaned_data["token"]
+    ):
+        form.add_error(None, limited.message)
+        return ratelimits.mark(request, _reply_form_response(request, context), limited)
     try:
-        actions.check_posting_rate(actor=request.user)
         new = actions.check_reply(
             actor=request.user,
             thread=thread,
