@@ -6,13 +6,18 @@ handed to Celery after the transaction commits, and only for recipients with som
 send. Emails are composed and sent in ``community.emails``.
 """
 
+import logging
 from collections.abc import Iterable
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from . import tasks
 from .models import Community, Delivery, Notification, NotificationPreference, Thread
+
+logger = logging.getLogger(__name__)
 
 # What a user gets until they choose: things addressed to them personally arrive at once;
 # news about their communities waits for the daily digest.
@@ -83,8 +88,20 @@ def do_notify(
     created = Notification.objects.bulk_create(rows)
     for row in created:
         if row.delivery == Delivery.IMMEDIATELY:
-            tasks.send_notification_emails.delay_on_commit(row.recipient_id)
+            transaction.on_commit(partial(_enqueue_email, row.recipient_id))
     return created
+
+
+def _enqueue_email(recipient_id: int) -> None:
+    """Hand a right-away email to the worker, after the commit. With the broker down the
+    action has already committed and must not fail for its mail: the notification stays
+    unsent and the beat's due-email sweep sends it once the broker is back (issue 9)."""
+    try:
+        tasks.send_notification_emails.delay(recipient_id)
+    except OperationalError:
+        logger.warning(
+            "Broker unavailable: email to user %s left for the sweep", recipient_id, exc_info=True
+        )
 
 
 def do_set_preferences(*, user, choices: dict[str, str]) -> None:
