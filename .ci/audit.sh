@@ -17,6 +17,9 @@ echo "audit: $count locked packages"
 # --no-deps: the export is already the full, pinned set; --disable-pip: nothing to install;
 # --strict: a package that could not be checked (advisory service unreachable) fails the
 # audit instead of passing silently.
-"$UV" run --no-project --with pip-audit -- pip-audit --progress-spinner off --strict \
-  --requirement "$WORK/requirements.txt" --no-deps --disable-pip --desc on
+if ! "$UV" run --no-project --with pip-audit -- pip-audit --progress-spinner off --strict \
+  --requirement "$WORK/requirements.txt" --no-deps --disable-pip --desc on; then
+  echo "audit: FAILED: a known vulnerability, or a package that could not be checked (above)" >&2
+  exit 1
+fi
 echo "audit: no known vulnerability in the lock"
