@@ -147,8 +147,9 @@ def build(*, members: int, posts: int, communities: int) -> None:
     _sql(
         f"""
         INSERT INTO {post} (thread_id, author_id, parent_id, path, depth, child_seq, body,
-            body_html, created_at, client_token)
-        SELECT id, author_id, NULL, '000001', 0, 0, 'Hello', '<p>Hello</p>', created_at, ''
+            body_html, created_at, client_token, moderation_state, moderation_reason)
+        SELECT id, author_id, NULL, '000001', 0, 0, 'Hello', '<p>Hello</p>', created_at, '',
+            '', ''
         FROM {thread}
         """
     )
@@ -161,12 +162,12 @@ def build(*, members: int, posts: int, communities: int) -> None:
         _sql(
             f"""
             INSERT INTO {post} (thread_id, author_id, parent_id, path, depth, child_seq, body,
-                body_html, created_at, client_token)
+                body_html, created_at, client_token, moderation_state, moderation_reason)
             SELECT p.thread_id,
                    {base} + (t.community_id - {first_community})
                        + {communities} * floor(random() * {per_community})::int,
                    p.id, p.path || '{segment}', p.depth + 1, 0, 'A reply', '<p>A reply</p>',
-                   LEAST(%s, p.created_at + random() * interval '2 days'), ''
+                   LEAST(%s, p.created_at + random() * interval '2 days'), '', '', ''
             FROM (
                 SELECT DISTINCT ON (thread_id) id, thread_id, path, depth, created_at
                 FROM {post}
