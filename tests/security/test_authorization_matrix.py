@@ -118,7 +118,7 @@ POST_DATA = {
 MATRIX: dict[str, dict[str, str]] = {
     "community:appeal": {
         "GET": "404 404 200 404 200 200 200 404 404",
-        "POST": "404 404 302 404 403 403 403 404 404",
+        "POST": "404 404 403 404 403 403 403 404 404",
     },
     "community:appeal_new": {
         "GET": "302 404 403 404 403 403 403 404 404",
@@ -411,7 +411,26 @@ def send(client, method, url, data, *, htmx=False):
         after = snapshot_counts()
         transaction.set_rollback(True)
     changed = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+    CSP_PROBLEMS.extend(csp_problems(response, f"{method} {url}"))
     return response.status_code, changed
+
+
+CSP_PROBLEMS: list[str] = []
+CSP_REQUIRED = ("script-src 'self'", "object-src 'none'", "base-uri 'self'")
+
+
+def csp_problems(response, label) -> list[str]:
+    """Every HTML answer, error pages and fragments included, carries the policy; a page
+    with a script allows it by nonce (Django adds the nonce only where one is used)."""
+    if not response.get("Content-Type", "").startswith("text/html"):
+        return []
+    csp = response.get("Content-Security-Policy", "")
+    missing = [part for part in CSP_REQUIRED if part not in csp]
+    if b"<script" in response.content and "'nonce-" not in csp:
+        missing.append("a nonce for its scripts")
+    if "'unsafe-inline'" in csp or "'unsafe-eval'" in csp:
+        missing.append("no unsafe-inline/unsafe-eval")
+    return [f"{label}: CSP lacks {missing}"] if missing else []
 
 
 def post_data(world, name):
@@ -454,6 +473,7 @@ def observe(world, clients, routes):
 
 
 def test_every_route_answers_every_role_as_the_matrix_says():
+    CSP_PROBLEMS.clear()
     world = build_world()
     routes = site_routes()
     observed, changes, htmx_leaks = observe(world, make_clients(world), routes)
@@ -476,6 +496,7 @@ def test_every_route_answers_every_role_as_the_matrix_says():
     assert not wrong, "\n".join(wrong)
     assert not changes, "a GET or a refused POST changed rows:\n" + "\n".join(changes)
     assert not htmx_leaks, "htmx got past a refusal:\n" + "\n".join(htmx_leaks)
+    assert not CSP_PROBLEMS, "\n".join(CSP_PROBLEMS[:20])
     print(f"authorization matrix: {len(routes)} routes x 2 methods x {len(ROLES)} roles")
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from community import moderation
 from community.actions import do_reply
-from community.models import Notification
+from community.models import JuryMember, Notification
 from community.notifications import do_notify
 from members import actions as member_actions
 from members.models import Membership
@@ -70,7 +70,7 @@ def build_world() -> World:
     member = MembershipFactory(community=inner, user__username="member").user
     seconders = [MembershipFactory(community=inner).user for _ in range(2)]
     flaggers = [MembershipFactory(community=inner).user for _ in range(3)]
-    [MembershipFactory(community=inner) for _ in range(5)]  # enough for a jury of five
+    extras = [MembershipFactory(community=inner).user for _ in range(5)]  # for a jury of five
     MembershipFactory(community=public, user=author)
 
     # A proposal in voting (before anyone's role changes: the electorate is a snapshot).
@@ -101,6 +101,12 @@ def build_world() -> World:
         actor=moderator, post=hidden, decision="keep_hidden", reason="Ads"
     )
     appeal = moderation.check_file_appeal(actor=author, decision=decision, statement="No ad")
+    # The jury is drawn at random: keep "member" a plain member, off it, so the matrix is
+    # the same on every run.
+    seated = set(JuryMember.objects.filter(appeal=appeal).values_list("user_id", flat=True))
+    if member.pk in seated:
+        spare = next(u for u in seconders + extras if u.pk not in seated)
+        JuryMember.objects.filter(appeal=appeal, user=member).update(user=spare)
 
     applicant = UserFactory(username="applicant")
     application = member_actions.check_apply(
