@@ -40,7 +40,7 @@ def chunks(items, size=BATCH):
 @pytest.fixture(scope="module")
 def payloads():
     corpus = load_payloads()
-    assert len(corpus) >= 600
+    assert len(corpus) >= 1000
     # PostgreSQL stores no NUL character (forms strip them): everything else goes in as is.
     return [CANARY, *(payload.replace("\x00", "") for payload in corpus)]
 
