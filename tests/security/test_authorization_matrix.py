@@ -23,6 +23,11 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from community.emails import unsubscribe_token
+from community.models import ModerationAction
+from purposes import actions as purpose_actions
+from purposes.charter_diff import CharterText
+from purposes.models import Proposal
+from tests.factories import thread_with_post
 from tests.security.world import ROLES, SECRET_WORDS, build_world
 
 pytestmark = pytest.mark.django_db
@@ -591,3 +596,53 @@ def test_public_community_reads_to_everyone_and_writes_only_for_members():
     for role, expected in {"anonymous": 302, "outsider": 403, "staff": 403}.items():
         status, changed = send(clients[role], "POST", thread_new, {"title": "x", "body": "y"})
         assert (status, changed) == (expected, {}), role
+
+
+def test_objects_of_another_community_are_404_under_this_ones_address():
+    """A member of both communities, owner of everything involved, still cannot reach an
+    object of the public community through the members-only one's address (or act on it
+    there): ids are looked up within the community of the URL."""
+    world = build_world()
+    author = world.users["author"]
+    plaza = world.public
+    thread, post = thread_with_post(community=plaza, author=author, title="Plaza talk")
+    text = plaza.charter.text()
+    proposal = purpose_actions.check_create_proposal(
+        actor=author,
+        community=plaza,
+        kind=Proposal.Kind.AMEND_PURPOSE,
+        title="Plaza proposal",
+        rationale="Why not",
+        proposed=CharterText(purpose="Elsewhere.", goals=text.goals, rules=text.rules),
+    )
+    entry = ModerationAction.objects.create(
+        community=plaza, kind=ModerationAction.Kind.HIDE, post=post, reason="x"
+    )
+    foreign = {
+        "thread_id": thread.pk,
+        "thread_slug": thread.slug,
+        "post_id": post.pk,
+        "proposal_id": proposal.pk,
+        "action_id": entry.pk,
+    }
+    client = make_clients(world)["anonymous"]
+    client.force_login(author)
+    reached, checked = [], []
+    for name, (route, _pattern) in sorted(site_routes().items()):
+        kwargs = route_kwargs(world, name, route)
+        swapped = {key: foreign[key] for key in kwargs if key in foreign}
+        if not swapped or "slug" not in kwargs:
+            continue
+        checked.append(name)
+        url = reverse(name, kwargs=kwargs | swapped)
+        missing = {key: (999999 if key.endswith("_id") else "nothing") for key in swapped}
+        nowhere = reverse(name, kwargs=kwargs | missing)
+        for method in ("GET", "POST"):
+            status, changed = send(client, method, url, post_data(world, name))
+            # 404/405, or a refusal that is the same for an id that exists nowhere
+            # (a 403 from a check made before any lookup reveals nothing).
+            same_as_nowhere = status == send(client, method, nowhere, post_data(world, name))[0]
+            if changed or (status not in {404, 405} and not same_as_nowhere):
+                reached.append(f"{method} {url}: {status} {changed}")
+    assert not reached, "another community's object reached:\n" + "\n".join(reached)
+    assert len(checked) >= 15, checked
