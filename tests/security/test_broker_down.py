@@ -3,13 +3,22 @@ enqueued still succeeds, its email kept for the beat's sweep instead of a 500 af
 commit; the health check says what is down."""
 
 import logging
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 
 from community.celery import app
 from community.models import Notification, Post
-from tests.factories import CommunityFactory, MembershipFactory, thread_with_post
+from purposes import actions as purpose_actions
+from purposes.models import Proposal
+from tests.factories import (
+    CommunityFactory,
+    MembershipFactory,
+    community_with_members,
+    thread_with_post,
+)
+from tests.purposes.test_proposals import to_discussion
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,3 +61,26 @@ def test_health_check_reports_the_broker_down(client, broker_down, settings):
     settings.CELERY_BROKER_URL = CLOSED_PORT
     response = client.get(reverse("healthz"))
     assert response.status_code == 503
+
+
+def test_after_an_outage_one_sweep_catches_up_on_everything_overdue():
+    """Beat and worker were down across several deadlines (Redis stopped): the first sweep
+    after they return opens and closes everything overdue, from database state alone, and
+    a second sweep finds nothing left."""
+    closing = []
+    for _ in range(2):
+        community, members = community_with_members(3)
+        proposal = to_discussion(community, members)
+        purpose_actions.do_sweep(now=proposal.discussion_ends_at)
+        closing.append(Proposal.objects.get(pk=proposal.pk))
+    community, members = community_with_members(3)
+    opening = to_discussion(community, members)
+    later = max(p.voting_ends_at for p in closing) + timedelta(hours=6)
+    assert later > opening.discussion_ends_at
+    first = purpose_actions.do_sweep(now=later)
+    assert first["closed"] == 2
+    assert Proposal.objects.get(pk=opening.pk).state == Proposal.State.VOTING
+    for proposal in closing:
+        assert Proposal.objects.get(pk=proposal.pk).state in Proposal.CLOSED_STATES
+    again = purpose_actions.do_sweep(now=later)
+    assert again["closed"] == 0
