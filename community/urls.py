@@ -1,14 +1,27 @@
 """The root URLconf: the site's wiring. Nothing imports it."""
 
 from django.contrib import admin
-from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.urls import include, path
 
 from .views import notifications, search, site
 
-# Signing in to the admin goes through allauth's login, with its rate limits and two-factor
-# step: the admin's own form, which has neither, only redirects there (issue 9).
-admin.site.login = staff_member_required(admin.site.login, login_url="account_login")
+_admin_login = admin.site.login
+
+
+def admin_login(request, extra_context=None):
+    """Signing in to the admin goes through allauth's login, with its rate limits and
+    two-factor step: the admin's own form, which has neither, only redirects there; a
+    signed-in non-staff user is refused instead of sent round in a loop (issue 9)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.GET.get("next", "/admin/"), "account_login")
+    if not request.user.is_staff:
+        raise PermissionDenied
+    return _admin_login(request, extra_context)
+
+
+admin.site.login = admin_login
 
 urlpatterns = [
     path("", site.home, name="home"),

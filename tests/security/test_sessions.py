@@ -158,6 +158,12 @@ def test_admin_login_form_only_redirects_to_the_rate_limited_sign_in(client):
     assert client.get("/admin/login/").status_code == 302
 
 
+def test_a_signed_in_non_staff_user_is_refused_by_the_admin_without_a_loop(client):
+    client.force_login(UserFactory())
+    response = client.get("/admin/", follow=True)
+    assert response.status_code == 403
+
+
 def test_admin_login_is_rate_limited_like_any_sign_in(client):
     staff = UserFactory(is_staff=True)
     for _ in range(5):
