@@ -26,9 +26,11 @@ CLOSED_PORT = "redis://127.0.0.1:9/0"  # discard port: nothing listens
 
 
 @pytest.fixture
-def broker_down():
+def broker_down(monkeypatch):
     """Point the Celery app at a closed port, with fresh connection pools, and no eager
-    mode: every publish really tries the broker."""
+    mode: every publish really tries the broker. (Celery reads CELERY_BROKER_URL from the
+    environment before its configuration, so the CI leg's variable is replaced too.)"""
+    monkeypatch.setenv("CELERY_BROKER_URL", CLOSED_PORT)
     saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
     app.conf.update(broker_url=CLOSED_PORT, task_always_eager=False)
     app._pool = None
