@@ -4,7 +4,8 @@ Each returns a queryset or a small list in a fixed number of queries, whatever t
 number of communities or members.
 """
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from community.models import Community
 
@@ -12,9 +13,17 @@ from .models import Application, Invitation, Membership, User
 
 
 def with_member_count(communities: QuerySet) -> QuerySet:
-    return communities.annotate(
-        member_count=Count("memberships", filter=Q(memberships__left_at__isnull=True))
+    """Each community's current member count, as a subquery per row: a JOIN and GROUP BY
+    over every membership (and every selected column) cost 6 ms for 20 communities and
+    1,000 members on SQLite; the subquery reads the (community, left_at) index (issue 8)."""
+    current = (
+        Membership.objects.filter(community=OuterRef("pk"), left_at__isnull=True)
+        .order_by()
+        .values("community")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
+    return communities.annotate(member_count=Coalesce(Subquery(current), 0))
 
 
 def directory_communities(*, state: str, query: str = "") -> QuerySet:
