@@ -28,36 +28,11 @@ from purposes.models import Charter, Proposal, Vote
 
 PASSWORD = "bench-password"  # noqa: S105 (benchmark data, never a real account)
 SEED = 20260801
-WORDS = (
-    "garden",
-    "water",
-    "soil",
-    "seed",
-    "compost",
-    "share",
-    "tool",
-    "bench",
-    "season",
-    "harvest",
-    "neighbour",
-    "plan",
-    "meet",
-    "rota",
-    "shed",
-    "path",
-    "fence",
-    "rain",
-    "sun",
-    "bed",
-    "weed",
-    "mulch",
-    "tomato",
-    "bean",
-    "squash",
-    "kale",
-    "onion",
-    "leek",
+_WORD_TEXT = (
+    "garden water soil seed compost share tool bench season harvest neighbour plan meet rota "
+    "shed path fence rain sun bed weed mulch tomato bean squash kale onion leek"
 )
+WORDS = _WORD_TEXT.split()
 
 
 def _bodies(rng: random.Random, count: int) -> list[tuple[str, str]]:
