@@ -238,8 +238,8 @@ def jobs(postgres_url: str, full: bool) -> list[dict]:
     return results
 
 
-def table(records: list[dict]) -> str:
-    lines = ["", "In-process (test client, warm, median of 20)", ""]
+def table(records: list[dict], repeat: int) -> str:
+    lines = ["", f"In-process (test client, warm, median of {repeat})", ""]
     lines.append(f"{'db':<11}{'page':<11}{'role':<10}{'ms':>8}{'queries':>9}{'writes':>8}")
     for r in records:
         if r["kind"] == "inprocess":
@@ -324,7 +324,7 @@ def main() -> None:
         records += jobs(args.postgres, args.full)
     elif not args.no_jobs:
         emit({"kind": "job", "skipped": "the job benchmarks need PostgreSQL (--postgres)"})
-    print(table(records))
+    print(table(records, args.repeat))
     print(f"\nmachine: {os.cpu_count()} CPUs, load before {load[0]:.2f}; "
           f"total {time.perf_counter() - started:.0f} s")  # fmt: skip
 
