@@ -53,4 +53,7 @@ format: install
 
 ## Benchmarks (bench/run.py): SQLite, and PostgreSQL too when BENCH_POSTGRES_URL is set.
 bench: install
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 \
+		|| { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \
+		|| { echo "make bench needs wrk (apt-get install wrk), or BENCH_ARGS=--no-http" >&2; exit 1; }
 	$(RUN) python bench/run.py $(BENCH_ARGS)
