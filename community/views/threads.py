@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from community import actions, moderation, ratelimits, selectors
 from community.forms import EditPostForm, ReplyForm, ThreadForm
 from community.models import Post, PostRevision
-from members.permissions import access_community, can_post
+from members.permissions import access_community, can_post, current_membership
 
 
 def _urls(community, thread=None) -> dict[str, str]:
@@ -148,6 +148,8 @@ def _thread_context(request, community, thread, *, after="", focus=None) -> dict
         "after": after,
         "read_at": read_at,
         "may_post": may_post,
+        # cached by can_post above: no extra query
+        "membership": current_membership(request.user, community),
         "urls": _urls(community, thread),
         "root_form": ReplyForm(initial={"parent": page.root.pk}, auto_id="reply-root-%s")
         if may_post and page.root is not None

@@ -206,7 +206,7 @@ def test_public_thread_is_readable_by_anyone_without_reply_form(client, communit
     assert "Log in</a> to reply" in response.text
     client.force_login(UserFactory())
     response = client.get(thread.get_absolute_url())
-    assert "Only current members" in response.text
+    assert f"Only members of {community.name} can reply." in response.text
 
 
 def test_thread_wrong_slug_redirects_to_canonical(client, community, alice):
@@ -427,3 +427,25 @@ def test_admin_lists_threads_and_posts_read_only(client, community, alice):
     post.refresh_from_db()
     assert post.body == "Who has seeds?"
     assert Thread.objects.count() == 1
+
+
+def test_thread_page_tells_a_suspended_member_why_and_until_when(client, community, alice):
+    thread = start(alice, community)
+    member = MembershipFactory(
+        community=community,
+        suspended_until=timezone.now() + timedelta(days=3),
+        suspension_reason="Repeated insults",
+    ).user
+    client.force_login(member)
+    body = client.get(thread.get_absolute_url()).content.decode()
+    assert "You are suspended in this community until" in body
+    assert "Repeated insults" in body
+    assert "Reply to the thread" not in body
+
+
+def test_thread_page_invites_a_non_member_to_join(client, community, alice):
+    thread = start(alice, community)
+    client.force_login(UserFactory())
+    body = client.get(thread.get_absolute_url()).content.decode()
+    assert f"Only members of {community.name} can reply." in body
+    assert "Join the community" in body
