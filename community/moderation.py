@@ -255,20 +255,17 @@ def do_flag_post(
         hidden = False
         if locked.moderation_state == ModerationState.VISIBLE and live >= flag_threshold(community):
             summary = _flag_summary(locked)
-            Post.objects.filter(pk=locked.pk).update(
-                moderation_state=ModerationState.HIDDEN,
-                moderation_reason=summary,
-                moderated_at=now,
+            _set_post_state(
+                community=community,
+                post=locked,
+                state=ModerationState.HIDDEN,
+                kind=Kind.HIDE,
+                actor=None,
+                reason=summary,
+                now=now,
+                shown_reason=summary,
             )
             locked.moderation_state = ModerationState.HIDDEN
-            do_log(
-                community=community,
-                kind=Kind.HIDE,
-                post=locked,
-                member=post.author,
-                reason=summary,
-                at=now,
-            )
             hidden = True
         post.moderation_state = locked.moderation_state
         title = post.thread.title
@@ -368,38 +365,59 @@ def do_review_post(*, moderator, post: Post, decision: str, reason: str) -> Mode
         if decision == Decision.RESTORE:
             entry = _restore(post=locked, actor=moderator, reason=reason, now=now)
         else:
-            Post.objects.filter(pk=locked.pk).update(
-                moderation_state=ModerationState.KEPT_HIDDEN,
-                moderation_reason=reason,
-                moderated_at=now,
-            )
-            entry = do_log(
+            entry = _set_post_state(
                 community=community,
+                post=locked,
+                state=ModerationState.KEPT_HIDDEN,
                 kind=Kind.KEEP_HIDDEN,
                 actor=moderator,
-                post=locked,
-                member=post.author,
                 reason=reason,
-                at=now,
+                now=now,
+                shown_reason=reason,
             )
         post.refresh_from_db(fields=["moderation_state", "moderation_reason", "moderated_at"])
         _notify_outcome(entry=entry, post=post)
     return entry
 
 
-def _restore(*, post: Post, actor, reason: str, now: datetime) -> ModerationAction:
+def _set_post_state(
+    *,
+    community: Community,
+    post: Post,
+    state: str,
+    kind: str,
+    actor,
+    reason: str,
+    now: datetime,
+    shown_reason: str,
+) -> ModerationAction:
+    """Change a post's moderation state and log it: one place for hide, keep hidden,
+    restore and takedown. ``shown_reason`` is what the post's placeholder says."""
     Post.objects.filter(pk=post.pk).update(
-        moderation_state=ModerationState.VISIBLE, moderation_reason="", moderated_at=now
+        moderation_state=state, moderation_reason=shown_reason, moderated_at=now
     )
-    _live_flags(post).update(dismissed_at=now)
     return do_log(
-        community=_community_of(post),
-        kind=Kind.RESTORE,
+        community=community,
+        kind=kind,
         actor=actor,
         post=post,
         member=post.author,
         reason=reason,
         at=now,
+    )
+
+
+def _restore(*, post: Post, actor, reason: str, now: datetime) -> ModerationAction:
+    _live_flags(post).update(dismissed_at=now)
+    return _set_post_state(
+        community=_community_of(post),
+        post=post,
+        state=ModerationState.VISIBLE,
+        kind=Kind.RESTORE,
+        actor=actor,
+        reason=reason,
+        now=now,
+        shown_reason="",
     )
 
 
@@ -1038,17 +1056,15 @@ def do_take_down(*, staff, post: Post, reason: str) -> ModerationAction:
         locked = Post.objects.select_for_update().get(pk=post.pk)
         if locked.moderation_state == ModerationState.TAKEN_DOWN:
             raise ValidationError({None: _("This post has already been taken down.")})
-        Post.objects.filter(pk=post.pk).update(
-            moderation_state=ModerationState.TAKEN_DOWN, moderation_reason=reason, moderated_at=now
-        )
-        entry = do_log(
+        entry = _set_post_state(
             community=community,
+            post=post,
+            state=ModerationState.TAKEN_DOWN,
             kind=Kind.TAKEDOWN,
             actor=staff,
-            post=post,
-            member=post.author,
             reason=reason,
-            at=now,
+            now=now,
+            shown_reason=reason,
         )
         _notify(
             [post.author],
