@@ -20,8 +20,6 @@ Windows, each ending at the snapshot's moment ``as_of``:
   over electorate size of the proposals closed), threads linked to a charter goal: 90 days.
 """
 
-import os
-import time as time_module
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -33,6 +31,7 @@ from purposes.models import Proposal, Vote
 
 from . import engagement, relationships
 from .models import Community, EngagementSnapshot, MemberPair, Post, Thread
+from .signals import snapshot_step
 
 RECENT = timedelta(days=30)
 WINDOW = timedelta(days=engagement.WINDOW_DAYS)
@@ -244,17 +243,6 @@ class SnapshotRun:
     communities: int
 
 
-def _pause_for_crash_test() -> None:
-    """Test hook for the worker-killed-mid-snapshot test: with COMMONS_TEST_SNAPSHOT_PAUSE
-    set to a file path, write this process's id there and wait, inside the transaction
-    after every write and before the commit. Never set outside that test."""
-    path = os.environ.get("COMMONS_TEST_SNAPSHOT_PAUSE")
-    if path:
-        with open(path, "w") as handle:
-            handle.write(str(os.getpid()))
-        time_module.sleep(60)
-
-
 @transaction.atomic
 def take_snapshots(*, day: date) -> SnapshotRun:
     """Upsert every listed community's snapshot for ``day``. Idempotent (see the module
@@ -313,7 +301,7 @@ def take_snapshots(*, day: date) -> SnapshotRun:
         unique_fields=["community", "day"],
         update_fields=FIGURE_FIELDS,
     )
-    _pause_for_crash_test()
+    snapshot_step.send(EngagementSnapshot, step="written")
     return SnapshotRun(day=day, relationships=how, communities=len(rows))
 
 

@@ -11,12 +11,10 @@ re-delivered message or a worker killed half-way never apply anything twice or h
 from __future__ import annotations
 
 import logging
-import os
-import time
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,6 +38,7 @@ from .models import (
     Vote,
     rule_labels,
 )
+from .signals import close_step
 from .tally import Outcome, Tally, decide
 
 logger = logging.getLogger(__name__)
@@ -528,17 +527,6 @@ def count_live_votes(proposal: Proposal) -> tuple[int, int, int]:
     return counts["f"], counts["a"], counts["x"]
 
 
-def _pause_for_crash_test() -> None:
-    """Test hook for the worker-killed-mid-apply test: with COMMONS_TEST_APPLY_PAUSE set to
-    a file path, write this process's id there and wait, inside the apply transaction
-    after every write and before the commit. Never set outside that test."""
-    path = os.environ.get("COMMONS_TEST_APPLY_PAUSE")
-    if path:
-        with open(path, "w") as handle:
-            handle.write(str(os.getpid()))
-        time.sleep(60)
-
-
 def do_close_proposal(*, proposal_id: int, now: datetime | None = None) -> bool:
     """Close voting, tally and, if it passed, apply the change: all in one transaction
     under the proposal's row lock, so it happens exactly once or not at all. A proposal
@@ -548,6 +536,7 @@ def do_close_proposal(*, proposal_id: int, now: datetime | None = None) -> bool:
         proposal = _lock(proposal_id)
         if proposal.state != State.VOTING or proposal.voting_ends_at > now:
             return False
+        close_step.send(Proposal, step="locked", proposal=proposal)
         for_count, against, abstain = count_live_votes(proposal)
         tally = Tally(
             for_count=for_count,
@@ -556,6 +545,7 @@ def do_close_proposal(*, proposal_id: int, now: datetime | None = None) -> bool:
             electorate_size=proposal.electorate_size or 0,
             active_electorate_size=proposal.active_electorate_size or 0,
         )
+        close_step.send(Proposal, step="tallied", proposal=proposal)
         result = decide(tally=tally, rule=proposal.decision_rule())
         proposal.for_count, proposal.against_count = for_count, against
         proposal.abstain_count = abstain
@@ -566,10 +556,12 @@ def do_close_proposal(*, proposal_id: int, now: datetime | None = None) -> bool:
             Outcome.FAILED: State.FAILED,
             Outcome.LAPSED: State.LAPSED,
         }[result.outcome]
+        close_step.send(Proposal, step="decided", proposal=proposal)
         if result.outcome is Outcome.PASSED:
             do_apply_proposal(proposal=proposal, now=now)
         proposal.save()
-        _pause_for_crash_test()  # everything written, nothing committed yet
+        close_step.send(Proposal, step="applied", proposal=proposal)
+    close_step.send(Proposal, step="committed", proposal=proposal)
     return True
 
 
@@ -729,11 +721,28 @@ def do_sweep(*, now: datetime | None = None) -> dict[str, int]:
     ]
     for name, due, step in steps:
         for pk in list(due.values_list("pk", flat=True)):
-            try:
-                done[name] += bool(step(proposal_id=pk, now=now))
-            except Exception:
-                logger.exception("Proposal %s: %s failed; the next sweep retries", pk, name)
+            done[name] += _run_step(step, name=name, proposal_id=pk, now=now)
     return done
+
+
+def _run_step(step, *, name: str, proposal_id: int, now: datetime) -> bool:
+    """Run one sweep step on one proposal. When the database connection drops mid-step the
+    server has rolled the transaction back (nothing half-done): reconnect and try once more
+    at once. Any other failure is logged and left for the next sweep."""
+    for attempt in (1, 2):
+        try:
+            return bool(step(proposal_id=proposal_id, now=now))
+        except (OperationalError, InterfaceError):
+            if attempt == 2 or connection.in_atomic_block:
+                raise
+            logger.warning(
+                "Proposal %s: the database connection dropped during %s; rolled back, retrying",
+                proposal_id, name, exc_info=True,
+            )  # fmt: skip
+            connection.close()
+        except Exception:
+            logger.exception("Proposal %s: %s failed; the next sweep retries", proposal_id, name)
+            return False
 
 
 # --- Starting a new community from this one (R4) ------------------------------------------

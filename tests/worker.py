@@ -14,19 +14,44 @@ from django.conf import settings
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def database_url() -> str:
+    """The test database as a URL, for a worker process's DATABASE_URL."""
+    db = settings.DATABASES["default"]
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def wait_for(predicate, timeout: float = 60.0, every: float = 0.2) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(every)
+    return False
+
+
 def _uses_filesystem_broker() -> bool:
     return settings.CELERY_BROKER_URL.startswith("filesystem://")
 
 
 @contextmanager
-def real_worker(tmp_path: Path, extra_env: dict[str, str] | None = None):
+def real_worker(
+    tmp_path: Path,
+    extra_env: dict[str, str] | None = None,
+    *,
+    app: str = "community",
+    pool: tuple[str, ...] = ("-P", "solo"),
+    queue: str | None = None,
+):
     """Yield (client_app, queue) connected to a freshly started worker process.
 
     The worker listens on a queue of its own, so a developer's running worker never
     takes the test's messages. With the filesystem broker both sides use a folder under
-    tmp_path; otherwise they share the configured broker (Redis in CI).
+    tmp_path; otherwise they share the configured broker (Redis in CI). ``app`` names the
+    Celery app module (the fault tests use tests.fault_worker); ``pool`` the pool options
+    (a prefork pool survives the SIGKILL of its child and redelivers the task).
     """
-    queue = f"test-{uuid.uuid4().hex[:10]}"
+    queue = queue or f"test-{uuid.uuid4().hex[:10]}"
     env = {**os.environ, "COMMONS_VAR_DIR": str(tmp_path), **(extra_env or {})}
     client = Celery("commons-test", set_as_current=False)
     if _uses_filesystem_broker():
@@ -51,7 +76,7 @@ def real_worker(tmp_path: Path, extra_env: dict[str, str] | None = None):
     client.conf.update(task_serializer="json", accept_content=["json"])
     log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "community", "worker", "-P", "solo",
+        [sys.executable, "-m", "celery", "-A", app, "worker", *pool,
          "-Q", queue, "--loglevel=INFO", "--without-gossip", "--without-mingle"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -67,12 +92,38 @@ def real_worker(tmp_path: Path, extra_env: dict[str, str] | None = None):
         log.close()
 
 
-def _wait_until_ready(log_path: Path, process: subprocess.Popen, timeout: float = 60) -> None:
+@contextmanager
+def real_beat(tmp_path: Path, name: str, extra_env: dict[str, str]):
+    """A `celery beat` process of tests.fault_worker (its schedule from extra_env), with
+    its own schedule file and log (tmp_path / f"{name}.log"), on the configured broker."""
+    log_path = tmp_path / f"{name}.log"
+    log = open(log_path, "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "tests.fault_worker", "beat", "--loglevel=INFO",
+         "--schedule", str(tmp_path / f"{name}-schedule")],
+        cwd=ROOT, env={**os.environ, "COMMONS_VAR_DIR": str(tmp_path), **extra_env},
+        stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        _wait_until_ready(log_path, process, marker="beat: Starting...")
+        yield log_path
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def _wait_until_ready(
+    log_path: Path, process: subprocess.Popen, timeout: float = 60, marker: str = "ready."
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"worker exited early:\n{log_path.read_text()}")
-        if "ready." in log_path.read_text():
+            raise RuntimeError(f"celery exited early:\n{log_path.read_text()}")
+        if marker in log_path.read_text():
             return
         time.sleep(0.2)
-    raise RuntimeError(f"worker not ready after {timeout}s:\n{log_path.read_text()}")
+    raise RuntimeError(f"celery not ready after {timeout}s:\n{log_path.read_text()}")

@@ -4,29 +4,13 @@ a duplicated task still sends one email, and it goes out only once the row is co
 import time
 
 import pytest
-from django.conf import settings
 
 from community import actions
 from community.models import Notification, Post
 from tests.factories import CommunityFactory, MembershipFactory
-from tests.worker import real_worker
+from tests.worker import database_url, real_worker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.postgres, pytest.mark.redis]
-
-
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def _wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_worker_emails_a_reply_once(transactional_db, tmp_path):
@@ -40,12 +24,12 @@ def test_worker_emails_a_reply_once(transactional_db, tmp_path):
     actions.check_reply(actor=bruno, thread=thread, parent_id=root.pk, body="I do")
     note = Notification.objects.get(recipient=alice)
     Notification.objects.filter(pk=note.pk).update(emailed_at=None)  # eager mode sent it
-    with real_worker(tmp_path, extra_env={"DATABASE_URL": _database_url()}) as (client, queue):
+    with real_worker(tmp_path, extra_env={"DATABASE_URL": database_url()}) as (client, queue):
         for _ in range(2):  # a duplicated message
             client.send_task(
                 "community.tasks.send_notification_emails", args=[alice.pk], queue=queue
             )
-        assert _wait_for(lambda: Notification.objects.get(pk=note.pk).emailed_at is not None), (
+        assert wait_for(lambda: Notification.objects.get(pk=note.pk).emailed_at is not None), (
             tmp_path / "worker.log"
         ).read_text()
         time.sleep(2)  # give the duplicate time to (not) send

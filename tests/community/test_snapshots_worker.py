@@ -2,19 +2,15 @@
 the ones a second run writes, a rerun repairs a row left in any other state, and a worker
 killed half-way leaves nothing, after which a rerun writes the same rows."""
 
-import os
-import signal
-import time
 from datetime import date, timedelta
 
 import pytest
-from django.conf import settings
 from django.forms.models import model_to_dict
 
 from community import snapshots
 from community.models import EngagementSnapshot, EngagementWatermark, MemberPair
 from tests.factories import CommunityFactory
-from tests.worker import real_worker
+from tests.worker import database_url, real_worker, wait_for
 
 from .test_relationships import members, opening, reply
 
@@ -22,21 +18,6 @@ pytestmark = [pytest.mark.worker, pytest.mark.postgres]
 
 DAY = date(2026, 6, 10)
 AS_OF = snapshots.end_of(DAY)
-
-
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def _wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def _rows():
@@ -54,19 +35,19 @@ def test_worker_snapshot_rows_match_a_second_run(transactional_db, tmp_path):
     reply(root, z, at=AS_OF - timedelta(hours=5))
     reply(opening(two, members(two, 2)[0], at=AS_OF - timedelta(days=4)), members(two, 1)[0])
     log = tmp_path / "worker.log"
-    env = {"DATABASE_URL": _database_url()}
+    env = {"DATABASE_URL": database_url()}
     with real_worker(tmp_path, extra_env=env) as (client, queue):
         client.send_task(
             "community.tasks.take_daily_snapshots", args=[DAY.isoformat()], queue=queue
         )
-        assert _wait_for(lambda: EngagementSnapshot.objects.count() == 2), log.read_text()
+        assert wait_for(lambda: EngagementSnapshot.objects.count() == 2), log.read_text()
         first = _rows()
         # A second run: the same rows. A row changed meanwhile is put back as it was.
         EngagementSnapshot.objects.filter(community=one).update(members=999, stage="x")
         client.send_task(
             "community.tasks.take_daily_snapshots", args=[DAY.isoformat()], queue=queue
         )
-        assert _wait_for(lambda: not EngagementSnapshot.objects.filter(members=999).exists()), (
+        assert wait_for(lambda: not EngagementSnapshot.objects.filter(members=999).exists()), (
             log.read_text()
         )
     assert _rows() == first
@@ -95,17 +76,16 @@ def test_worker_killed_mid_snapshot_leaves_nothing_and_a_rerun_gives_the_same_ro
     MemberPair.objects.all().delete()
     EngagementWatermark.objects.all().delete()
 
-    pid_file = tmp_path / "snapshot.pid"
-    env = {"DATABASE_URL": _database_url(), "COMMONS_TEST_SNAPSHOT_PAUSE": str(pid_file)}
-    with real_worker(tmp_path, extra_env=env) as (client, queue):
+    plan = tmp_path / "fault.plan"
+    plan.write_text("written kill")  # SIGKILL once everything is written, before the commit
+    env = {"DATABASE_URL": database_url(), "COMMONS_FAULT_PLAN": str(plan)}
+    with real_worker(tmp_path, env, app="tests.fault_worker") as (client, queue):
         client.send_task(
             "community.tasks.take_daily_snapshots", args=[DAY.isoformat()], queue=queue
         )
-        assert _wait_for(pid_file.exists), (tmp_path / "worker.log").read_text()
-        time.sleep(0.3)  # the pid is written just before the pause, inside the transaction
-        os.kill(int(pid_file.read_text()), signal.SIGKILL)
+        assert wait_for(lambda: not plan.exists()), (tmp_path / "worker.log").read_text()
     # PostgreSQL rolls the killed worker's transaction back once it sees the socket close.
-    assert _wait_for(lambda: not EngagementWatermark.objects.exists(), 30)
+    assert wait_for(lambda: not EngagementWatermark.objects.exists(), 30)
     assert not EngagementSnapshot.objects.exists() and not MemberPair.objects.exists()
-    snapshots.take_snapshots(day=DAY)  # the rerun (no pause: the env var is the worker's)
+    snapshots.take_snapshots(day=DAY)  # the rerun (no fault: the plan is the worker's)
     assert _rows() == expected
