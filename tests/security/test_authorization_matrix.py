@@ -14,6 +14,7 @@ whoever may not know a members-only object exists.
 
 import os
 import re
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
@@ -21,7 +22,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from community import digests
 from community.emails import unsubscribe_token
 from community.models import ModerationAction
 from purposes import actions as purpose_actions
@@ -569,6 +572,44 @@ def test_members_only_content_reaches_no_outsider_through_any_channel():
         SECRET_WORDS[2]
         in member.get(reverse("purposes:proposals", args=["inner"])).content.decode()
     )
+
+
+def test_members_only_content_reaches_no_outsider_by_email_digest_or_export(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    """The other channels: every email sent while the world was made, this week's digest
+    and each outsider's own data export carry none of the words (and a member's digest
+    and the author's export do, so the check can fail)."""
+    world = build_world()
+    users = world.users
+    end = timezone.now() + timedelta(hours=1)
+    ids = [u.pk for u in users.values() if u is not None]
+    with django_capture_on_commit_callbacks(execute=True):
+        digests.do_send_batch(user_ids=ids, frequency="weekly", end=end)
+    outsiders = {users[role].email: role for role in OUTSIDERS if users[role] is not None}
+    to_outsiders = [m for m in mailoutbox if set(m.to) & set(outsiders)]
+    for message in to_outsiders:
+        text = f"{message.subject}\n{message.body}"
+        leaked = [word for word in SECRET_WORDS if word in text]
+        assert not leaked, f"email {message.subject!r} to {message.to} shows {leaked}"
+    member_digest = [
+        m for m in mailoutbox if users["member"].email in m.to and "digest" in m.subject
+    ]
+    assert member_digest and SECRET_WORDS[0] in member_digest[0].body
+    clients = make_clients(world)
+    for role in OUTSIDERS:
+        if users[role] is None:
+            continue
+        url = reverse("members:export_data", kwargs={"username": users[role].username})
+        response = clients[role].get(url)
+        assert response.status_code == 200, role
+        body = response.content.decode()
+        leaked = [word for word in SECRET_WORDS if word in body]
+        assert not leaked, f"{role}'s export shows {leaked}"
+    client = Client()
+    client.force_login(users["author"])
+    own = client.get(reverse("members:export_data", kwargs={"username": "author"}))
+    assert SECRET_WORDS[1] in own.content.decode()
 
 
 # A public community reads to everyone; its forms still need membership.
