@@ -1,16 +1,22 @@
 """Notifications: the one way every app tells a user something happened.
 
-Other apps call ``do_notify``. Each notification records how its recipient wants that kind
-emailed (right away, daily digest, never: ``NotificationPreference``); right-away ones are
-handed to Celery after the transaction commits, and only for recipients with something to
-send. Emails are composed and sent in ``community.emails``.
+Other apps call ``do_notify`` for a handful of people (a reply, a mention, an invitation)
+and ``do_notify_many`` for an audience given as a query (a community's members, a vote's
+electorate), which never comes into Python. Each notification records how its recipient
+wants that kind emailed (right away, daily digest, never: ``NotificationPreference``);
+right-away ones are handed to Celery after the transaction commits, and only for recipients
+with something to send. Emails are composed and sent in ``community.emails``.
 """
 
 import logging
 from collections.abc import Iterable
 from functools import partial
+from itertools import batched
 
-from django.db import transaction
+from django.contrib.auth import get_user_model
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -18,6 +24,8 @@ from . import tasks
 from .models import Community, Delivery, Notification, NotificationPreference, Thread
 
 logger = logging.getLogger(__name__)
+# Right-away emails of a large audience go to the worker in messages of this many recipients.
+EMAIL_BATCH = 500
 
 # What a user gets until they choose: things addressed to them personally arrive at once;
 # news about their communities waits for the daily digest.
@@ -92,6 +100,68 @@ def do_notify(
     return created
 
 
+def do_notify_many(
+    *,
+    recipients: QuerySet,
+    kind: Notification.Kind,
+    text: str,
+    url: str,
+    community: Community | None = None,
+    actor=None,
+    thread: Thread | None = None,
+) -> int:
+    """``do_notify`` for an audience given as a query of users (a community's members, an
+    electorate): the same rows, written by one INSERT … SELECT, so the audience never
+    comes into Python. Returns how many notifications were created.
+
+    Two queries whatever the number of recipients: the insert, then the ids of those who
+    want this kind emailed right away, which are enqueued after commit in batches of
+    ``EMAIL_BATCH``. Each recipient's delivery is chosen in SQL as ``_deliveries`` does:
+    their preference for the kind, else the default, and never without an email address."""
+    user_table = get_user_model()._meta.db_table
+    preference_table = NotificationPreference._meta.db_table
+    try:
+        # Distinct users by construction: the audience's own joins can't duplicate anyone.
+        audience, audience_params = recipients.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # .none(), or a filter on an empty list
+        return 0
+    skip_actor = "AND u.id <> %s" if actor is not None else ""
+    default = DEFAULT_DELIVERY.get(kind, Delivery.DAILY)
+    source = f"""
+        FROM {user_table} u
+        LEFT JOIN {preference_table} p ON p.user_id = u.id AND p.kind = %s
+        WHERE u.id IN ({audience}) {skip_actor}
+    """  # noqa: S608 - table and column names come from model metadata, values are parameters
+    source_params = [kind, *audience_params, *([actor.pk] if actor is not None else [])]
+    delivery = "CASE WHEN u.email IS NULL OR u.email = '' THEN %s ELSE COALESCE(p.delivery, %s) END"
+    created_at = Notification._meta.get_field("created_at")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {Notification._meta.db_table} (recipient_id, kind, text, url,
+                community_id, actor_id, thread_id, created_at, delivery)
+            SELECT u.id, %s, %s, %s, %s, %s, %s, %s, {delivery} {source}
+            """,  # noqa: S608
+            [
+                kind, str(text)[:300], str(url)[:300],
+                community.pk if community is not None else None,
+                actor.pk if actor is not None else None,
+                thread.pk if thread is not None else None,
+                created_at.get_db_prep_value(timezone.now(), connection),
+                Delivery.NEVER, default, *source_params,
+            ],
+        )  # fmt: skip
+        created = cursor.rowcount
+        cursor.execute(
+            f"SELECT u.id {source} AND {delivery} = %s ORDER BY u.id",  # noqa: S608
+            [*source_params, Delivery.NEVER, default, Delivery.IMMEDIATELY],
+        )
+        right_away = [row[0] for row in cursor.fetchall()]
+    for batch in batched(right_away, EMAIL_BATCH):
+        transaction.on_commit(partial(_enqueue_emails, list(batch)))
+    return created
+
+
 def _enqueue_email(recipient_id: int) -> None:
     """Hand a right-away email to the worker, after the commit. With the broker down the
     action has already committed and must not fail for its mail: the notification stays
@@ -101,6 +171,18 @@ def _enqueue_email(recipient_id: int) -> None:
     except OperationalError:
         logger.warning(
             "Broker unavailable: email to user %s left for the sweep", recipient_id, exc_info=True
+        )
+
+
+def _enqueue_emails(recipient_ids: list[int]) -> None:
+    """``_enqueue_email`` for a batch of recipients, in one message."""
+    try:
+        tasks.send_notification_emails_batch.delay(recipient_ids)
+    except OperationalError:
+        logger.warning(
+            "Broker unavailable: emails to %s users left for the sweep",
+            len(recipient_ids),
+            exc_info=True,
         )
 
 

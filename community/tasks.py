@@ -27,6 +27,15 @@ def send_notification_emails(recipient_id: int) -> int:
 
 
 @shared_task(acks_late=True)
+def send_notification_emails_batch(recipient_ids: list[int]) -> int:
+    """``send_notification_emails`` for each of a batch of recipients (a large audience's
+    right-away emails, ``notifications.do_notify_many``), one transaction each.
+
+    Idempotent, like the above: a re-run or a retry finds the rows already marked emailed."""
+    return sum(emails.do_send_immediate_emails(recipient_id=pk) for pk in recipient_ids)
+
+
+@shared_task(acks_late=True)
 def send_due_notification_emails() -> int:
     """Periodic sweep (every few minutes): send what waited out a busy thread's batching
     window. Visits only recipients with something pending. Idempotent, like the above."""

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from community.actions import do_create_thread
 from community.models import Community, ModerationAction, Notification, Post, Thread
 from community.moderation import do_log as do_log_moderation
-from community.notifications import do_notify
+from community.notifications import do_notify, do_notify_many
 from members.actions import do_end_moderator_term, do_grant_moderator, do_remove_member
 from members.models import Membership, User
 from members.permissions import current_membership
@@ -459,8 +459,8 @@ def do_open_voting(*, proposal_id: int, now: datetime | None = None) -> bool:
         voters = User.objects.filter(
             pk__in=ElectorateMember.objects.filter(proposal=proposal).values("user_id")
         )
-        do_notify(
-            recipients=voters.iterator(),
+        do_notify_many(
+            recipients=voters,
             kind=Notification.Kind.PROPOSAL,
             text=_("Voting has opened on “%(title)s” in %(community)s.")
             % {"title": proposal.title, "community": proposal.community.name},
@@ -655,8 +655,8 @@ def do_send_reminder(*, proposal_id: int, now: datetime | None = None) -> int:
                 proposal=proposal, membership__left_at__isnull=True
             ).values("user_id")
         ).exclude(pk__in=voted.values("user_id"))
-        sent = do_notify(
-            recipients=pending.iterator(),
+        sent = do_notify_many(
+            recipients=pending,
             kind=Notification.Kind.PROPOSAL,
             text=_("Less than a day left to vote on “%(title)s” in %(community)s.")
             % {"title": proposal.title, "community": proposal.community.name},
@@ -665,7 +665,7 @@ def do_send_reminder(*, proposal_id: int, now: datetime | None = None) -> int:
         )
         proposal.reminder_sent_at = now
         proposal.save(update_fields=["reminder_sent_at"])
-    return len(sent)
+    return sent
 
 
 def do_notify_result(*, proposal_id: int, now: datetime | None = None) -> int:
@@ -675,19 +675,16 @@ def do_notify_result(*, proposal_id: int, now: datetime | None = None) -> int:
         proposal = _lock(proposal_id)
         if proposal.state not in Proposal.CLOSED_STATES or proposal.result_notified_at:
             return 0
-        members = User.objects.filter(
-            memberships__community=proposal.community_id, memberships__left_at__isnull=True
-        )
+        members = Membership.objects.current().filter(community=proposal.community_id)
         text = _("“%(title)s” in %(community)s: %(result)s") % {
             "title": proposal.title,
             "community": proposal.community.name,
             "result": proposal.result_reason,
         }
-        recipients = list(members.iterator())
-        if proposal.author_id not in {u.pk for u in recipients}:
-            recipients.append(proposal.author)
-        sent = do_notify(
-            recipients=recipients,
+        sent = do_notify_many(
+            recipients=User.objects.filter(
+                Q(pk__in=members.values("user_id")) | Q(pk=proposal.author_id)
+            ),
             kind=Notification.Kind.PROPOSAL,
             text=text,
             url=proposal.get_absolute_url(),
@@ -695,7 +692,7 @@ def do_notify_result(*, proposal_id: int, now: datetime | None = None) -> int:
         )
         proposal.result_notified_at = now
         proposal.save(update_fields=["result_notified_at"])
-    return len(sent)
+    return sent
 
 
 def do_sweep(*, now: datetime | None = None) -> dict[str, int]:
@@ -770,11 +767,9 @@ def check_start_offshoot(
 def do_link_offshoot(*, parent: Community, child: Community, founder: User) -> Community:
     Community.objects.filter(pk=child.pk, parent__isnull=True).update(parent=parent)
     child.parent = parent
-    members = User.objects.filter(
-        memberships__community=parent, memberships__left_at__isnull=True
-    ).exclude(pk=founder.pk)
-    do_notify(
-        recipients=members.iterator(),
+    members = User.objects.filter(memberships__community=parent, memberships__left_at__isnull=True)
+    do_notify_many(
+        recipients=members,
         kind=Notification.Kind.COMMUNITY,
         text=_(
             "%(name)s started %(child)s, a new community grown out of %(parent)s. You may join it."

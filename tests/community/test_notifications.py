@@ -1,4 +1,5 @@
-"""Notifications: the page, read state, the header badge, email per preference, unsubscribe."""
+"""Notifications: the page, read state, the header badge, email per preference, unsubscribe,
+and the set-based path for a whole community (do_notify_many)."""
 
 from datetime import timedelta
 from unittest import mock
@@ -7,10 +8,20 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from community import actions, emails, notifications, tasks
 from community.models import Delivery, Notification, NotificationPreference, Post
-from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+from members.models import Membership, User
+from purposes import actions as purpose_actions
+from tests.factories import (
+    CommunityFactory,
+    MembershipFactory,
+    UserFactory,
+    community_with_members,
+)
+from tests.purposes.test_proposals import to_discussion
+from tests.purposes.test_votes import in_voting
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -260,3 +271,210 @@ def test_reply_does_not_notify_former_member_of_members_only_community():
     leaver.save()
     reply(stayer, thread, Post.objects.get(thread=thread))
     assert not Notification.objects.filter(recipient=leaver.user).exists()
+
+
+# --- large audiences: do_notify_many (one INSERT … SELECT) -----------------------------------
+
+
+def members_of(community):
+    return User.objects.filter(memberships__community=community, memberships__left_at__isnull=True)
+
+
+def test_do_notify_many_notifies_each_current_member_once_never_the_actor():
+    community, other = CommunityFactory(), CommunityFactory()
+    actor, stayer, both = (MembershipFactory(community=community).user for _ in range(3))
+    MembershipFactory(community=other, user=both)
+    MembershipFactory(community=community, left_at=timezone.now())
+    MembershipFactory(community=other)
+    UserFactory()
+    audience = User.objects.filter(
+        memberships__community__in=[community, other], memberships__user__in=[stayer, both, actor]
+    )  # both is in it twice, through two memberships
+    thread = actions.check_create_thread(actor=actor, community=community, title="T", body="b")
+    created = notifications.do_notify_many(
+        recipients=audience, kind="community", text="x" * 400, url="/" + "u" * 400,
+        community=community, actor=actor, thread=thread,
+    )  # fmt: skip
+    rows = Notification.objects.filter(text__startswith="x").order_by("recipient_id")
+    assert created == 2
+    assert [r.recipient for r in rows] == sorted([stayer, both], key=lambda u: u.pk)
+    for row in rows:
+        assert (row.text, row.url) == ("x" * 300, ("/" + "u" * 400)[:300])
+        assert (row.kind, row.community, row.actor, row.thread) == (
+            "community", community, actor, thread
+        )  # fmt: skip
+        assert row.created_at is not None and row.read_at is None and row.emailed_at is None
+
+
+def test_do_notify_many_chooses_each_delivery_as_do_notify_does():
+    community = CommunityFactory()
+    users = [MembershipFactory(community=community).user for _ in range(5)]
+    chose_now, chose_never, chose_other_kind, no_email, default = users
+    for user, kind, delivery in (
+        (chose_now, "proposal", Delivery.IMMEDIATELY),
+        (chose_never, "proposal", Delivery.NEVER),
+        (chose_other_kind, "reply", Delivery.NEVER),
+        (no_email, "proposal", Delivery.IMMEDIATELY),
+    ):
+        NotificationPreference.objects.create(user=user, kind=kind, delivery=delivery)
+    User.objects.filter(pk=no_email.pk).update(email="")
+    no_email.email = ""
+    for kind in ("proposal", "mention"):  # a kind that waits for the digest, one that doesn't
+        one = notifications.do_notify(recipients=users, kind=kind, text="one", url="/")
+        many = notifications.do_notify_many(
+            recipients=members_of(community), kind=kind, text="many", url="/"
+        )
+        assert many == len(one) == 5
+        expected = {n.recipient_id: n.delivery for n in one}
+        got = dict(
+            Notification.objects.filter(kind=kind, text="many").values_list(
+                "recipient_id", "delivery"
+            )
+        )
+        assert got == expected
+    by_user = dict(
+        Notification.objects.filter(kind="proposal", text="many").values_list(
+            "recipient_id", "delivery"
+        )
+    )
+    assert by_user == {
+        chose_now.pk: Delivery.IMMEDIATELY,
+        chose_never.pk: Delivery.NEVER,
+        chose_other_kind.pk: Delivery.DAILY,
+        no_email.pk: Delivery.NEVER,
+        default.pk: Delivery.DAILY,
+    }
+
+
+def test_do_notify_many_enqueues_each_right_away_recipient_once_after_commit(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(notifications, "EMAIL_BATCH", 2)
+    community = CommunityFactory()
+    users = [MembershipFactory(community=community).user for _ in range(7)]
+    right_away = users[:5]
+    for user in [*right_away, users[5]]:
+        NotificationPreference.objects.create(user=user, kind="proposal", delivery="immediately")
+    User.objects.filter(pk=users[5].pk).update(email="")  # wants it, has nowhere to get it
+    with mock.patch.object(tasks.send_notification_emails_batch, "delay") as enqueue:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            notifications.do_notify_many(
+                recipients=members_of(community), kind="proposal", text="Passed", url="/"
+            )
+        enqueue.assert_not_called()  # nothing before the commit
+        for callback in callbacks:
+            callback()
+    batches = [call.args[0] for call in enqueue.call_args_list]
+    assert all(len(batch) <= 2 for batch in batches)
+    enqueued = [pk for batch in batches for pk in batch]
+    assert sorted(enqueued) == sorted(u.pk for u in right_away)  # each once
+
+
+def test_do_notify_many_emails_right_away_recipients(django_capture_on_commit_callbacks):
+    community = CommunityFactory()
+    users = [MembershipFactory(community=community).user for _ in range(3)]
+    NotificationPreference.objects.create(user=users[0], kind="proposal", delivery="immediately")
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.do_notify_many(
+            recipients=members_of(community), kind="proposal", text="Passed", url="/"
+        )
+    assert [message.to for message in mail.outbox] == [[users[0].email]]
+    assert Notification.objects.filter(emailed_at__isnull=False).get().recipient == users[0]
+
+
+def test_do_notify_many_keeps_the_notifications_when_the_broker_is_down(
+    caplog, django_capture_on_commit_callbacks
+):
+    community = CommunityFactory()
+    user = MembershipFactory(community=community).user
+    NotificationPreference.objects.create(user=user, kind="proposal", delivery="immediately")
+    with (
+        mock.patch.object(
+            tasks.send_notification_emails_batch, "delay", side_effect=OperationalError
+        ),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert notifications.do_notify_many(
+            recipients=members_of(community), kind="proposal", text="Passed", url="/"
+        )
+    assert Notification.objects.get().emailed_at is None  # the due-email sweep sends it
+    assert "left for the sweep" in caplog.text
+
+
+def test_do_notify_many_of_nobody_writes_nothing():
+    assert notifications.do_notify_many(
+        recipients=User.objects.none(), kind="proposal", text="x", url="/"
+    ) == 0  # fmt: skip
+    assert not Notification.objects.exists()
+
+
+@pytest.mark.parametrize("size", [5, 50])
+def test_do_notify_many_query_count_does_not_grow_with_the_audience(
+    size, django_assert_max_num_queries
+):
+    community = CommunityFactory()
+    users = [MembershipFactory(community=community).user for _ in range(size)]
+    NotificationPreference.objects.create(user=users[0], kind="proposal", delivery="immediately")
+    with django_assert_max_num_queries(2):
+        created = notifications.do_notify_many(
+            recipients=members_of(community), kind="proposal", text="x", url="/"
+        )
+    assert created == size
+
+
+# --- the proposal notices that go to a whole community --------------------------------------
+
+
+def test_result_goes_to_current_members_and_the_proposer_who_left():
+    community, members, proposal = in_voting(4)
+    for m in members:
+        purpose_actions.check_cast_vote(actor=m.user, proposal=proposal, choice="for")
+    purpose_actions.do_close_proposal(proposal_id=proposal.pk, now=proposal.voting_ends_at)
+    Membership.objects.filter(community=community, user=proposal.author).update(
+        left_at=timezone.now()
+    )
+    gone = members[3]
+    gone.left_at = timezone.now()
+    gone.save()
+    late = MembershipFactory(community=community).user
+    MembershipFactory()  # elsewhere
+    told = purpose_actions.do_notify_result(proposal_id=proposal.pk, now=proposal.voting_ends_at)
+    rows = Notification.objects.filter(kind="proposal", text__contains="Passed")
+    expected = {members[1].user_id, members[2].user_id, late.pk, proposal.author_id}
+    assert told == 4
+    assert set(rows.values_list("recipient_id", flat=True)) == expected
+    assert rows.count() == 4
+    assert purpose_actions.do_notify_result(proposal_id=proposal.pk) == 0  # once
+
+
+def test_voting_open_notice_goes_to_the_electorate_by_preference(
+    django_capture_on_commit_callbacks,
+):
+    community, members = community_with_members(4)
+    NotificationPreference.objects.create(
+        user=members[1].user, kind="proposal", delivery="immediately"
+    )
+    proposal = to_discussion(community, members)
+    with (
+        mock.patch.object(tasks.send_notification_emails_batch, "delay") as enqueue,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        purpose_actions.do_open_voting(proposal_id=proposal.pk, now=proposal.discussion_ends_at)
+    opened = Notification.objects.filter(text__startswith="Voting has opened")
+    assert sorted(opened.values_list("recipient_id", "delivery")) == sorted(
+        (m.user_id, "immediately" if m == members[1] else "daily") for m in members
+    )
+    enqueue.assert_called_once_with([members[1].user_id])
+
+
+@pytest.mark.parametrize("size", [5, 50])
+def test_do_notify_result_query_count_does_not_grow_with_the_community(
+    size, django_assert_max_num_queries
+):
+    community, members, proposal = in_voting(size)
+    for m in members[:3]:
+        purpose_actions.check_cast_vote(actor=m.user, proposal=proposal, choice="for")
+    purpose_actions.do_close_proposal(proposal_id=proposal.pk, now=proposal.voting_ends_at)
+    with django_assert_max_num_queries(6):  # savepoint, lock, insert, right-away ids, save, release
+        told = purpose_actions.do_notify_result(proposal_id=proposal.pk)
+    assert told == size
