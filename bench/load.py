@@ -569,7 +569,7 @@ def main() -> None:
     except SystemExit as stop:
         log("terminated: stopping what it started")
         code = stop.code
-    except RuntimeError as error:
+    except (RuntimeError, subprocess.CalledProcessError) as error:
         log(f"error: {error}")
         code = 1
     finally:
