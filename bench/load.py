@@ -49,7 +49,7 @@ import time
 import urllib.parse
 import urllib.request
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 BASE = Path(__file__).resolve().parent.parent
@@ -76,7 +76,7 @@ MEMBER_SHARE = 0.5
 # What each kind answers when all is well: pages 200, a reply or a vote 302 (post/redirect/
 # get; wrk does not follow it). A reply may also meet the rate limit (429), counted apart.
 EXPECTED = {"read": {200}, "post": {302}, "vote": {302}}
-ACCESS_FORMAT = '%({x-load}i)s %(m)s %(s)s %(D)s "%(U)s"'
+ACCESS_FORMAT = '%({x-load}i)s %(m)s %(s)s %(D)s %(t)s "%(U)s"'
 
 
 def log(message: str) -> None:
@@ -314,21 +314,30 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
-def read_access_log(path: Path, offset: int) -> dict:
-    """Per kind (read, post, vote) and per read page: count, statuses, server times."""
+def read_access_log(path: Path, offset: int) -> tuple[dict, list[float]]:
+    """Per kind (read, post, vote) and per read page: count, statuses, server times; and
+    the rate of each whole minute of the run."""
     kinds = defaultdict(lambda: {"ms": [], "status": Counter()})
+    seconds = Counter()
     with open(path, "rb") as f:
         f.seek(offset)
         for raw in f:
-            match = re.match(rb'(\S+) (\S+) (\d{3}) (\d+) "', raw)
+            match = re.match(rb"(\S+) (\S+) (\d{3}) (\d+) \[([^ \]]+)", raw)
             if not match or match.group(1) == b"-":
                 continue  # the readiness probe
             label, status, micros = match.group(1).decode(), int(match.group(3)), match.group(4)
+            seconds[match.group(5)] += 1
             kind, *rest = label.split(":")
             for key in [kind] + [f"{kind}:{part}" for part in rest]:
                 kinds[key]["ms"].append(int(micros) / 1000)
                 kinds[key]["status"][status] += 1
-    return kinds
+    stamps = sorted((datetime.strptime(t.decode(), "%d/%b/%Y:%H:%M:%S"), n)
+                    for t, n in seconds.items())  # fmt: skip
+    minutes = Counter()
+    for stamp, n in stamps:
+        minutes[int((stamp - stamps[0][0]).total_seconds() // 60)] += n
+    whole = [minutes[m] / 60 for m in sorted(minutes)[:-1]]  # the last minute is partial
+    return kinds, whole
 
 
 def summarise(kinds: dict) -> dict:
@@ -451,7 +460,7 @@ def run(stack: Stack) -> int:
     stack.stop("worker")
     print(out.split("LOAD ")[0].rstrip(), flush=True)
 
-    kinds = read_access_log(access_log, offset)
+    kinds, per_minute = read_access_log(access_log, offset)
     per_kind = summarise(kinds)
     checks, failures = database_checks(seed["proposal_id"], votes_before, kinds)
     worker = {**worker_figures(worker_log), "backlog_at_end": backlog,
@@ -490,6 +499,7 @@ def run(stack: Stack) -> int:
         "requests": result["requests"],
         "rps": round(result["requests"] / seconds, 1),
         "latency_ms": latency,
+        "rps_per_minute": [round(r, 1) for r in per_minute],
         "per_kind": per_kind,
         "five_xx": five,
         "rate_limited": limited,
@@ -523,6 +533,8 @@ def report(f: dict) -> str:
         f"{s['members']:,} members, {s['posts']:,} posts at start",
         f"  {f['requests']:,} requests, {f['rps']:.1f} req/s; latency p50 {lat['p50']} ms, "
         f"p95 {lat['p95']} ms, p99 {lat['p99']} ms, max {lat['max']} ms (wrk)",
+        "  req/s minute by minute (server side): "
+        + (", ".join(f"{r:.0f}" for r in f["rps_per_minute"]) or "(under a minute)"),
         "",
         f"  {'kind':<26}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}   status",
     ]
