@@ -26,33 +26,6 @@ from tests.purposes.test_votes import in_voting
 pytestmark = pytest.mark.django_db(transaction=False)
 
 
-@pytest.fixture
-def community():
-    return CommunityFactory(slug="choir", name="Choir")
-
-
-@pytest.fixture
-def alice(community):
-    return MembershipFactory(community=community, user__username="alice").user
-
-
-@pytest.fixture
-def bruno(community):
-    return MembershipFactory(community=community, user__username="bruno").user
-
-
-@pytest.fixture
-def thread(community, alice):
-    return actions.check_create_thread(
-        actor=alice, community=community, title="Rehearsal times", body="Tuesdays?"
-    )
-
-
-@pytest.fixture
-def root(thread):
-    return Post.objects.get(thread=thread, depth=0)
-
-
 def reply(author, thread, parent, body="Works for me"):
     return actions.check_reply(actor=author, thread=thread, parent_id=parent.pk, body=body)
 
@@ -63,7 +36,7 @@ def test_reply_notifies_parent_author_not_the_replier(thread, root, alice, bruno
     assert note.recipient == alice and note.actor == bruno
     assert note.kind == Notification.Kind.REPLY
     assert note.url == post.get_absolute_url()
-    assert "replied to you" in note.text and "Rehearsal times" in note.text
+    assert "replied to you" in note.text and "Menu for Friday" in note.text
     reply(alice, thread, root, "replying to myself")
     assert Notification.objects.count() == 1
 

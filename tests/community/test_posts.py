@@ -13,33 +13,6 @@ from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def community():
-    return CommunityFactory(slug="kitchen", name="Kitchen")
-
-
-@pytest.fixture
-def alice(community):
-    return MembershipFactory(community=community, user__username="alice").user
-
-
-@pytest.fixture
-def bruno(community):
-    return MembershipFactory(community=community, user__username="bruno").user
-
-
-@pytest.fixture
-def thread(community, alice):
-    return actions.check_create_thread(
-        actor=alice, community=community, title="Menu for Friday", body="Soup or stew?"
-    )
-
-
-@pytest.fixture
-def root(thread):
-    return Post.objects.get(thread=thread, depth=0)
-
-
 def reply_url(thread):
     return reverse(
         "community:reply", kwargs={"slug": thread.community.slug, "thread_id": thread.pk}
