@@ -10,8 +10,12 @@ from django.utils import timezone
 from members import actions as member_actions
 from members.models import Membership
 
-from . import actions, moderation
+from . import actions
 from .models import Community, ModerationAction, Post, Thread
+from .moderation.appeals import check_cast_jury_vote, check_file_appeal
+from .moderation.flags import check_flag_post
+from .moderation.log import do_log
+from .moderation.suspensions import check_suspend_member
 
 
 def _fresh(*objects) -> None:
@@ -40,7 +44,7 @@ def seed(users: dict) -> None:
     term_ends = timezone.now() + timedelta(days=community.charter.moderator_term_days)
     chen_membership = Membership.objects.current().get(user=chen, community=community)
     member_actions.do_grant_moderator(membership=chen_membership, term_ends_at=term_ends)
-    moderation.do_log(
+    do_log(
         community=community,
         kind=ModerationAction.Kind.TERM_START,
         member=chen,
@@ -66,10 +70,10 @@ def seed(users: dict) -> None:
         (fatima, "other", "Blaming people does not get the compost turned."),
     ):
         _fresh(flagger, community)
-        moderation.check_flag_post(actor=flagger, post=rude, reason=reason, note=note)
+        check_flag_post(actor=flagger, post=rude, reason=reason, note=note)
 
     _fresh(chen, community)
-    suspension = moderation.check_suspend_member(
+    suspension = check_suspend_member(
         actor=chen,
         community=community,
         username=bruno.username,
@@ -77,7 +81,7 @@ def seed(users: dict) -> None:
         reason="Insulted two members in the seed swap thread after being asked to stop.",
     )
     _fresh(bruno, community)
-    appeal = moderation.check_file_appeal(
+    appeal = check_file_appeal(
         actor=bruno,
         decision=suspension,
         statement="I lost my temper and I have apologised to both of them in the thread. "
@@ -86,4 +90,4 @@ def seed(users: dict) -> None:
     first = appeal.jurors.select_related("user").first()
     if first is not None:
         _fresh(first.user, community)
-        moderation.check_cast_jury_vote(actor=first.user, appeal=appeal, vote="grant")
+        check_cast_jury_vote(actor=first.user, appeal=appeal, vote="grant")

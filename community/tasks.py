@@ -3,8 +3,9 @@ from datetime import date, datetime, timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from . import digests, emails, moderation, relationships, snapshots
+from . import digests, emails, relationships, snapshots
 from .models import Delivery
+from .moderation import appeals, suspensions
 
 
 @shared_task(ignore_result=False, acks_late=True, reject_on_worker_lost=True)
@@ -110,7 +111,7 @@ def send_digest_batch(user_ids: list[int], frequency: str, period_end: str) -> i
 def end_expired_moderation() -> list[int]:
     """Every few minutes: end moderator terms and suspensions that are due, logging each.
     Idempotent: conditional updates; only a row actually changed is logged."""
-    return list(moderation.do_end_expired())
+    return list(suspensions.do_end_expired())
 
 
 @shared_task(acks_late=True)
@@ -118,4 +119,4 @@ def sweep_appeals() -> int:
     """Every few minutes: decide appeals whose 72 hours are up and replace jurors who did
     not answer in time. Idempotent: each appeal is handled under its row lock, only while
     it is open."""
-    return moderation.do_sweep_appeals()
+    return appeals.do_sweep_appeals()

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from community.actions import do_create_thread
 from community.models import Community, ModerationAction, Notification, Post, Thread
-from community.moderation import do_log as do_log_moderation
+from community.moderation.log import do_log as do_log_moderation
 from community.notifications import do_notify, do_notify_many
 from members.actions import do_end_moderator_term, do_grant_moderator, do_remove_member
 from members.models import Membership, User

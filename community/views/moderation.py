@@ -16,9 +16,40 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from community import moderation, ratelimits, selectors
+from community import ratelimits, selectors
 from community.models import Appeal, Flag, JuryMember, ModerationAction
-from members.permissions import access_community, current_membership, get_community_or_404
+from community.moderation.appeals import (
+    appeal_tally,
+    check_answer_jury,
+    check_cast_jury_vote,
+    check_file_appeal,
+    ensure_may_appeal,
+    my_appealable,
+    open_appeals,
+)
+from community.moderation.flags import MAX_NOTE_CHARS, check_flag_post, flag_threshold
+from community.moderation.log import log_page
+from community.moderation.review import (
+    Decision,
+    check_review_post,
+    check_vote_restore,
+    in_queue,
+    may_see_hidden_text,
+    may_see_queue,
+    review_queue,
+    review_refusal,
+)
+from community.moderation.suspensions import MAX_SUSPENSION_DAYS, check_suspend_member
+from community.moderation.takedowns import check_take_down
+from members.permissions import (
+    access_community,
+    can_flag,
+    can_moderate,
+    can_take_down,
+    current_membership,
+    get_community_or_404,
+    has_moderators,
+)
 
 # --- Forms --------------------------------------------------------------------------------
 
@@ -37,7 +68,7 @@ class FlagForm(forms.Form):
     note = forms.CharField(
         label=gettext_lazy("Anything the reviewers should know"),
         required=False,
-        max_length=moderation.MAX_NOTE_CHARS,
+        max_length=MAX_NOTE_CHARS,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy("Needed when you choose “something else”."),
     )
@@ -51,8 +82,8 @@ class ReviewForm(forms.Form):
     decision = forms.ChoiceField(
         label=gettext_lazy("Your decision"),
         choices=[
-            (moderation.Decision.RESTORE, gettext_lazy("Restore it (dismiss the flags)")),
-            (moderation.Decision.KEEP_HIDDEN, gettext_lazy("Keep it hidden")),
+            (Decision.RESTORE, gettext_lazy("Restore it (dismiss the flags)")),
+            (Decision.KEEP_HIDDEN, gettext_lazy("Keep it hidden")),
         ],
         widget=forms.RadioSelect,
     )
@@ -70,7 +101,7 @@ class SuspendForm(forms.Form):
     username = forms.CharField(label=gettext_lazy("Member’s username"), max_length=150)
     days = forms.IntegerField(
         label=gettext_lazy("Days"),
-        widget=forms.NumberInput(attrs={"min": 1, "max": moderation.MAX_SUSPENSION_DAYS}),
+        widget=forms.NumberInput(attrs={"min": 1, "max": MAX_SUSPENSION_DAYS}),
         help_text=gettext_lazy("From 1 to 14. For longer, propose removing the member."),
     )
     reason = forms.CharField(
@@ -133,18 +164,18 @@ def moderation_home(request, slug):
     """/c/<slug>/moderation/: the queue (for those who review), open appeals, the log."""
     community = access_community(request.user, slug)
     user = request.user
-    may_review = moderation.may_see_queue(user, community)
+    may_review = may_see_queue(user, community)
     context = {
         "community": community,
-        "log": moderation.log_page(community=community, page_number=request.GET.get("page")),
-        "queue": moderation.review_queue(community=community, user=user) if may_review else None,
-        "appeals": moderation.open_appeals(community=community),
-        "appealable": moderation.my_appealable(user=user, community=community),
-        "moderates": moderation.permissions.can_moderate(user, community),
-        "has_moderators": moderation.permissions.has_moderators(community),
+        "log": log_page(community=community, page_number=request.GET.get("page")),
+        "queue": review_queue(community=community, user=user) if may_review else None,
+        "appeals": open_appeals(community=community),
+        "appealable": my_appealable(user=user, community=community),
+        "moderates": can_moderate(user, community),
+        "has_moderators": has_moderators(community),
         "membership": current_membership(user, community),
-        "can_take_down": moderation.permissions.can_take_down(user),
-        "threshold": moderation.flag_threshold(community),
+        "can_take_down": can_take_down(user),
+        "threshold": flag_threshold(community),
     }
     return render(request, "community/moderation.html", context)
 
@@ -171,9 +202,9 @@ def flag_post(request, slug, post_id):
     form = FlagForm(request.POST or None, points=_charter_points(community))
     template = "community/_flag_form.html" if request.htmx else "community/moderation_flag.html"
     context = {"community": community, "post": post, "form": form}
-    if not moderation.permissions.can_flag(request.user, post):
+    if not can_flag(request.user, post):
         try:
-            moderation.check_flag_post(actor=request.user, post=post, reason="")
+            check_flag_post(actor=request.user, post=post, reason="")
         except PermissionDenied as error:
             return _refused(request, error, community=community)
         except ValidationError as error:
@@ -185,7 +216,7 @@ def flag_post(request, slug, post_id):
     if limited := ratelimits.hit(user=request.user, action="flag"):
         return ratelimits.refuse(request, template, context, form=form, limited=limited)
     try:
-        flag = moderation.check_flag_post(actor=request.user, post=post, **form.cleaned_data)
+        flag = check_flag_post(actor=request.user, post=post, **form.cleaned_data)
     except PermissionDenied as error:
         return _refused(request, error, community=community)
     except ValidationError as error:
@@ -216,12 +247,12 @@ def _review_context(request, community, post, form) -> dict:
         "history": list(
             ModerationAction.objects.filter(post=post).select_related("actor").order_by("-id")
         ),
-        "refusal": moderation.review_refusal(request.user, post),
-        "in_queue": moderation.in_queue(post),
-        "moderated": moderation.permissions.has_moderators(community),
-        "show_text": moderation.may_see_hidden_text(request.user, post) or not post.is_hidden,
+        "refusal": review_refusal(request.user, post),
+        "in_queue": in_queue(post),
+        "moderated": has_moderators(community),
+        "show_text": may_see_hidden_text(request.user, post) or not post.is_hidden,
         "restore_votes": post.restore_votes.count(),
-        "threshold": moderation.flag_threshold(community),
+        "threshold": flag_threshold(community),
     }
 
 
@@ -232,7 +263,7 @@ def review(request, slug, post_id):
     restore vote (members, where there is no moderator)."""
     community = access_community(request.user, slug)
     post = _post_in(community, post_id)
-    if not moderation.may_see_queue(request.user, community):
+    if not may_see_queue(request.user, community):
         return _refused(
             request,
             PermissionDenied(_("Only this community’s reviewers can open its review queue.")),
@@ -242,11 +273,11 @@ def review(request, slug, post_id):
     if request.method == "POST":
         try:
             if "restore_vote" in request.POST:
-                moderation.check_vote_restore(actor=request.user, post=post)
+                check_vote_restore(actor=request.user, post=post)
                 messages.success(request, _("Your vote to restore the post is counted."))
                 return redirect("community:moderation_review", slug=slug, post_id=post.pk)
             if form.is_valid():
-                moderation.check_review_post(actor=request.user, post=post, **form.cleaned_data)
+                check_review_post(actor=request.user, post=post, **form.cleaned_data)
                 messages.success(request, _("Your decision is applied and in the log."))
                 return redirect("community:moderation", slug=slug)
         except PermissionDenied as error:
@@ -266,7 +297,7 @@ def review(request, slug, post_id):
 @require_http_methods(["GET", "POST"])
 def suspend(request, slug):
     community = access_community(request.user, slug)
-    if not moderation.permissions.can_moderate(request.user, community):
+    if not can_moderate(request.user, community):
         return _refused(
             request,
             PermissionDenied(_("Only elected moderators in term can suspend members.")),
@@ -278,9 +309,7 @@ def suspend(request, slug):
         status = 400
         try:
             if form.is_valid():
-                moderation.check_suspend_member(
-                    actor=request.user, community=community, **form.cleaned_data
-                )
+                check_suspend_member(actor=request.user, community=community, **form.cleaned_data)
                 status = 302
         except PermissionDenied as error:
             return _refused(request, error, community=community)
@@ -289,7 +318,7 @@ def suspend(request, slug):
         if status == 302:
             messages.success(request, _("The member is suspended; it is in the log."))
             return redirect("community:moderation", slug=slug)
-    context = {"community": community, "form": form, "max_days": moderation.MAX_SUSPENSION_DAYS}
+    context = {"community": community, "form": form, "max_days": MAX_SUSPENSION_DAYS}
     return render(request, "community/moderation_suspend.html", context, status=status)
 
 
@@ -313,12 +342,12 @@ def appeal_new(request, slug, action_id):
     status = 200
     try:
         if request.method == "POST" and form.is_valid():
-            appeal = moderation.check_file_appeal(
+            appeal = check_file_appeal(
                 actor=request.user, decision=decision, statement=form.cleaned_data["statement"]
             )
             messages.success(request, _("Your appeal is filed; the members drawn are told."))
             return redirect("community:appeal", slug=slug, appeal_id=appeal.pk)
-        moderation.ensure_may_appeal(actor=request.user, decision=decision)
+        ensure_may_appeal(actor=request.user, decision=decision)
     except PermissionDenied as error:
         return _refused(request, error, community=community)
     except ValidationError as error:
@@ -355,11 +384,9 @@ def appeal(request, slug, appeal_id):
         answer = request.POST.get("answer")
         try:
             if answer in ("accept", "decline"):
-                moderation.check_answer_jury(
-                    actor=request.user, appeal=item, accept=answer == "accept"
-                )
+                check_answer_jury(actor=request.user, appeal=item, accept=answer == "accept")
             else:
-                moderation.check_cast_jury_vote(
+                check_cast_jury_vote(
                     actor=request.user, appeal=item, vote=request.POST.get("vote", "")
                 )
         except PermissionDenied as error:
@@ -378,10 +405,10 @@ def appeal(request, slug, appeal_id):
         "appeal": item,
         "seats": seats,
         "seat": mine,
-        "tally": moderation.appeal_tally(item) if not item.is_open else None,
+        "tally": appeal_tally(item) if not item.is_open else None,
         "votes": JuryMember.Vote.choices,
         "show_text": item.post is not None
-        and (mine is not None or moderation.may_see_hidden_text(request.user, item.post)),
+        and (mine is not None or may_see_hidden_text(request.user, item.post)),
     }
     return render(request, "community/moderation_appeal.html", context)
 
@@ -394,7 +421,7 @@ def appeal(request, slug, appeal_id):
 def takedown(request, slug, post_id):
     """Staff only. Found by address even in a members-only community (a legal request
     names the content), but only staff get past the check; others see a 404."""
-    if not moderation.permissions.can_take_down(request.user):
+    if not can_take_down(request.user):
         community = access_community(request.user, slug)
         refusal = PermissionDenied(_("Only platform staff can take content down."))
         return _refused(request, refusal, community=community)
@@ -404,7 +431,7 @@ def takedown(request, slug, post_id):
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            moderation.check_take_down(actor=request.user, post=post, **form.cleaned_data)
+            check_take_down(actor=request.user, post=post, **form.cleaned_data)
         except ValidationError as error:
             _add_errors(form, error)
             status = 400

@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from community import actions, moderation, ratelimits, selectors
+from community import actions, ratelimits, selectors
 from community.forms import EditPostForm, ReplyForm, ThreadForm
 from community.models import Post, PostRevision
+from community.moderation.flags import thread_moderation
 from members.permissions import access_community, can_post, current_membership
 
 
@@ -138,9 +139,7 @@ def _thread_context(request, community, thread, *, after="", focus=None) -> dict
     posts = [page.root, *page.posts]
     return {
         # flags and hidden-post placeholders (issue 6): one query for the viewer's flags
-        "moderation": moderation.thread_moderation(
-            user=request.user, community=community, posts=posts
-        ),
+        "moderation": thread_moderation(user=request.user, community=community, posts=posts),
         "community": community,
         "thread": thread,
         "page": page,

@@ -9,8 +9,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from community import moderation
 from community.models import Appeal, JuryMember, ModerationAction, Notification
+from community.moderation.appeals import (
+    check_answer_jury,
+    check_cast_jury_vote,
+    check_file_appeal,
+    do_sweep_appeals,
+)
+from community.moderation.flags import check_flag_post
+from community.moderation.review import check_review_post
+from community.moderation.suspensions import check_suspend_member
 from members.models import Membership
 from tests.factories import (
     CommunityFactory,
@@ -36,15 +44,13 @@ class Case:
         self.others = [MembershipFactory(community=self.community).user for _ in range(others)]
         _t, self.post = thread_with_post(community=self.community, author=self.author)
         for user in self.flaggers:
-            moderation.check_flag_post(actor=user, post=self.post, reason="spam")
-        self.decision = moderation.check_review_post(
+            check_flag_post(actor=user, post=self.post, reason="spam")
+        self.decision = check_review_post(
             actor=self.mod, post=self.post, decision="keep_hidden", reason="Advertising"
         )
 
     def appeal(self, statement="It was a recipe, not an ad."):
-        return moderation.check_file_appeal(
-            actor=self.author, decision=self.decision, statement=statement
-        )
+        return check_file_appeal(actor=self.author, decision=self.decision, statement=statement)
 
 
 @pytest.fixture
@@ -88,36 +94,36 @@ def test_file_appeal_needs_a_statement(case):
 def test_file_appeal_refused_to_others_than_the_author(case):
     for actor in (case.others[0], case.mod, UserFactory(), UserFactory(is_staff=True)):
         with pytest.raises(PermissionDenied):
-            moderation.check_file_appeal(actor=actor, decision=case.decision, statement="x")
+            check_file_appeal(actor=actor, decision=case.decision, statement="x")
 
 
 def test_appeal_of_an_appeal_is_refused(case):
     appeal = case.appeal()
     for seat in seats(appeal):
-        moderation.check_answer_jury(actor=seat.user, appeal=appeal, accept=True)
+        check_answer_jury(actor=seat.user, appeal=appeal, accept=True)
     for seat in seats(appeal)[:3]:
-        moderation.check_cast_jury_vote(actor=seat.user, appeal=appeal, vote="deny")
+        check_cast_jury_vote(actor=seat.user, appeal=appeal, vote="deny")
     outcome = ModerationAction.objects.get(kind=Kind.APPEAL_DENIED)
     with pytest.raises(ValidationError, match="outcome is final"):
-        moderation.check_file_appeal(actor=case.author, decision=outcome, statement="again")
+        check_file_appeal(actor=case.author, decision=outcome, statement="again")
 
 
 def test_decline_draws_a_replacement(case):
     appeal = case.appeal()
     first = seats(appeal)[0]
-    moderation.check_answer_jury(actor=first.user, appeal=appeal, accept=False)
+    check_answer_jury(actor=first.user, appeal=appeal, accept=False)
     live = seats(appeal, JuryMember.State.INVITED)
     assert len(live) == 5
     assert first.user_id not in {s.user_id for s in live}
     with pytest.raises(ValidationError, match="already answered"):
-        moderation.check_answer_jury(actor=first.user, appeal=appeal, accept=True)
+        check_answer_jury(actor=first.user, appeal=appeal, accept=True)
 
 
 def test_decline_without_anyone_left_leaves_the_seat_empty():
     case = Case(others=5)
     appeal = case.appeal()
     first = seats(appeal)[0]
-    moderation.check_answer_jury(actor=first.user, appeal=appeal, accept=False)
+    check_answer_jury(actor=first.user, appeal=appeal, accept=False)
     assert len(seats(appeal, JuryMember.State.INVITED)) == 4
 
 
@@ -125,13 +131,13 @@ def test_jury_majority_restores_the_post_and_logs(case):
     appeal = case.appeal()
     jurors = seats(appeal)
     for seat in jurors:
-        moderation.check_answer_jury(actor=seat.user, appeal=appeal, accept=True)
-    moderation.check_cast_jury_vote(actor=jurors[0].user, appeal=appeal, vote="grant")
-    moderation.check_cast_jury_vote(actor=jurors[1].user, appeal=appeal, vote="deny")
-    moderation.check_cast_jury_vote(actor=jurors[2].user, appeal=appeal, vote="grant")
+        check_answer_jury(actor=seat.user, appeal=appeal, accept=True)
+    check_cast_jury_vote(actor=jurors[0].user, appeal=appeal, vote="grant")
+    check_cast_jury_vote(actor=jurors[1].user, appeal=appeal, vote="deny")
+    check_cast_jury_vote(actor=jurors[2].user, appeal=appeal, vote="grant")
     appeal.refresh_from_db()
     assert appeal.is_open
-    moderation.check_cast_jury_vote(actor=jurors[3].user, appeal=appeal, vote="grant")
+    check_cast_jury_vote(actor=jurors[3].user, appeal=appeal, vote="grant")
     appeal.refresh_from_db()
     case.post.refresh_from_db()
     assert appeal.state == Appeal.State.GRANTED
@@ -142,41 +148,41 @@ def test_jury_majority_restores_the_post_and_logs(case):
     assert kinds[-2:] == [Kind.RESTORE, Kind.APPEAL_GRANTED]
     assert Notification.objects.filter(recipient=case.mod, text__contains="granted").exists()
     with pytest.raises(ValidationError, match="decided"):
-        moderation.check_cast_jury_vote(actor=jurors[4].user, appeal=appeal, vote="deny")
+        check_cast_jury_vote(actor=jurors[4].user, appeal=appeal, vote="deny")
 
 
 def test_juror_votes_once_and_only_after_accepting(case):
     appeal = case.appeal()
     seat = seats(appeal)[0]
     with pytest.raises(ValidationError, match="Accept your seat"):
-        moderation.check_cast_jury_vote(actor=seat.user, appeal=appeal, vote="grant")
-    moderation.check_answer_jury(actor=seat.user, appeal=appeal, accept=True)
-    moderation.check_cast_jury_vote(actor=seat.user, appeal=appeal, vote="grant")
+        check_cast_jury_vote(actor=seat.user, appeal=appeal, vote="grant")
+    check_answer_jury(actor=seat.user, appeal=appeal, accept=True)
+    check_cast_jury_vote(actor=seat.user, appeal=appeal, vote="grant")
     with pytest.raises(ValidationError, match="already voted"):
-        moderation.check_cast_jury_vote(actor=seat.user, appeal=appeal, vote="deny")
+        check_cast_jury_vote(actor=seat.user, appeal=appeal, vote="deny")
     with pytest.raises(PermissionDenied):
-        moderation.check_cast_jury_vote(actor=case.author, appeal=appeal, vote="grant")
+        check_cast_jury_vote(actor=case.author, appeal=appeal, vote="grant")
 
 
 def test_juror_vote_after_the_deadline_is_refused(case):
     appeal = case.appeal()
     seat = seats(appeal)[0]
-    moderation.check_answer_jury(actor=seat.user, appeal=appeal, accept=True)
+    check_answer_jury(actor=seat.user, appeal=appeal, accept=True)
     Appeal.objects.filter(pk=appeal.pk).update(deadline=timezone.now() - timedelta(seconds=1))
     appeal.refresh_from_db()
     with pytest.raises(ValidationError, match="run out"):
-        moderation.check_cast_jury_vote(actor=seat.user, appeal=appeal, vote="grant")
+        check_cast_jury_vote(actor=seat.user, appeal=appeal, vote="grant")
     assert not JuryMember.objects.exclude(vote="").exists()
 
 
 def test_sweep_decides_at_the_deadline_by_votes_cast(case):
     appeal = case.appeal()
     seat = seats(appeal)[0]
-    moderation.check_answer_jury(actor=seat.user, appeal=appeal, accept=True)
-    moderation.check_cast_jury_vote(actor=seat.user, appeal=appeal, vote="grant")
+    check_answer_jury(actor=seat.user, appeal=appeal, accept=True)
+    check_cast_jury_vote(actor=seat.user, appeal=appeal, vote="grant")
     later = appeal.deadline + timedelta(minutes=1)
-    assert moderation.do_sweep_appeals(now=later) == 1
-    assert moderation.do_sweep_appeals(now=later) == 0
+    assert do_sweep_appeals(now=later) == 1
+    assert do_sweep_appeals(now=later) == 0
     appeal.refresh_from_db()
     assert appeal.state == Appeal.State.GRANTED
     assert ModerationAction.objects.filter(kind=Kind.APPEAL_GRANTED).count() == 1
@@ -184,7 +190,7 @@ def test_sweep_decides_at_the_deadline_by_votes_cast(case):
 
 def test_sweep_without_votes_lets_the_decision_stand(case):
     appeal = case.appeal()
-    moderation.do_sweep_appeals(now=appeal.deadline)
+    do_sweep_appeals(now=appeal.deadline)
     appeal.refresh_from_db()
     case.post.refresh_from_db()
     assert appeal.state == Appeal.State.DENIED
@@ -194,7 +200,7 @@ def test_sweep_without_votes_lets_the_decision_stand(case):
 def test_sweep_replaces_jurors_who_did_not_answer(case):
     appeal = case.appeal()
     later = timezone.now() + timedelta(hours=25)
-    moderation.do_sweep_appeals(now=later, rng=random.Random(1))
+    do_sweep_appeals(now=later, rng=random.Random(1))
     assert len(seats(appeal, JuryMember.State.TIMED_OUT)) == 5
     # only two members were left to draw
     assert len(seats(appeal, JuryMember.State.INVITED)) == 2
@@ -206,25 +212,25 @@ def test_small_community_falls_back_to_a_member_vote():
     assert appeal.mode == Appeal.Mode.MEMBER_VOTE
     voters = seats(appeal, JuryMember.State.ACCEPTED)
     assert len(voters) == 3
-    moderation.check_cast_jury_vote(actor=voters[0].user, appeal=appeal, vote="deny")
-    moderation.check_cast_jury_vote(actor=voters[1].user, appeal=appeal, vote="deny")
+    check_cast_jury_vote(actor=voters[0].user, appeal=appeal, vote="deny")
+    check_cast_jury_vote(actor=voters[1].user, appeal=appeal, vote="deny")
     appeal.refresh_from_db()
     assert appeal.state == Appeal.State.DENIED
 
 
 def test_suspension_appeal_granted_lifts_the_suspension():
     case = Case()
-    decision = moderation.check_suspend_member(
+    decision = check_suspend_member(
         actor=case.mod,
         community=case.community,
         username=case.author.username,
         days=7,
         reason="Rude",
     )
-    appeal = moderation.check_file_appeal(actor=case.author, decision=decision, statement="No")
+    appeal = check_file_appeal(actor=case.author, decision=decision, statement="No")
     for seat in seats(appeal)[:3]:
-        moderation.check_answer_jury(actor=seat.user, appeal=appeal, accept=True)
-        moderation.check_cast_jury_vote(actor=seat.user, appeal=appeal, vote="grant")
+        check_answer_jury(actor=seat.user, appeal=appeal, accept=True)
+        check_cast_jury_vote(actor=seat.user, appeal=appeal, vote="grant")
     membership = Membership.objects.get(user=case.author, community=case.community)
     assert not membership.is_suspended
     assert ModerationAction.objects.filter(kind=Kind.UNSUSPEND, member=case.author).exists()

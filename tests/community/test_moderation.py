@@ -9,8 +9,11 @@ from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
 
-from community import moderation
 from community.models import Flag, ModerationAction, Notification, Post, RestoreVote
+from community.moderation.flags import check_flag_post
+from community.moderation.review import check_review_post, check_vote_restore
+from community.moderation.suspensions import check_suspend_member, do_end_expired
+from community.moderation.takedowns import check_take_down
 from members.models import Membership
 from tests.factories import (
     CommunityFactory,
@@ -52,7 +55,7 @@ def post(community, author, members, mod):
 
 
 def flag(user, post, reason="spam", **extra):
-    return moderation.check_flag_post(actor=user, post=post, reason=reason, **extra)
+    return check_flag_post(actor=user, post=post, reason=reason, **extra)
 
 
 def hide(post, flaggers):
@@ -248,7 +251,7 @@ def test_flag_view_own_post_is_refused(client, post, author):
 
 def test_review_restore_dismisses_flags_and_logs(post, members, mod, author):
     hide(post, members[:3])
-    moderation.check_review_post(actor=mod, post=post, decision="restore")
+    check_review_post(actor=mod, post=post, decision="restore")
     post.refresh_from_db()
     assert post.moderation_state == ""
     assert not Flag.objects.filter(post=post, dismissed_at__isnull=True).exists()
@@ -261,34 +264,32 @@ def test_review_restore_dismisses_flags_and_logs(post, members, mod, author):
 def test_review_keep_hidden_needs_a_reason(post, members, mod):
     hide(post, members[:3])
     with pytest.raises(ValidationError, match="Say why"):
-        moderation.check_review_post(actor=mod, post=post, decision="keep_hidden", reason=" ")
-    moderation.check_review_post(
-        actor=mod, post=post, decision="keep_hidden", reason="Advertising."
-    )
+        check_review_post(actor=mod, post=post, decision="keep_hidden", reason=" ")
+    check_review_post(actor=mod, post=post, decision="keep_hidden", reason="Advertising.")
     post.refresh_from_db()
     assert (post.moderation_state, post.moderation_reason) == ("kept_hidden", "Advertising.")
     with pytest.raises(ValidationError, match="already reviewed"):
-        moderation.check_review_post(actor=mod, post=post, decision="restore")
+        check_review_post(actor=mod, post=post, decision="restore")
 
 
 def test_review_refused_for_own_post(community, members, mod):
     _t, root = thread_with_post(community=community, author=mod)
     hide(root, members[:3])
     with pytest.raises(PermissionDenied, match="own post"):
-        moderation.check_review_post(actor=mod, post=root, decision="restore")
+        check_review_post(actor=mod, post=root, decision="restore")
 
 
 def test_review_refused_for_a_post_the_moderator_flagged(post, members, mod):
     flag(mod, post)
     with pytest.raises(PermissionDenied, match="You flagged"):
-        moderation.check_review_post(actor=mod, post=post, decision="restore")
+        check_review_post(actor=mod, post=post, decision="restore")
 
 
 def test_review_refused_for_members_and_staff_when_there_are_moderators(post, members):
     hide(post, members[:3])
     for actor in (members[3], UserFactory(is_staff=True), UserFactory()):
         with pytest.raises(PermissionDenied):
-            moderation.check_review_post(actor=actor, post=post, decision="restore")
+            check_review_post(actor=actor, post=post, decision="restore")
 
 
 def test_expired_moderator_is_refused_on_the_very_next_request(client, community, post, members):
@@ -332,31 +333,31 @@ def flat():
 
 def test_restore_votes_restore_when_as_many_as_flags(flat):
     _community, people, post = flat
-    moderation.check_vote_restore(actor=people[4], post=post)
-    moderation.check_vote_restore(actor=people[5], post=post)
+    check_vote_restore(actor=people[4], post=post)
+    check_vote_restore(actor=people[5], post=post)
     post.refresh_from_db()
     assert post.is_hidden
     with pytest.raises(ValidationError, match="already voted"):
-        moderation.check_vote_restore(actor=people[5], post=post)
+        check_vote_restore(actor=people[5], post=post)
     late = MembershipFactory(community=_community).user
     with pytest.raises(PermissionDenied, match="joined before"):
-        moderation.check_vote_restore(actor=late, post=post)
+        check_vote_restore(actor=late, post=post)
     assert RestoreVote.objects.count() == 2
 
 
 def test_restore_votes_refused_for_author_and_flaggers(flat):
     _community, people, post = flat
     with pytest.raises(PermissionDenied):
-        moderation.check_vote_restore(actor=people[0], post=post)
+        check_vote_restore(actor=people[0], post=post)
     with pytest.raises(PermissionDenied):
-        moderation.check_vote_restore(actor=people[1], post=post)
+        check_vote_restore(actor=people[1], post=post)
 
 
 def test_restore_votes_restore_exactly_once(flat):
     community, people, post = flat
     extra = [MembershipFactory(community=community, joined_at=post.created_at - timedelta(1))]
     for voter in [people[4], people[5], extra[0].user]:
-        moderation.check_vote_restore(actor=voter, post=post)
+        check_vote_restore(actor=voter, post=post)
     post.refresh_from_db()
     assert not post.is_hidden
     assert ModerationAction.objects.filter(post=post, kind=Kind.RESTORE).count() == 1
@@ -366,7 +367,7 @@ def test_restore_votes_restore_exactly_once(flat):
 
 
 def suspend(actor, community, username, days=3, reason="Insults in two threads"):
-    return moderation.check_suspend_member(
+    return check_suspend_member(
         actor=actor, community=community, username=username, days=days, reason=reason
     )
 
@@ -423,8 +424,8 @@ def test_suspend_view_keeps_input_on_error(client, community, mod, author):
 def test_end_expired_ends_terms_and_suspensions_once(community, mod, author):
     suspend(mod, community, author.username, days=1)
     later = timezone.now() + timedelta(days=40)
-    assert moderation.do_end_expired(now=later) == (1, 1)
-    assert moderation.do_end_expired(now=later) == (0, 0)
+    assert do_end_expired(now=later) == (1, 1)
+    assert do_end_expired(now=later) == (0, 0)
     kinds = set(ModerationAction.objects.values_list("kind", flat=True))
     assert {Kind.TERM_END, Kind.UNSUSPEND} <= kinds
     assert Membership.objects.get(user=mod, community=community).role == "member"
@@ -463,8 +464,8 @@ def test_election_and_recall_by_proposal_are_logged(community, author):
 def test_takedown_by_staff_hides_from_everyone_and_is_logged(client, post, author):
     staff = UserFactory(is_staff=True)
     with pytest.raises(ValidationError, match="legal or abuse"):
-        moderation.check_take_down(actor=staff, post=post, reason="")
-    moderation.check_take_down(actor=staff, post=post, reason="Court order 12/2026")
+        check_take_down(actor=staff, post=post, reason="")
+    check_take_down(actor=staff, post=post, reason="Court order 12/2026")
     client.force_login(author)
     page = client.get(thread_url(post)).text
     assert "miracle compost" not in page
@@ -476,7 +477,7 @@ def test_takedown_by_staff_hides_from_everyone_and_is_logged(client, post, autho
 def test_takedown_refused_for_moderators_and_members(post, mod, author):
     for actor in (mod, author):
         with pytest.raises(PermissionDenied):
-            moderation.check_take_down(actor=actor, post=post, reason="No")
+            check_take_down(actor=actor, post=post, reason="No")
     assert not Post.objects.filter(moderation_state="taken_down").exists()
 
 

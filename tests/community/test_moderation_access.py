@@ -7,8 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from community import moderation
 from community.models import Appeal, Flag, ModerationAction, Post
+from community.moderation.appeals import check_file_appeal
+from community.moderation.flags import check_flag_post
+from community.moderation.review import check_review_post
 from members.models import Membership
 from tests.factories import (
     CommunityFactory,
@@ -32,14 +34,12 @@ def world():
     bystanders = [MembershipFactory(community=community).user for _ in range(6)]
     _t, post = thread_with_post(community=community, author=author)
     for user in flaggers:
-        moderation.check_flag_post(actor=user, post=post, reason="spam")
-    decision = moderation.check_review_post(
-        actor=mod, post=post, decision="keep_hidden", reason="Ads"
-    )
-    appeal = moderation.check_file_appeal(actor=author, decision=decision, statement="No ad")
+        check_flag_post(actor=user, post=post, reason="spam")
+    decision = check_review_post(actor=mod, post=post, decision="keep_hidden", reason="Ads")
+    appeal = check_file_appeal(actor=author, decision=decision, statement="No ad")
     _t, other_post = thread_with_post(community=community, author=author, title="Another")
     for user in flaggers:
-        moderation.check_flag_post(actor=user, post=other_post, reason="spam")
+        check_flag_post(actor=user, post=other_post, reason="spam")
     expired = moderator_membership(community)
     Membership.objects.filter(pk=expired.pk).update(
         moderator_term_ends_at=timezone.now() - timedelta(seconds=1)

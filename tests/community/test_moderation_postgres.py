@@ -8,8 +8,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from community import moderation
 from community.models import Flag, JuryMember, ModerationAction, Notification, Post
+from community.moderation.appeals import check_file_appeal, do_answer_jury
+from community.moderation.flags import check_flag_post
+from community.moderation.review import check_review_post
 from tests.factories import CommunityFactory, MembershipFactory, moderator_membership
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -43,7 +45,7 @@ def test_many_flags_at_once_hide_the_post_exactly_once():
     def flag(user):
         target = Post.objects.select_related("thread__community").get(pk=post.pk)
         barrier.wait()
-        moderation.check_flag_post(actor=user, post=target, reason="spam")
+        check_flag_post(actor=user, post=target, reason="spam")
 
     with ThreadPoolExecutor(max_workers=len(flaggers)) as pool:
         list(pool.map(flag, flaggers))
@@ -68,7 +70,7 @@ def test_one_member_flagging_from_many_tabs_flags_once():
         target = Post.objects.select_related("thread__community").get(pk=post.pk)
         barrier.wait()
         try:
-            moderation.check_flag_post(actor=flagger, post=target, reason="spam")
+            check_flag_post(actor=flagger, post=target, reason="spam")
         except ValidationError:
             refused.append(1)
 
@@ -86,18 +88,16 @@ def test_jurors_declining_at_once_get_distinct_replacements():
     [MembershipFactory(community=community) for _ in range(12)]
     post = _post(community, author)
     for user in flaggers:
-        moderation.check_flag_post(actor=user, post=post, reason="spam")
-    decision = moderation.check_review_post(
-        actor=mod, post=post, decision="keep_hidden", reason="Ads"
-    )
-    appeal = moderation.check_file_appeal(actor=author, decision=decision, statement="No")
+        check_flag_post(actor=user, post=post, reason="spam")
+    decision = check_review_post(actor=mod, post=post, decision="keep_hidden", reason="Ads")
+    appeal = check_file_appeal(actor=author, decision=decision, statement="No")
     first = list(appeal.jurors.all())
     barrier = threading.Barrier(len(first))
 
     @_in_thread
     def decline(seat):
         barrier.wait()
-        moderation.do_answer_jury(seat=seat, accept=False)
+        do_answer_jury(seat=seat, accept=False)
 
     with ThreadPoolExecutor(max_workers=len(first)) as pool:
         list(pool.map(decline, first))

@@ -14,8 +14,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from community import actions, moderation
+from community import actions
 from community.models import Community, Thread
+from community.moderation.flags import do_flag_post
+from community.moderation.takedowns import do_take_down
 from members import actions as member_actions
 from members.models import Membership, User
 from purposes.models import Proposal
@@ -134,7 +136,7 @@ def test_anonymous_thread_page_shows_a_takedown_at_once(client):
     reply = thread.posts.filter(depth__gt=0).order_by("path").first()
     client.get(urls["thread20"])
     staff = User.objects.create(username="staffer", is_staff=True)
-    moderation.do_take_down(staff=staff, post=reply, reason="Unlawful content")
+    do_take_down(staff=staff, post=reply, reason="Unlawful content")
     page = client.get(urls["thread20"]).content.decode()
     assert "Taken down by the platform: Unlawful content." in page
     assert reply.body_html not in page
@@ -174,9 +176,7 @@ def test_members_share_cached_posts_but_see_only_their_own_actions(client):
     assert edit_link not in page
     assert "Edit<span" not in page  # the reader wrote none of these posts
 
-    moderation.do_flag_post(
-        flagger=flagger, post=reply, reason="spam", charter_point="", note="", counts=True
-    )
+    do_flag_post(flagger=flagger, post=reply, reason="spam", charter_point="", note="", counts=True)
     client.force_login(flagger)
     assert "Flagged by you" in client.get(urls["thread20"]).content.decode()
     client.force_login(reader)

@@ -11,9 +11,11 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from community import moderation
 from community.actions import do_reply
 from community.models import JuryMember, Notification
+from community.moderation.appeals import check_file_appeal
+from community.moderation.flags import check_flag_post
+from community.moderation.review import check_review_post
 from community.notifications import do_notify
 from members import actions as member_actions
 from members.models import Membership
@@ -96,11 +98,9 @@ def build_world() -> World:
     reply = do_reply(author=member, thread=thread, parent_id=post.pk, body=SECRET_WORDS[3])
     _t2, hidden = thread_with_post(community=inner, author=author, title="Flagged")
     for user in flaggers:
-        moderation.check_flag_post(actor=user, post=hidden, reason="spam")
-    decision = moderation.check_review_post(
-        actor=moderator, post=hidden, decision="keep_hidden", reason="Ads"
-    )
-    appeal = moderation.check_file_appeal(actor=author, decision=decision, statement="No ad")
+        check_flag_post(actor=user, post=hidden, reason="spam")
+    decision = check_review_post(actor=moderator, post=hidden, decision="keep_hidden", reason="Ads")
+    appeal = check_file_appeal(actor=author, decision=decision, statement="No ad")
     # The jury is drawn at random: keep "member" a plain member, off it, so the matrix is
     # the same on every run.
     seated = set(JuryMember.objects.filter(appeal=appeal).values_list("user_id", flat=True))

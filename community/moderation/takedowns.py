@@ -1,0 +1,54 @@
+"""Platform takedowns (R2): staff take a post down for a legal or abuse reason, which the
+community's public log shows. A takedown hides the post from everyone, its author too."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community.models import ModerationAction, ModerationState, Post
+from members import permissions
+
+from .log import Kind, _clean_reason, _community_of, _notify, _set_post_state, moderation_url
+
+
+def check_take_down(*, actor, post: Post, reason: str) -> ModerationAction:
+    """Platform staff take a post down for a legal or abuse reason, shown in the log (R2)."""
+    if not permissions.can_take_down(actor):
+        raise PermissionDenied(_("Only platform staff can take content down."))
+    if post.is_taken_down:
+        raise ValidationError({None: _("This post has already been taken down.")})
+    reason = _clean_reason(
+        reason,
+        field="reason",
+        required=True,
+        what=_("Give the legal or abuse reason: it is shown in the community's public log."),
+    )
+    return do_take_down(staff=actor, post=post, reason=reason)
+
+
+def do_take_down(*, staff, post: Post, reason: str) -> ModerationAction:
+    community = _community_of(post)
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Post.objects.select_for_update().get(pk=post.pk)
+        if locked.moderation_state == ModerationState.TAKEN_DOWN:
+            raise ValidationError({None: _("This post has already been taken down.")})
+        entry = _set_post_state(
+            community=community,
+            post=post,
+            state=ModerationState.TAKEN_DOWN,
+            kind=Kind.TAKEDOWN,
+            actor=staff,
+            reason=reason,
+            now=now,
+            shown_reason=reason,
+        )
+        _notify(
+            [post.author],
+            community=community,
+            text=_("Platform staff took down your post in “%(title)s”: %(reason)s")
+            % {"title": post.thread.title, "reason": reason},
+            url=moderation_url(community),
+        )
+    return entry
