@@ -20,7 +20,6 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from . import tasks
 from .models import Community, Delivery, Notification, NotificationPreference, Thread
 
 logger = logging.getLogger(__name__)
@@ -166,6 +165,8 @@ def _enqueue_email(recipient_id: int) -> None:
     """Hand a right-away email to the worker, after the commit. With the broker down the
     action has already committed and must not fail for its mail: the notification stays
     unsent and the beat's due-email sweep sends it once the broker is back (issue 9)."""
+    from . import tasks  # not at the top: tasks imports the actions that notify
+
     try:
         tasks.send_notification_emails.delay(recipient_id)
     except OperationalError:
@@ -176,6 +177,8 @@ def _enqueue_email(recipient_id: int) -> None:
 
 def _enqueue_emails(recipient_ids: list[int]) -> None:
     """``_enqueue_email`` for a batch of recipients, in one message."""
+    from . import tasks  # not at the top: tasks imports the actions that notify
+
     try:
         tasks.send_notification_emails_batch.delay(recipient_ids)
     except OperationalError:
