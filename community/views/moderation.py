@@ -208,6 +208,9 @@ def flag_post(request, slug, post_id):
         except PermissionDenied as error:
             return _refused(request, error, community=community)
         except ValidationError as error:
+            if not form.is_bound:  # a GET or an empty POST: nothing typed, so say why not
+                refusal = PermissionDenied(" ".join(error.messages))
+                return _refused(request, refusal, community=community)
             _add_errors(form, error)
             return render(request, template, context, status=_bad(request))
     if request.method == "GET" or not form.is_valid():
