@@ -63,6 +63,18 @@ def _member_or_error(user: User, community: Community, message: str) -> Membersh
     return membership
 
 
+def _proposer_or_error(actor: User, proposal: Proposal, message: str) -> None:
+    """The proposer, still a current member and not suspended: changing the text takes
+    part in the community as much as writing a post does (withdrawing does not)."""
+    if actor.pk != proposal.author_id:
+        raise ProposalError(message)
+    membership = _member_or_error(
+        actor, proposal.community, _("Only members may change a proposal; you have left.")
+    )
+    if membership.is_suspended:
+        raise ProposalError(_("You cannot change a proposal while suspended."))
+
+
 def _lock(proposal_id: int) -> Proposal:
     return Proposal.objects.select_for_update().select_related("community").get(pk=proposal_id)
 
@@ -199,8 +211,7 @@ def check_revise_proposal(
     """The proposer revises the text: while a draft, and during discussion (every
     revision is kept). Not while seeking seconds (seconds back a text), nor once voting
     has opened."""
-    if actor.pk != proposal.author_id:
-        raise ProposalError(_("Only the proposer may revise the proposal."))
+    _proposer_or_error(actor, proposal, _("Only the proposer may revise the proposal."))
     _validate_text(kind=proposal.kind, title=title, rationale=rationale)
     with transaction.atomic():
         locked = _lock(proposal.pk)
@@ -224,8 +235,7 @@ def check_revise_proposal(
 def check_rebase_proposal(*, actor: User, proposal: Proposal) -> Proposal:
     """Re-draft a charter proposal on the charter now in force: the proposer's own changes
     are kept, every other field takes the current version's value."""
-    if actor.pk != proposal.author_id:
-        raise ProposalError(_("Only the proposer may rebase the proposal."))
+    _proposer_or_error(actor, proposal, _("Only the proposer may rebase the proposal."))
     with transaction.atomic():
         locked = _lock(proposal.pk)
         current = locked.community.charter

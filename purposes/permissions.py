@@ -64,9 +64,20 @@ def can_withdraw(user, proposal: Proposal) -> bool:
 
 
 def can_revise(user, proposal: Proposal) -> bool:
-    return is_proposer(user, proposal) and proposal.state in (
-        Proposal.State.DRAFT,
-        Proposal.State.DISCUSSION,
+    """The proposer, while still taking part (a current member, not suspended)."""
+    return (
+        is_proposer(user, proposal)
+        and proposal.state in (Proposal.State.DRAFT, Proposal.State.DISCUSSION)
+        and can_post(user, proposal.community)
+    )
+
+
+def can_rebase(user, proposal: Proposal) -> bool:
+    return (
+        is_proposer(user, proposal)
+        and proposal.state
+        in (Proposal.State.DRAFT, Proposal.State.SEEKING, Proposal.State.DISCUSSION)
+        and can_post(user, proposal.community)
     )
 
 

@@ -286,6 +286,7 @@ def _proposal_context(request, proposal: Proposal, vote_form=None) -> dict:
         "can_second": permissions.can_second(user, proposal),
         "can_withdraw": permissions.can_withdraw(user, proposal),
         "can_revise": permissions.can_revise(user, proposal),
+        "can_rebase": permissions.can_rebase(user, proposal),
         "can_accept": permissions.can_accept_nomination(user, proposal),
         "is_proposer": permissions.is_proposer(user, proposal),
         "now": timezone.now(),

@@ -164,6 +164,32 @@ def test_check_revise_proposal_keeps_every_revision_in_discussion():
     ]
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"suspended_until": timezone.now() + timedelta(days=2)}, "while suspended"),
+        ({"left_at": timezone.now()}, "you have left"),
+    ],
+)
+def test_check_revise_and_rebase_proposal_refuse_a_suspended_or_departed_proposer(change, message):
+    community, members = community_with_members(3)
+    proposal = to_discussion(community, members)
+    type(members[0]).objects.filter(pk=members[0].pk).update(**change)
+    proposer = type(members[0].user).objects.get(pk=members[0].user_id)  # a new request's
+    with pytest.raises(ProposalError, match=message):
+        actions.check_revise_proposal(
+            actor=proposer, proposal=proposal, title="Mine still",
+            rationale="Changed.", proposed=purpose_text(community, "Something else."),
+        )  # fmt: skip
+    with pytest.raises(ProposalError, match=message):
+        actions.check_rebase_proposal(actor=proposer, proposal=proposal)
+    proposal.refresh_from_db()
+    assert proposal.title == "Grow food"
+    assert ProposalRevision.objects.filter(proposal=proposal).count() == 1
+    actions.check_withdraw_proposal(actor=proposer, proposal=proposal)  # still theirs
+    assert Proposal.objects.get(pk=proposal.pk).state == State.WITHDRAWN
+
+
 def test_rebase_and_conflict_when_two_proposals_change_the_purpose():
     community, members = community_with_members(5)
     first = to_discussion(community, members)

@@ -1,10 +1,13 @@
 """Proposal pages over HTTP: who sees what, forms with errors, the vote panel (htmx and
 plain POST), and query counts."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from purposes.models import Proposal, Vote
+from purposes.models import Charter, Proposal, Vote
 from tests.factories import MembershipFactory, UserFactory, community_with_members
 
 from .test_proposals import draft, to_discussion
@@ -349,3 +352,27 @@ def test_recall_form_says_when_there_is_no_moderator(client):
     client.force_login(members[0].user)
     body = client.get(url("proposal_new", community=community) + "?kind=recall").content.decode()
     assert "has no moderator to recall" in body
+
+
+def test_a_suspended_proposer_is_offered_no_revise_or_rebase_and_the_edit_page_is_404(client):
+    community, members = community_with_members(3)
+    proposal = to_discussion(community, members)
+    community.charter = Charter.objects.create(
+        community=community, version=2, purpose="Newer", goals=[]
+    )
+    community.save()
+    page_url = url("proposal", proposal)
+    edit = url("proposal_edit", proposal)
+    client.force_login(members[0].user)
+    page = client.get(page_url).content.decode()
+    assert "Revise the proposal" in page and "Rebase on version 2" in page
+    type(members[0]).objects.filter(pk=members[0].pk).update(
+        suspended_until=timezone.now() + timedelta(days=2)
+    )
+    page = client.get(page_url).content.decode()
+    assert "Revise the proposal" not in page and "Rebase on version" not in page
+    assert client.get(edit).status_code == 404
+    response = client.post(url("proposal_step", proposal, step="rebase"), follow=True)
+    assert "while suspended" in response.content.decode()
+    proposal.refresh_from_db()
+    assert proposal.base_charter.version == 1
