@@ -3,9 +3,24 @@
 import re
 from dataclasses import dataclass, field
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.expressions import Col
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -210,8 +225,8 @@ def search_posts(*, user, q: str, limit: int = SEARCH_RESULTS) -> list[Post]:
     Deleted, hidden and taken-down posts are never found.
 
     Members-only communities are searched only for their current members. PostgreSQL:
-    full-text search on GIN expression indexes (migration 0005). Elsewhere (SQLite):
-    every word must appear in the title or the body; title matches rank first."""
+    full-text search on the stored, GIN-indexed vectors of migration 0009. Elsewhere
+    (SQLite): every word must appear in the title or the body; title matches rank first."""
     terms = _TERM_RE.findall(q)[:8]
     if not terms:
         return []
@@ -230,15 +245,46 @@ def search_posts(*, user, q: str, limit: int = SEARCH_RESULTS) -> list[Post]:
     return results
 
 
-def _search_postgres(posts, q: str):
-    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+_SEARCH_VECTOR = SearchVectorField()
+_SEARCH_VECTOR.set_attributes_from_name("search_vector")
 
+
+class _StoredVector(F):
+    """The `search_vector` column of the table holding the named text field: the
+    tsvector PostgreSQL keeps current on every write (migration 0009). The models don't
+    declare it, since SQLite has none, so it borrows the field's join and table alias."""
+
+    def resolve_expression(self, *args, **kwargs):
+        text = super().resolve_expression(*args, **kwargs)
+        return Col(text.alias, _SEARCH_VECTOR)
+
+
+class _EqualsAny(Func):
+    """`column = ANY(ARRAY(subquery))`. Inside an OR, PostgreSQL answers this from an
+    index (a BitmapOr beside the GIN scan); `column IN (subquery)` would make it read
+    every post instead."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (column, column_params), (array, array_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        return f"{column} = ANY({array})", (*column_params, *array_params)
+
+
+def _search_postgres(posts, q: str):
     query = SearchQuery(q, config="english", search_type="websearch")
-    body = SearchVector("body", config="english")
-    title = SearchVector("thread__title", config="english")
+    titled_threads = (
+        Thread.objects.alias(vector=_StoredVector("title")).filter(vector=query).order_by()
+    )
+    body, title = _StoredVector("body"), _StoredVector("thread__title")
     return (
-        posts.annotate(body_vector=body, title_vector=title)
-        .filter(Q(body_vector=query) | Q(title_vector=query, depth=0))
+        posts.alias(body_vector=body)
+        .filter(
+            Q(body_vector=query)
+            | Q(_EqualsAny(F("thread_id"), ArraySubquery(titled_threads.values("pk"))), depth=0)
+        )
         .annotate(rank=SearchRank(title, query) * 2 + SearchRank(body, query))
         .order_by("-rank", "-created_at")
     )
