@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 
 from community.models import Community
@@ -54,12 +55,18 @@ def proposals_for_list(community: Community, user) -> QuerySet[Proposal]:
     )
 
 
-def live_votes(proposal: Proposal) -> list[Vote]:
-    return list(
-        Vote.objects.filter(proposal=proposal, superseded_at__isnull=True)
-        .select_related("user")
-        .order_by("-cast_at")
-    )
+VOTES_PER_PAGE = 50
+
+
+def vote_reasons_page(proposal: Proposal, page_number=None) -> Page:
+    """The live votes shown on the proposal page, newest first, a page at a time: while
+    voting, only those given with a reason (who voted which way stays hidden); once
+    closed, every vote. Paged because a big community's vote has thousands."""
+    votes = Vote.objects.filter(proposal=proposal, superseded_at__isnull=True)
+    if not proposal.is_closed:
+        votes = votes.exclude(reason="")
+    votes = votes.select_related("user").order_by("-cast_at", "-id")
+    return Paginator(votes, VOTES_PER_PAGE).get_page(page_number)
 
 
 def vote_history(proposal: Proposal, user) -> list[Vote]:

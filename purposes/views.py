@@ -270,7 +270,11 @@ def _proposal_context(request, proposal: Proposal, vote_form=None) -> dict:
         "seconds": seconds,
         "seconds_needed": community.charter.seconds_required,
         "has_seconded": any(s.user_id == user.pk for s in seconds),
-        "votes": selectors.live_votes(proposal) if proposal.voting_started_at else [],
+        "votes": (
+            selectors.vote_reasons_page(proposal, request.GET.get("votes"))
+            if proposal.voting_started_at
+            else None
+        ),
         "history": history,
         "my_vote": my_vote,
         "can_vote": can_vote,

@@ -376,3 +376,39 @@ def test_a_suspended_proposer_is_offered_no_revise_or_rebase_and_the_edit_page_i
     assert "while suspended" in response.content.decode()
     proposal.refresh_from_db()
     assert proposal.base_charter.version == 1
+
+
+def test_vote_reasons_come_a_page_at_a_time_and_only_with_a_reason_while_voting(
+    client, django_assert_max_num_queries
+):
+    community, members, proposal = in_voting(60)
+    now = proposal.voting_started_at
+    Vote.objects.bulk_create(
+        Vote(
+            proposal=proposal,
+            user=m.user,
+            choice="for",
+            cast_at=now + timedelta(seconds=i),
+            reason=f"Reason number {i}." if i % 6 else "",
+        )  # fmt: skip
+        for i, m in enumerate(members)
+    )
+    client.force_login(members[0].user)
+    with django_assert_max_num_queries(16):
+        first = client.get(url("proposal", proposal)).content.decode()
+    # 50 of the 60 gave a reason: the newest 50, no silent votes, no way they voted
+    assert "Reasons given so far <span" in first and "(50)" in first
+    assert "Reason number 59." in first and "Reason number 1." in first
+    assert "Page 1 of 1" not in first and 'aria-label="Pages of votes"' not in first
+    Vote.objects.create(
+        proposal=proposal,
+        user=UserFactory(),
+        choice="against",
+        reason="Late one.",
+        cast_at=now + timedelta(hours=1),
+    )
+    first = client.get(url("proposal", proposal)).content.decode()
+    assert "Page 1 of 2" in first and "Late one." in first and "Reason number 1." not in first
+    second = client.get(url("proposal", proposal) + "?votes=2").content.decode()
+    assert "Reason number 1." in second and "Late one." not in second
+    assert "badge--vote-" not in first + second  # who voted which way stays hidden
