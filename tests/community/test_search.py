@@ -70,6 +70,11 @@ def test_search_empty_or_junk_query_shows_no_results(client, data, django_assert
         client.get(reverse("search"), {"q": "puncture"})
 
 
+def test_search_posts_stops_at_the_limit_with_the_best_first(data):
+    found = selectors.search_posts(user=data["alice"], q="puncture", limit=1)
+    assert [p.thread.title for p in found] == ["Puncture repair"]
+
+
 @pytest.mark.postgres
 def test_search_uses_postgres_full_text_with_gin_index(data):
     assert connection.vendor == "postgresql"
@@ -98,3 +103,23 @@ def test_search_posts_can_use_the_gin_index_despite_the_title_or(data):
         cursor.execute("EXPLAIN " + ctx.captured_queries[-1]["sql"])
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "community_post_search_vector" in plan
+
+
+@pytest.mark.postgres
+def test_search_posts_finds_edited_words_not_the_old_ones(data):
+    reply = Post.objects.get(thread=data["chat"], depth=1)
+    actions.check_edit_post(actor=data["alice"], post=reply, body="patched with a spare tube")
+    assert [p.pk for p in selectors.search_posts(user=data["alice"], q="spare tubes")] == [reply.pk]
+    assert reply.pk not in [p.pk for p in selectors.search_posts(user=data["alice"], q="kits")]
+
+
+@pytest.mark.postgres
+def test_search_posts_finds_a_renamed_thread_by_its_new_title(data):
+    root = Post.objects.get(thread=data["tyres"], depth=0)
+    actions.check_edit_post(
+        actor=data["alice"], post=root, body=root.body, title="Mending inner tubes"
+    )
+    found = selectors.search_posts(user=data["alice"], q="mending")
+    assert [p.pk for p in found] == [root.pk]
+    assert found[0].thread.title == "Mending inner tubes"
+    assert root.pk not in [p.pk for p in selectors.search_posts(user=data["alice"], q="repair")]
