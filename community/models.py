@@ -101,8 +101,10 @@ class Notification(models.Model):
         MODERATION = "moderation", _("moderation of your posts")
         COMMUNITY = "community", _("news of your communities")
 
+    # No index of its own: the (recipient, read_at, created_at) index below starts with it,
+    # and one index fewer is a sixth less work when a whole community is notified.
     recipient = models.ForeignKey(
-        "members.User", on_delete=models.CASCADE, related_name="notifications"
+        "members.User", on_delete=models.CASCADE, related_name="notifications", db_index=False
     )
     kind = models.CharField(max_length=12, choices=Kind)
     community = models.ForeignKey(
