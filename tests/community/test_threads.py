@@ -13,21 +13,6 @@ from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def community():
-    return CommunityFactory(slug="garden", name="Garden")
-
-
-@pytest.fixture
-def alice(community):
-    return MembershipFactory(community=community, user__username="alice").user
-
-
-@pytest.fixture
-def bruno(community):
-    return MembershipFactory(community=community, user__username="bruno").user
-
-
 def start(author, community, title="Seeds for spring", body="Who has seeds?"):
     return actions.check_create_thread(actor=author, community=community, title=title, body=body)
 
