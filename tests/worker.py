@@ -74,22 +74,10 @@ def real_worker(
             broker_url=settings.CELERY_BROKER_URL, result_backend=settings.CELERY_RESULT_BACKEND
         )
     client.conf.update(task_serializer="json", accept_content=["json"])
-    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", app, "worker", *pool,
-         "-Q", queue, "--loglevel=INFO", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        _wait_until_ready(tmp_path / "worker.log", process)
+    command = ["-A", app, "worker", *pool, "-Q", queue, "--loglevel=INFO",
+               "--without-gossip", "--without-mingle"]  # fmt: skip
+    with _celery(command, env, tmp_path / "worker.log", ready="ready."):
         yield client, queue
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @contextmanager
@@ -97,27 +85,35 @@ def real_beat(tmp_path: Path, name: str, extra_env: dict[str, str]):
     """A `celery beat` process of tests.fault_worker (its schedule from extra_env), with
     its own schedule file and log (tmp_path / f"{name}.log"), on the configured broker."""
     log_path = tmp_path / f"{name}.log"
-    log = open(log_path, "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "tests.fault_worker", "beat", "--loglevel=INFO",
-         "--schedule", str(tmp_path / f"{name}-schedule")],
-        cwd=ROOT, env={**os.environ, "COMMONS_VAR_DIR": str(tmp_path), **extra_env},
-        stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        _wait_until_ready(log_path, process, marker="beat: Starting...")
+    command = ["-A", "tests.fault_worker", "beat", "--loglevel=INFO",
+               "--schedule", str(tmp_path / f"{name}-schedule")]  # fmt: skip
+    env = {**os.environ, "COMMONS_VAR_DIR": str(tmp_path), **extra_env}
+    with _celery(command, env, log_path, ready="beat: Starting..."):
         yield log_path
-    finally:
-        process.terminate()
+
+
+@contextmanager
+def _celery(command: list[str], env: dict[str, str], log_path: Path, ready: str):
+    """Run `celery <command>` until the block ends, its output in log_path; the block starts
+    once the log says ``ready``."""
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", *command],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+            _wait_until_ready(log_path, process, marker=ready)
+            yield
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 def _wait_until_ready(
-    log_path: Path, process: subprocess.Popen, timeout: float = 60, marker: str = "ready."
+    log_path: Path, process: subprocess.Popen, marker: str, timeout: float = 60
 ) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
