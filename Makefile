@@ -15,7 +15,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 RUN := $(UV) run --frozen
 
-.PHONY: run test pytest install format migrate seed check-python bench load
+.PHONY: run test pytest install format migrate seed check-python bench load bench-reference
 
 check-python:
 	@test -n "$(PYTHON)" || { echo "Commons needs Python >= 3.12 (none found)." >&2; exit 1; }
@@ -57,6 +57,12 @@ bench: install
 		|| { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \
 		|| { echo "make bench needs wrk (apt-get install wrk), or BENCH_ARGS=--no-http" >&2; exit 1; }
 	$(RUN) python bench/run.py $(BENCH_ARGS)
+
+## Side by side with a reference forum (bench/reference_forum.py): Spirit in its own venv
+## under var/reference-forum, then Commons, on the same pages, on 127.0.0.1:8741.
+bench-reference: install
+	@command -v wrk >/dev/null || { echo "make bench-reference needs wrk (apt-get install wrk)" >&2; exit 1; }
+	$(RUN) python bench/reference_forum.py $(BENCH_ARGS)
 
 ## Load test (bench/load.py): gunicorn + a Celery worker on PostgreSQL and Redis under wrk,
 ## mixed traffic for LOAD_SECONDS (default 600); database commons_load, Redis dbs 13-15.
