@@ -19,7 +19,7 @@ same 2 s warm-up), anonymous and logged in (a session made through Django's sess
 
     Spirit topic, 20 comments                 vs  Commons thread, 20 posts
     Spirit index (categories + active topics) vs  Commons directory /c/
-    Spirit category (its topics)              vs  Commons community home /c/bench-0/
+    Spirit category (20 topics a page)        vs  Commons thread list /c/bench-0/t/ (30 a page)
 
 (Spirit's own category list, /category/, is an empty stub template in this release; its
 index is where it lists categories, beside the 20 most recently active topics.)
@@ -58,7 +58,7 @@ PORT = 8741
 PAIRS = [
     ("topic / thread, 20 posts", "topic20", "thread20"),
     ("index / directory", "index", "directory"),
-    ("category / community home", "category", "home"),
+    ("category / thread list", "category", "threads"),
 ]
 
 
@@ -126,6 +126,7 @@ def seed_commons() -> dict:
     for line in out.splitlines():
         record = json.loads(line)
         if record["kind"] == "session":
+            record["urls"]["threads"] = "/c/bench-0/t/"  # not among bench/run.py's pages
             return record
     raise RuntimeError("Commons' in-process phase printed no session")
 

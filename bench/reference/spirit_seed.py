@@ -5,9 +5,10 @@ cookie of member ``bench-3`` made through Django's session store.
 Run by bench/reference_forum.py with the reference venv's Python, on a freshly migrated
 database: 1,000 members (each with Spirit's profile), 20 categories (Commons' 20
 communities), 200 topics of 20 comments (the opening post counts, as in Commons' 20-post
-threads) spread over the categories, and one topic of 500 comments. Comment HTML is
-rendered once per distinct body with Spirit's own Markdown renderer, as Spirit does when
-a comment is posted.
+threads), half of them in the first category and the rest spread over the others as
+Commons spreads its threads, and one topic of 500 comments in the first category.
+Comment HTML is rendered once per distinct body with Spirit's own Markdown renderer, as
+Spirit does when a comment is posted.
 """
 
 import json
@@ -95,7 +96,7 @@ def seed() -> dict:
         size = BIG if big else PER_TOPIC
         topics.append(Topic(
             user=users[rng.randrange(len(users))],
-            category=categories[0 if big else t % CATEGORIES],
+            category=categories[0 if big or t % 2 == 0 else t % CATEGORIES],
             title=title, slug=slugify(title)[:50], date=now - timedelta(days=30, hours=t),
             last_active=now - timedelta(hours=t), comment_count=size,
         ))  # fmt: skip
