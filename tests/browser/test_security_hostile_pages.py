@@ -62,7 +62,9 @@ def _load_hostile_world():
     return world, threads
 
 
-def test_pages_full_of_payloads_fire_no_dialog_and_no_csp_violation(browser, live_server, client):
+def test_pages_full_of_payloads_fire_no_dialog_and_no_csp_violation(
+    browser, live_server, client, figure
+):
     world, threads = _load_hostile_world()
     context = browser.new_context()
     context.add_cookies([_session_cookie(client, world.users["member"], live_server)])
@@ -103,4 +105,4 @@ def test_pages_full_of_payloads_fire_no_dialog_and_no_csp_violation(browser, liv
     )
     page.wait_for_timeout(300)
     assert len(violations) == 1 and "img-src" in violations[0], violations
-    print(f"browser: {len(paths)} pages carrying {len(load_payloads())} payloads: no dialog")
+    figure(f"browser: {len(paths)} pages carrying {len(load_payloads())} payloads: no dialog")

@@ -480,7 +480,7 @@ def observe(world, clients, routes):
     return observed, changes, htmx_leaks
 
 
-def test_every_route_answers_every_role_as_the_matrix_says():
+def test_every_route_answers_every_role_as_the_matrix_says(figure):
     CSP_PROBLEMS.clear()
     world = build_world()
     routes = site_routes()
@@ -505,7 +505,7 @@ def test_every_route_answers_every_role_as_the_matrix_says():
     assert not changes, "a GET or a refused POST changed rows:\n" + "\n".join(changes)
     assert not htmx_leaks, "htmx got past a refusal:\n" + "\n".join(htmx_leaks)
     assert not CSP_PROBLEMS, "\n".join(CSP_PROBLEMS[:20])
-    print(f"authorization matrix: {len(routes)} routes x 2 methods x {len(ROLES)} roles")
+    figure(f"authorization matrix: {len(routes)} routes x 2 methods x {len(ROLES)} roles")
 
 
 def test_every_state_change_needs_a_csrf_token():

@@ -580,7 +580,7 @@ def test_the_owner_table_covers_every_route_that_names_someones_object():
     assert not problems, "\n".join(problems)
 
 
-def test_only_the_owner_reaches_what_is_theirs(rows_compared):
+def test_only_the_owner_reaches_what_is_theirs(rows_compared, figure):
     owners = build_owners_world()
     observed, requests = observe(owners)
     if os.environ.get("OWNERS_DUMP"):  # write the observed table, to review by hand
@@ -595,7 +595,7 @@ def test_only_the_owner_reaches_what_is_theirs(rows_compared):
     ]
     assert not wrong, "\n".join(wrong)
     routes = {route_name(key) for key in OWNER_BOUND}
-    print(
+    figure(
         f"authorization owners: {len(routes)} routes in {len(OWNER_BOUND)} owner-bound uses"
         f" x GET/POST x {len(WHO)} people ({requests} requests, htmx refusals included)"
     )

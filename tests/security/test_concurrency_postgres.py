@@ -73,7 +73,7 @@ def _in_voting(community, users, **kwargs):
     return proposal
 
 
-def test_a_thousand_members_voting_at_once_are_all_counted():
+def test_a_thousand_members_voting_at_once_are_all_counted(figure):
     community, users = _community_of(1000)
     proposal = _in_voting(community, users)
     assert proposal.electorate_size == 1000
@@ -102,10 +102,10 @@ def test_a_thousand_members_voting_at_once_are_all_counted():
     assert [proposal.for_count, proposal.against_count, proposal.abstain_count] == expected
     assert sum(expected) == 1000
     assert proposal.state == Proposal.State.FAILED  # 334 for, 333 against: short of 2/3
-    print(f"\n1000 members voting at once ({THREADS} connections): {voting_seconds:.1f} s")
+    figure(f"1000 members voting at once ({THREADS} connections): {voting_seconds:.1f} s")
 
 
-def test_votes_arriving_while_the_close_runs_are_counted_or_refused():
+def test_votes_arriving_while_the_close_runs_are_counted_or_refused(figure):
     community, users = _community_of(400)
     proposal = _in_voting(community, users)
     barrier = threading.Barrier(THREADS + 1)
@@ -145,7 +145,7 @@ def test_votes_arriving_while_the_close_runs_are_counted_or_refused():
     assert counted == len(accepted) == Vote.objects.filter(proposal=proposal).count()
     expected_for = sum(1 for i in accepted if i % 3 == 0)
     assert proposal.for_count == expected_for
-    print(f"\nclose during voting: {len(accepted)} counted, {len(refused)} refused, 0 lost")
+    figure(f"close during voting: {len(accepted)} counted, {len(refused)} refused, 0 lost")
 
 
 def _two_passed(community, users, second_fields):

@@ -43,7 +43,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.postgres, pytest.mark.redis]
 
 
 def test_a_task_that_always_crashes_runs_once_is_logged_and_leaves_the_queue(
-    transactional_db, tmp_path
+    transactional_db, tmp_path, figure
 ):
     log = tmp_path / "worker.log"
     with real_worker(tmp_path, extra_env={"DATABASE_URL": database_url()}) as (client, queue):
@@ -63,7 +63,7 @@ def test_a_task_that_always_crashes_runs_once_is_logged_and_leaves_the_queue(
     assert text.count(f"Task community.tasks.send_digest_batch[{crash.id}] received") == 1, text
     assert "ValueError" in text
     assert waiting == 0
-    print(f"\ncrashing task: 1 attempt, logged, queue empty ({queue})")
+    figure(f"crashing task: 1 attempt, logged, queue empty ({queue})")
 
 
 def _assert_closed_applied_and_announced_once(community, proposal) -> None:
@@ -83,7 +83,7 @@ def _announced(proposal) -> bool:
 
 @pytest.mark.parametrize("step", STEPS)
 def test_worker_killed_at_each_step_of_a_close_applies_it_exactly_once(
-    step, transactional_db, tmp_path
+    step, transactional_db, tmp_path, figure
 ):
     plan = tmp_path / "fault.plan"
     env = {"DATABASE_URL": database_url(), "COMMONS_FAULT_PLAN": str(plan)}
@@ -104,12 +104,12 @@ def test_worker_killed_at_each_step_of_a_close_applies_it_exactly_once(
     kills = text.count("exited with 'signal 9 (SIGKILL)'")
     assert kills == RUNS, text
     assert Charter.objects.count() == 2 * RUNS
-    print(f"\nSIGKILL at {step!r}: {RUNS} runs, {kills} kills, each applied once "
-          f"({time.monotonic() - started:.1f} s)")  # fmt: skip
+    figure(f"SIGKILL at {step!r}: {RUNS} runs, {kills} kills, each applied once "
+           f"({time.monotonic() - started:.1f} s)")  # fmt: skip
 
 
 def test_connection_dropped_at_each_step_is_rolled_back_and_retried_once(
-    transactional_db, tmp_path
+    transactional_db, tmp_path, figure
 ):
     plan = tmp_path / "fault.plan"
     env = {"DATABASE_URL": database_url(), "COMMONS_FAULT_PLAN": str(plan)}
@@ -125,7 +125,7 @@ def test_connection_dropped_at_each_step_is_rolled_back_and_retried_once(
         text = log.read_text()
     dropped = text.count("terminating connection due to administrator command")
     assert dropped >= len(STEPS), text
-    print(f"\nconnection dropped at {len(STEPS)} steps: each rolled back, retried, applied once")
+    figure(f"connection dropped at {len(STEPS)} steps: each rolled back, retried, applied once")
 
 
 def test_a_dropped_connection_leaves_nothing_half_applied(transactional_db):
@@ -153,7 +153,7 @@ def test_a_dropped_connection_leaves_nothing_half_applied(transactional_db):
     _assert_closed_applied_and_announced_once(community, proposal)
 
 
-def test_two_beats_by_mistake_still_close_each_proposal_once(transactional_db, tmp_path):
+def test_two_beats_by_mistake_still_close_each_proposal_once(transactional_db, tmp_path, figure):
     due = [due_proposal() for _ in range(10)]
     env = {"DATABASE_URL": database_url()}
     workers = ("-P", "prefork", "-c", "2")  # two sweeps really at once
@@ -174,7 +174,7 @@ def test_two_beats_by_mistake_still_close_each_proposal_once(transactional_db, t
     assert min(sent) >= 3, sent
     for community, proposal in due:
         _assert_closed_applied_and_announced_once(community, proposal)
-    print(f"\ntwo beats: {sum(sent)} sweeps sent ({sent}), 10 proposals each applied once")
+    figure(f"two beats: {sum(sent)} sweeps sent ({sent}), 10 proposals each applied once")
 
 
 @pytest.fixture
@@ -207,7 +207,7 @@ def _answers(client) -> bool:
 
 
 def test_broker_stopped_across_a_close_then_the_sweep_closes_it_once(
-    transactional_db, tmp_path, private_redis
+    transactional_db, tmp_path, private_redis, figure
 ):
     broker, servers, start, stop = private_redis
     community, proposal = due_proposal()
@@ -229,4 +229,4 @@ def test_broker_stopped_across_a_close_then_the_sweep_closes_it_once(
         text = (tmp_path / "worker.log").read_text()
     assert "Connection to broker lost" in text or "Cannot connect to" in text, text
     _assert_closed_applied_and_announced_once(community, proposal)
-    print(f"\nbroker down across the close: caught up {caught_up:.1f} s after it returned")
+    figure(f"broker down across the close: caught up {caught_up:.1f} s after it returned")
