@@ -139,7 +139,7 @@ def write_data(path: Path) -> dict:
     from django.utils import timezone
     from django.utils.crypto import get_random_string
 
-    from community.management.commands.bench_seed import WORDS
+    from bench.vocabulary import markdown_bodies
     from community.models import Community, Post, Thread
     from members.models import User
     from purposes.models import Proposal
@@ -176,16 +176,7 @@ def write_data(path: Path) -> dict:
         if t.community_id == home.pk
     }
     replies = [[reply_url[thread_id], pk] for pk, thread_id in targets.values_list("pk", "thread")]
-    rng = random.Random(9)
-    bodies = []
-    for i in range(40):
-        text = " ".join(
-            " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 14))).capitalize() + "."
-            for _ in range(rng.randint(1, 4))
-        )
-        if i % 4 == 0:
-            text += "\n\n*Noted:* the **" + rng.choice(WORDS) + "** needs doing."
-        bodies.append(urllib.parse.quote_plus(text))
+    bodies = [urllib.parse.quote_plus(t) for t in markdown_bodies(random.Random(9), 40)]
     data = {
         "threads": THREADS,
         "mix": MIX,

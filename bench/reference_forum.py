@@ -87,7 +87,8 @@ def reference_env() -> dict:
         **{k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATABASE_URL")},
         "DJANGO_SETTINGS_MODULE": "spirit_settings",
         "REFERENCE_VAR_DIR": str(VAR / "data"),
-        "PYTHONPATH": str(PROJECT),
+        # Its own settings, and the repository root for bench.vocabulary.
+        "PYTHONPATH": os.pathsep.join([str(PROJECT), str(BASE)]),
     }
 
 

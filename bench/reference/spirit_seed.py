@@ -33,33 +33,16 @@ from spirit.core.utils.markdown import Markdown  # noqa: E402
 from spirit.topic.models import Topic  # noqa: E402
 from spirit.user.models import UserProfile  # noqa: E402
 
+from bench.vocabulary import WORDS, markdown_bodies  # noqa: E402
+
 SEED = 20260801
 MEMBERS, CATEGORIES, TOPICS, PER_TOPIC, BIG = 1000, 20, 200, 20, 500
 LOGIN = "bench-3"
-# Commons' bench_seed vocabulary and body shapes (community/management/commands/bench_seed.py).
-_WORD_TEXT = (
-    "garden water soil seed compost share tool bench season harvest neighbour plan meet rota "
-    "shed path fence rain sun bed weed mulch tomato bean squash kale onion leek"
-)
-WORDS = _WORD_TEXT.split()
 
 
 def bodies(rng: random.Random, count: int) -> list[tuple[str, str]]:
-    out = []
-    for i in range(count):
-        sentences = [
-            " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 16))).capitalize() + "."
-            for _ in range(rng.randint(2, 6))
-        ]
-        text = " ".join(sentences)
-        if i % 3 == 0:
-            text += "\n\n*Tip:* keep the **" + rng.choice(WORDS) + "** covered."
-        if i % 5 == 0:
-            text += "\n\n- " + "\n- ".join(rng.sample(WORDS, 3))
-        if i % 7 == 0:
-            text += "\n\nSee [the guide](https://example.org/guide) for more."
-        out.append((text, Markdown().render(text)))
-    return out
+    """Commons' benchmark bodies, rendered by Spirit's own Markdown."""
+    return [(text, Markdown().render(text)) for text in markdown_bodies(rng, count)]
 
 
 def seed() -> dict:

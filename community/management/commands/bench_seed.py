@@ -20,6 +20,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
+from bench.vocabulary import WORDS, markdown_bodies
 from community.markdown import render_markdown
 from community.models import Community, Post, Thread, path_segment
 from members.models import Membership, User
@@ -28,31 +29,11 @@ from purposes.models import Charter, Proposal, Vote
 
 PASSWORD = "bench-password"  # noqa: S105 (benchmark data, never a real account)
 SEED = 20260801
-_WORD_TEXT = (
-    "garden water soil seed compost share tool bench season harvest neighbour plan meet rota "
-    "shed path fence rain sun bed weed mulch tomato bean squash kale onion leek"
-)
-WORDS = _WORD_TEXT.split()
 
 
 def _bodies(rng: random.Random, count: int) -> list[tuple[str, str]]:
-    """``count`` distinct Markdown bodies (a paragraph or two, some emphasis, a list, a
-    link) with their HTML, rendered once each: posts reuse them."""
-    bodies = []
-    for i in range(count):
-        sentences = [
-            " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 16))).capitalize() + "."
-            for _ in range(rng.randint(2, 6))
-        ]
-        text = " ".join(sentences)
-        if i % 3 == 0:
-            text += "\n\n*Tip:* keep the **" + rng.choice(WORDS) + "** covered."
-        if i % 5 == 0:
-            text += "\n\n- " + "\n- ".join(rng.sample(WORDS, 3))
-        if i % 7 == 0:
-            text += "\n\nSee [the guide](https://example.org/guide) for more."
-        bodies.append((text, render_markdown(text)))
-    return bodies
+    """``count`` distinct Markdown bodies with their HTML, rendered once each."""
+    return [(text, render_markdown(text)) for text in markdown_bodies(rng, count)]
 
 
 def _tree(rng: random.Random, count: int, max_depth: int) -> list[tuple[int, int]]:
