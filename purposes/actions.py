@@ -63,16 +63,27 @@ def _member_or_error(user: User, community: Community, message: str) -> Membersh
     return membership
 
 
+def _taking_part_or_error(
+    user: User, community: Community, *, not_member: str, suspended: str
+) -> Membership:
+    """A current member who is not suspended: proposing, seconding and changing a
+    proposal's text take part in the community as much as writing a post does."""
+    membership = _member_or_error(user, community, not_member)
+    if membership.is_suspended:
+        raise ProposalError(suspended)
+    return membership
+
+
 def _proposer_or_error(actor: User, proposal: Proposal, message: str) -> None:
-    """The proposer, still a current member and not suspended: changing the text takes
-    part in the community as much as writing a post does (withdrawing does not)."""
+    """The proposer, still taking part (withdrawing needs only to be the proposer)."""
     if actor.pk != proposal.author_id:
         raise ProposalError(message)
-    membership = _member_or_error(
-        actor, proposal.community, _("Only members may change a proposal; you have left.")
+    _taking_part_or_error(
+        actor,
+        proposal.community,
+        not_member=_("Only members may change a proposal; you have left."),
+        suspended=_("You cannot change a proposal while suspended."),
     )
-    if membership.is_suspended:
-        raise ProposalError(_("You cannot change a proposal while suspended."))
 
 
 def _lock(proposal_id: int) -> Proposal:
@@ -125,9 +136,12 @@ def check_create_proposal(
     target: Membership | None = None,
 ) -> Proposal:
     """A draft proposal by a current, unsuspended member of a live community."""
-    membership = _member_or_error(actor, community, _("Only members may propose a change."))
-    if membership.is_suspended:
-        raise ProposalError(_("You cannot propose while suspended."))
+    _taking_part_or_error(
+        actor,
+        community,
+        not_member=_("Only members may propose a change."),
+        suspended=_("You cannot propose while suspended."),
+    )
     if not community.is_active:
         raise ProposalError(_("Only an active community takes proposals."))
     _validate_text(kind=kind, title=title, rationale=rationale)
@@ -333,11 +347,12 @@ def check_submit_proposal(*, actor: User, proposal: Proposal, now: datetime | No
 
 def check_second_proposal(*, actor: User, proposal: Proposal, now: datetime | None = None):
     now = now or timezone.now()
-    membership = _member_or_error(
-        actor, proposal.community, _("Only members may second a proposal.")
+    _taking_part_or_error(
+        actor,
+        proposal.community,
+        not_member=_("Only members may second a proposal."),
+        suspended=_("You cannot second while suspended."),
     )
-    if membership.is_suspended:
-        raise ProposalError(_("You cannot second while suspended."))
     if actor.pk == proposal.author_id:
         raise ProposalError(_("You cannot second your own proposal."))
     with transaction.atomic():
