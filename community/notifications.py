@@ -162,31 +162,25 @@ def do_notify_many(
 
 
 def _enqueue_email(recipient_id: int) -> None:
-    """Hand a right-away email to the worker, after the commit. With the broker down the
-    action has already committed and must not fail for its mail: the notification stays
-    unsent and the beat's due-email sweep sends it once the broker is back (issue 9)."""
-    from . import tasks  # not at the top: tasks imports the actions that notify
-
-    try:
-        tasks.send_notification_emails.delay(recipient_id)
-    except OperationalError:
-        logger.warning(
-            "Broker unavailable: email to user %s left for the sweep", recipient_id, exc_info=True
-        )
+    _hand_to_worker("send_notification_emails", recipient_id, f"email to user {recipient_id}")
 
 
 def _enqueue_emails(recipient_ids: list[int]) -> None:
-    """``_enqueue_email`` for a batch of recipients, in one message."""
+    _hand_to_worker(
+        "send_notification_emails_batch", recipient_ids, f"emails to {len(recipient_ids)} users"
+    )
+
+
+def _hand_to_worker(task_name: str, argument, what: str) -> None:
+    """Enqueue right-away email, after the commit. With the broker down the action has
+    already committed and must not fail for its mail: the notification stays unsent and the
+    beat's due-email sweep sends it once the broker is back (issue 9)."""
     from . import tasks  # not at the top: tasks imports the actions that notify
 
     try:
-        tasks.send_notification_emails_batch.delay(recipient_ids)
+        getattr(tasks, task_name).delay(argument)
     except OperationalError:
-        logger.warning(
-            "Broker unavailable: emails to %s users left for the sweep",
-            len(recipient_ids),
-            exc_info=True,
-        )
+        logger.warning("Broker unavailable: %s left for the sweep", what, exc_info=True)
 
 
 def do_set_preferences(*, user, choices: dict[str, str]) -> None:
