@@ -42,8 +42,7 @@ def seed(users: dict) -> None:
     # Chen's election stands in for a passed "elect a moderator" proposal (the proposals
     # demo shows those); the grant and its log entry are what applying one does.
     term_ends = timezone.now() + timedelta(days=community.charter.moderator_term_days)
-    chen_membership = Membership.objects.current().get(user=chen, community=community)
-    member_actions.do_grant_moderator(membership=chen_membership, term_ends_at=term_ends)
+    member_actions.do_grant_moderator(user=chen, community=community, term_ends_at=term_ends)
     do_log(
         community=community,
         kind=ModerationAction.Kind.TERM_START,

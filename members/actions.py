@@ -49,37 +49,46 @@ def do_delete_unverified_signups(*, joined_before: datetime) -> int:
     return deleted
 
 
-# --- Results of proposals (purposes/actions.py applies them; issue 5) ---------------------
+# --- Results of proposals (purposes.actions applies them) ------------------------------
+# A proposal names a member, but its result belongs to the person: it applies to whatever
+# membership row is current when the vote closes (they may have left and rejoined since).
+# Each returns whether anything changed, so the log records only what did.
 
 
-def do_grant_moderator(*, membership, term_ends_at: datetime) -> None:
-    """Make a member a moderator until ``term_ends_at`` (an election passed)."""
-    from .models import Membership
-
-    Membership.objects.filter(pk=membership.pk, left_at__isnull=True).update(
-        role=Membership.Role.MODERATOR, moderator_term_ends_at=term_ends_at
-    )
-
-
-def do_end_moderator_term(*, membership) -> None:
-    """Return a moderator to the member role (a recall passed, or the term ended)."""
-    from .models import Membership
-
-    Membership.objects.filter(pk=membership.pk).update(
-        role=Membership.Role.MEMBER, moderator_term_ends_at=None
-    )
-
-
-def do_remove_member(*, membership, at: datetime) -> bool:
-    """End a membership because a removal proposal passed. The row and the member's posts
-    are kept (as when leaving); returns False if it had already ended."""
-    from .models import Membership
-
+def do_grant_moderator(*, user: User, community: Community, term_ends_at: datetime) -> bool:
+    """Make a current member a moderator until ``term_ends_at`` (an election passed)."""
     return bool(
-        Membership.objects.filter(pk=membership.pk, left_at__isnull=True).update(
-            left_at=at, role=Membership.Role.MEMBER, moderator_term_ends_at=None
-        )
+        Membership.objects.current()
+        .of_person(user, community)
+        .update(role=Membership.Role.MODERATOR, moderator_term_ends_at=term_ends_at)
     )
+
+
+def do_end_moderator_term(*, user: User, community: Community) -> bool:
+    """Return a moderator to the member role (a recall passed)."""
+    return bool(
+        Membership.objects.current()
+        .of_person(user, community)
+        .filter(role=Membership.Role.MODERATOR)
+        .update(role=Membership.Role.MEMBER, moderator_term_ends_at=None)
+    )
+
+
+def do_remove_member(*, user: User, community: Community, at: datetime) -> bool:
+    """A removal proposal passed: end the person's current membership, if any, and mark
+    the removal on their latest row either way, so that leaving during the vote does not
+    escape it (they may return only by application until the cool-off passes). The row
+    and the member's posts are kept. Returns whether a current membership ended."""
+    rows = Membership.objects.of_person(user, community)
+    ended = rows.current().update(
+        left_at=at, role=Membership.Role.MEMBER, moderator_term_ends_at=None, removed_at=at
+    )
+    if not ended:
+        latest = rows.order_by("-joined_at", "-pk").first()
+        if latest is not None:
+            Membership.objects.filter(pk=latest.pk).update(removed_at=at)
+    _forget_cached_membership(user, community)
+    return bool(ended)
 
 
 # --- Joining ---------------------------------------------------------------------------
@@ -104,6 +113,17 @@ def _require_affirmed(affirmed: bool) -> None:
         )
 
 
+def _refuse_removed(user: User, community: Community) -> None:
+    if permissions.removal_in_force(user, community) is not None:
+        raise ValidationError(
+            _(
+                "Members removed you from this community by a vote. You may come back "
+                "only if members admit your application: write why you want to return."
+            ),
+            code="removed",
+        )
+
+
 def check_join(*, actor: User, community: Community, affirmed: bool) -> Membership:
     """Join an open community (or take a founder's place while it forms) as oneself.
 
@@ -113,6 +133,7 @@ def check_join(*, actor: User, community: Community, affirmed: bool) -> Membersh
     if existing is not None:
         return existing
     _refuse_closed(community)
+    _refuse_removed(actor, community)
     policy = community.charter.join_policy
     if policy == JoinPolicy.APPLICATION:
         raise ValidationError(
@@ -128,13 +149,19 @@ def check_join(*, actor: User, community: Community, affirmed: bool) -> Membersh
     return do_join(user=actor, community=community)
 
 
-def do_join(*, user: User, community: Community, charter=None) -> Membership:
+def do_join(
+    *, user: User, community: Community, charter=None, admitted: bool = False
+) -> Membership:
     """Make ``user`` a current member, affirming ``charter`` (default: the one in force).
 
     Called only on the user's own action (joining, their admitted application, their
     accepted invitation). Locks the community row so that a forming community never
     takes more founders than its capacity, and so concurrent joins serialise. Returns
     the existing current membership if there is one.
+
+    Standing follows the person, not the row: a suspension still running carries over to
+    the new row, and a person removed by vote within the cool-off is refused unless
+    members ``admitted`` their application.
     """
     with transaction.atomic():
         locked = Community.objects.select_for_update().get(pk=community.pk)
@@ -143,6 +170,8 @@ def do_join(*, user: User, community: Community, charter=None) -> Membership:
             return existing
         if locked.is_dissolved:
             _refuse_closed(locked)
+        if not admitted:
+            _refuse_removed(user, locked)
         if locked.is_forming:
             founders = Membership.objects.current().filter(community=locked).count()
             if founders >= permissions.founding_capacity(locked):
@@ -154,12 +183,20 @@ def do_join(*, user: User, community: Community, charter=None) -> Membership:
                     code="founding_full",
                 )
         now = timezone.now()
+        suspension = (
+            Membership.objects.of_person(user, locked)
+            .filter(suspended_until__gt=now)
+            .order_by("-suspended_until")
+            .values("suspended_until", "suspension_reason")
+            .first()
+        ) or {}
         membership = Membership.objects.create(
             user=user,
             community=locked,
             joined_at=now,
             affirmed_charter_id=(charter.pk if charter is not None else locked.charter_id),
             affirmed_at=now,
+            **suspension,
         )
         Community.objects.filter(pk=locked.pk).update(last_activity_at=now)
     _forget_cached_membership(user, community)
@@ -198,7 +235,9 @@ def check_leave(*, actor: User, community: Community) -> Membership:
     membership = permissions.current_membership(actor, community)
     if membership is None:
         raise ValidationError(_("You are not a member of this community."), code="not_member")
-    return do_leave(membership=membership)
+    left = do_leave(membership=membership)
+    _forget_cached_membership(actor, community)
+    return left
 
 
 def do_leave(*, membership: Membership) -> Membership:
@@ -223,7 +262,9 @@ def check_apply(
     if permissions.is_member(actor, community):
         raise ValidationError(_("You are already a member of this community."), code="member")
     _refuse_closed(community)
-    if community.charter.join_policy != JoinPolicy.APPLICATION:
+    # A removed member's way back is an application, whatever the join policy.
+    removed = permissions.removal_in_force(actor, community) is not None
+    if community.charter.join_policy != JoinPolicy.APPLICATION and not removed:
         raise ValidationError(
             _("This community does not take applications."), code="not_by_application"
         )
@@ -331,7 +372,9 @@ def do_decide_application(
         _require_pending(locked)
         _refuse_closed(locked.community)
         if admit:
-            do_join(user=locked.user, community=locked.community, charter=locked.charter)
+            do_join(
+                user=locked.user, community=locked.community, charter=locked.charter, admitted=True
+            )
         locked.state = Application.State.ADMITTED if admit else Application.State.DECLINED
         locked.decided_at = timezone.now()
         locked.decided_by = decider

@@ -1,7 +1,10 @@
+from datetime import datetime, timedelta
+
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,9 +25,34 @@ class User(AbstractUser):
         return self.display_name or self.username
 
 
+DEFAULT_ESTABLISHED_DAYS = 7
+
+
 class MembershipQuerySet(models.QuerySet):
     def current(self):
         return self.filter(left_at__isnull=True)
+
+    def of_person(self, user, community):
+        """Every row of one person in one community, past and current: what a person's
+        standing (a suspension, a removal) belongs to, so leaving and rejoining escapes
+        nothing."""
+        return self.filter(user=user, community=community)
+
+    def established(self, *, community, now: datetime):
+        """Current members whose flags count, who sit on juries and vote to restore posts
+        (R5, R7): members for the charter's ``established_days`` with at least one post or
+        vote here; founders from the day the community became active. A sock puppet that
+        signs up and joins today is not one."""
+        charter = community.charter
+        days = charter.established_days if charter is not None else DEFAULT_ESTABLISHED_DAYS
+        # By name: the community and purposes apps import this module.
+        post, vote = apps.get_model("community", "Post"), apps.get_model("purposes", "Vote")
+        posted = post.objects.filter(author=OuterRef("user_id"), thread__community=community)
+        voted = vote.objects.filter(user=OuterRef("user_id"), proposal__community=community)
+        seasoned = Q(joined_at__lte=now - timedelta(days=days)) & (Exists(posted) | Exists(voted))
+        if community.activated_at is not None and community.activated_at <= now:
+            seasoned |= Q(joined_at__lte=community.activated_at)
+        return self.current().filter(community=community).filter(seasoned)
 
 
 class Membership(models.Model):
@@ -50,6 +78,9 @@ class Membership(models.Model):
     moderator_term_ends_at = models.DateTimeField(null=True, blank=True)
     suspended_until = models.DateTimeField(null=True, blank=True)
     suspension_reason = models.CharField(max_length=500, blank=True)
+    # Set when a removal proposal ended this membership (or found it already ended): the
+    # person may then come back only by application until the charter's cool-off passes.
+    removed_at = models.DateTimeField(null=True, blank=True)
     # The charter version this member last affirmed (the founding charter, for founders).
     affirmed_charter = models.ForeignKey(
         "purposes.Charter", on_delete=models.PROTECT, null=True, blank=True, related_name="+"

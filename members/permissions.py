@@ -6,17 +6,19 @@ their name, tagline and charter are public.
 """
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.timezone import now
 
 from community.models import Community
-from purposes.models import JoinPolicy
+from purposes.models import JoinPolicy, Proposal
 
-from .models import Application, Invitation, Membership
+from .models import Application, Invitation, Membership, User
 
 
 def current_membership(user, community: Community) -> Membership | None:
@@ -29,6 +31,24 @@ def current_membership(user, community: Community) -> Membership | None:
             Membership.objects.current().filter(user=user, community=community).first()
         )
     return cache[community.pk]
+
+
+def removal_in_force(user: User, community: Community, now: datetime | None = None):
+    """When the person was removed by vote, if the charter's cool-off has not yet passed
+    (they may then come back only through an admitted application); else None."""
+    removed_at = (
+        Membership.objects.of_person(user, community)
+        .filter(removed_at__isnull=False)
+        .order_by("-removed_at")
+        .values_list("removed_at", flat=True)
+        .first()
+    )
+    if removed_at is None:
+        return None
+    days = community.charter.removal_cooloff_days if community.charter else 0
+    if removed_at + timedelta(days=days) <= (now or timezone.now()):
+        return None
+    return removed_at
 
 
 def is_member(user, community: Community) -> bool:
@@ -180,12 +200,15 @@ def join_option(user, community: Community) -> JoinOption:
         return JoinOption("member", membership=membership)
     if community.is_dissolved:
         return JoinOption("dissolved")
+    removed = removal_in_force(user, community) is not None
     invitation = Invitation.objects.pending().filter(invitee=user, community=community).first()
-    if invitation is not None:
+    if invitation is not None and not removed:
         return JoinOption(
             "full" if is_founding_full(community) else "invited", invitation=invitation
         )
     policy = community.charter.join_policy if community.charter else JoinPolicy.OPEN
+    if removed:
+        policy = JoinPolicy.APPLICATION  # a removed member's only way back
     if policy == JoinPolicy.INVITATION:
         return JoinOption("invitation_only")
     if policy == JoinPolicy.APPLICATION:
@@ -236,6 +259,38 @@ def can_moderate(user, community: Community) -> bool:
     ended refuses the very next one. Platform staff get no say here (R2)."""
     membership = _acting_member(user, community)
     return membership is not None and membership.is_moderator
+
+
+def is_established(user, community: Community, at: datetime | None = None) -> bool:
+    """Whether the user's flags count, and they may sit on a jury or vote to restore a
+    post where no moderator reviews (the rule is ``Membership.objects.established``)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return (
+        Membership.objects.established(community=community, now=at or timezone.now())
+        .filter(user=user)
+        .exists()
+    )
+
+
+def proposal_concerning(user, community: Community) -> Proposal | None:
+    """An open recall or removal of this member (seconded or not), if any. While one is
+    open, the member's moderating power over others is frozen, so a moderator cannot
+    suspend their way out of their own recall."""
+    return (
+        Proposal.objects.filter(
+            community=community,
+            kind__in=(Proposal.Kind.RECALL_MODERATOR, Proposal.Kind.REMOVE_MEMBER),
+            state__in=(
+                Proposal.State.SEEKING,
+                Proposal.State.DISCUSSION,
+                Proposal.State.VOTING,
+            ),
+            target__user=user,
+        )
+        .order_by("pk")
+        .first()
+    )
 
 
 def can_take_down(user) -> bool:

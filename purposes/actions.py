@@ -423,13 +423,21 @@ def do_start_discussion(*, proposal: Proposal, now: datetime) -> None:
 
 
 def do_snapshot_electorate(*, proposal: Proposal, now: datetime) -> tuple[int, int]:
-    """Snapshot the electorate in one INSERT … SELECT: current members not suspended now.
+    """Snapshot the electorate in one INSERT … SELECT (R5): the members who were members
+    when the proposal entered discussion and still are now, so nobody joins to swing a
+    vote they have seen (and leaving and rejoining starts a new membership, which is not
+    in it). Suspensions do not count: nobody can be suspended out of an electorate. The
+    charter's ``voting_min_days`` may ask for an older membership still.
 
     Active (for quorum): posted or replied in this community, or voted on any of its
     proposals, in the last 90 days; or joined in the last 90 days (a newcomer has had no
     time to take part yet). Returns (electorate size, active size).
     """
     since = now - ACTIVE_WINDOW
+    charter = proposal.community.charter
+    joined_by = min(
+        proposal.discussion_started_at or now, now - timedelta(days=charter.voting_min_days)
+    )
     em, m, v, p = (
         ElectorateMember._meta.db_table,
         Membership._meta.db_table,
@@ -449,12 +457,11 @@ def do_snapshot_electorate(*, proposal: Proposal, now: datetime) -> tuple[int, i
                    WHERE t.community_id = m.community_id AND po.author_id = m.user_id
                      AND po.created_at >= %s))
         FROM {m} m
-        WHERE m.community_id = %s AND m.left_at IS NULL
-          AND (m.suspended_until IS NULL OR m.suspended_until <= %s)
+        WHERE m.community_id = %s AND m.left_at IS NULL AND m.joined_at <= %s
         ON CONFLICT DO NOTHING
     """  # noqa: S608 - table names come from model metadata, values are parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, [proposal.pk, since, since, since, proposal.community_id, now])
+        cursor.execute(sql, [proposal.pk, since, since, since, proposal.community_id, joined_by])
     counts = ElectorateMember.objects.filter(proposal=proposal).aggregate(
         size=Count("id"), active=Count("id", filter=Q(is_active=True))
     )
@@ -509,9 +516,17 @@ def check_cast_vote(
         raise ProposalError(
             _("Keep the reason to %(n)s characters or fewer.") % {"n": MAX_REASON_CHARS}
         )
-    _member_or_error(
+    membership = _member_or_error(
         actor, proposal.community, _("Only members of the electorate may vote on this proposal.")
     )
+    if membership.is_suspended:
+        raise ProposalError(
+            _(
+                "You are suspended until %(until)s UTC: you stay in the electorate, and may "
+                "vote once the suspension ends if voting is still open."
+            )
+            % {"until": f"{membership.suspended_until:%d %b %Y %H:%M}"}
+        )
     return do_cast_vote(user=actor, proposal=proposal, choice=choice, reason=reason, now=now)
 
 
@@ -622,16 +637,8 @@ def do_apply_proposal(*, proposal: Proposal, now: datetime) -> None:
         # In force from the close (auto_now_add would stamp the moment the sweep ran).
         Charter.objects.filter(pk=new.pk).update(created_at=now)
         Community.objects.filter(pk=community.pk).update(charter=new)
-    elif proposal.kind == Kind.ELECT_MODERATOR:
-        term_ends_at = now + timedelta(days=charter.moderator_term_days)
-        do_grant_moderator(membership=proposal.target, term_ends_at=term_ends_at)
-        _log_role_change(proposal, ModerationAction.Kind.TERM_START, now, until=term_ends_at)
-    elif proposal.kind == Kind.RECALL_MODERATOR:
-        do_end_moderator_term(membership=proposal.target)
-        _log_role_change(proposal, ModerationAction.Kind.TERM_END, now)
-    elif proposal.kind == Kind.REMOVE_MEMBER:
-        do_remove_member(membership=proposal.target, at=now)
-        _log_role_change(proposal, ModerationAction.Kind.REMOVE, now)
+    elif proposal.kind in Proposal.TARGET_KINDS:
+        _apply_to_person(proposal=proposal, community=community, charter=charter, now=now)
     elif proposal.kind == Kind.DISSOLVE:
         Community.objects.filter(pk=community.pk).update(
             state=Community.State.DISSOLVED, dissolved_at=now
@@ -645,6 +652,31 @@ def do_apply_proposal(*, proposal: Proposal, now: datetime) -> None:
             result_reason=_("Closed without a decision: the community was dissolved."),
         )
     proposal.applied_at = now
+
+
+def _apply_to_person(
+    *, proposal: Proposal, community: Community, charter: Charter, now: datetime
+) -> None:
+    """Elect, recall or remove: applied to the person's membership current at the close,
+    whatever row the proposal named, and logged only when something changed."""
+    person = proposal.target.user
+    if proposal.kind == Kind.ELECT_MODERATOR:
+        term_ends_at = now + timedelta(days=charter.moderator_term_days)
+        if do_grant_moderator(user=person, community=community, term_ends_at=term_ends_at):
+            _log_role_change(proposal, ModerationAction.Kind.TERM_START, now, until=term_ends_at)
+        else:
+            proposal.result_reason += " " + _("Not applied: the nominee is no longer a member.")
+    elif proposal.kind == Kind.RECALL_MODERATOR:
+        if do_end_moderator_term(user=person, community=community):
+            _log_role_change(proposal, ModerationAction.Kind.TERM_END, now)
+        else:
+            proposal.result_reason += " " + _("Nothing to apply: they were no longer a moderator.")
+    elif do_remove_member(user=person, community=community, at=now):
+        _log_role_change(proposal, ModerationAction.Kind.REMOVE, now)
+    else:
+        proposal.result_reason += " " + _(
+            "They had already left; the removal stands, so they may come back only by application."
+        )
 
 
 def _log_role_change(proposal: Proposal, kind: str, now: datetime, until=None) -> None:

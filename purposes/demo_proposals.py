@@ -94,6 +94,11 @@ def seed(users: dict) -> None:
     first, second, third = members[0], members[1], members[2]
     others = members[3:]
     now = timezone.now()
+    # The story below starts 25 days ago; its members were there before it began (an
+    # electorate is the members at the start of discussion).
+    Membership.objects.current().filter(
+        community=community, joined_at__gt=now - timedelta(days=30)
+    ).update(joined_at=now - timedelta(days=40))
     v1 = community.charter.text()
 
     # Passed: makes charter version 2 (and every member is asked to re-affirm).

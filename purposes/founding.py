@@ -50,6 +50,9 @@ RULE_BOUNDS = {
     "major_quorum_percent": (1, 100),
     "flag_threshold": (2, 50),
     "moderator_term_days": (7, 730),
+    "established_days": (0, 90),
+    "removal_cooloff_days": (0, 3650),
+    "voting_min_days": (0, 365),
 }
 
 
@@ -114,7 +117,9 @@ def validate_charter(charter: dict) -> dict:
         raise ValidationError(_("Choose who may join."), code="join_policy")
     clean["join_policy"] = policy
     for name, (low, high) in RULE_BOUNDS.items():
-        value = charter.get(name, Charter._meta.get_field(name).default)
+        value = charter.get(name)
+        if value is None:  # a rule left blank (or a form from before it existed)
+            value = Charter._meta.get_field(name).default
         if not isinstance(value, int) or not low <= value <= high:
             raise ValidationError(
                 _("%(rule)s must be a whole number from %(low)d to %(high)d.")

@@ -74,10 +74,11 @@ class GoalsField(forms.CharField):
         return founding.validate_goals(text.splitlines())
 
 
-def _rule_field(name: str, label: str, help_text: str) -> forms.IntegerField:
+def _rule_field(name: str, label: str, help_text: str, required: bool = True) -> forms.IntegerField:
     low, high = founding.RULE_BOUNDS[name]
     return forms.IntegerField(
         label=label,
+        required=required,
         min_value=low,
         max_value=high,
         initial=Charter._meta.get_field(name).default,
@@ -143,6 +144,28 @@ class CharterForm(forms.Form):
         "moderator_term_days",
         _("Moderator term (days)"),
         _("Moderators are elected by a vote of members, for this long."),
+    )
+
+    established_days = _rule_field(
+        "established_days",
+        _("Days before a member's flags count"),
+        _(
+            "Flags, juries and restore votes count only members who have belonged this long "
+            "and posted or voted at least once."
+        ),
+        required=False,
+    )
+    removal_cooloff_days = _rule_field(
+        "removal_cooloff_days",
+        _("Days a removed member may return only by application"),
+        _("A member removed by vote comes back only if members admit their application."),
+        required=False,
+    )
+    voting_min_days = _rule_field(
+        "voting_min_days",
+        _("Days of membership needed to vote"),
+        _("0: everyone who was a member when discussion began may vote."),
+        required=False,
     )
 
     RULE_FIELD_NAMES = Charter.RULE_FIELDS

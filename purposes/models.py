@@ -38,6 +38,20 @@ class Charter(models.Model):
     )
     flag_threshold = models.PositiveSmallIntegerField(_("flags that hide a post"), default=3)
     moderator_term_days = models.PositiveSmallIntegerField(_("moderator term (days)"), default=90)
+    # Flags, juries and the no-moderator restore vote count only established members:
+    # members for this many days with at least one post or vote here (R5, R7).
+    established_days = models.PositiveSmallIntegerField(
+        _("days before a member's flags count"), default=7
+    )
+    # A member removed by vote comes back only through an application decided by members
+    # until this many days have passed, whatever the join policy.
+    removal_cooloff_days = models.PositiveSmallIntegerField(
+        _("days a removed member may return only by application"), default=90
+    )
+    # Membership age a member needs when voting opens to be in the electorate (0: none).
+    voting_min_days = models.PositiveSmallIntegerField(
+        _("days of membership needed to vote"), default=0
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
@@ -75,6 +89,9 @@ class Charter(models.Model):
         "major_quorum_percent",
         "flag_threshold",
         "moderator_term_days",
+        "established_days",
+        "removal_cooloff_days",
+        "voting_min_days",
     )
 
     def rules(self) -> dict[str, object]:

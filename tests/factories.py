@@ -63,6 +63,11 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     affirmed_charter = factory.LazyAttribute(lambda m: m.community.charter)
     affirmed_at = factory.LazyFunction(timezone.now)
 
+    class Params:
+        # A founder: joined by the time the community became active, so established
+        # (their flags count, they sit on juries) from then on.
+        founder = factory.Trait(joined_at=factory.LazyAttribute(lambda m: m.community.activated_at))
+
 
 def community_with_members(count: int, **community_fields):
     """An active community and ``count`` current members (a list of Membership), for the

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +26,6 @@ from community.models import (
 )
 from members import permissions
 from members.models import Membership, User
-from purposes.models import Vote
 
 from .log import Kind, _notify, do_log
 from .review import _restore
@@ -38,9 +37,6 @@ JURY_SIZE = 5
 APPEAL_WINDOW = timedelta(hours=72)
 # A juror who neither accepts nor declines within this time is replaced.
 JUROR_ANSWER_WINDOW = timedelta(hours=24)
-# "Active" members, as for quorum (DESIGN): posted, replied or voted in this window; a
-# member who joined within it counts too, so a young community can still seat a jury.
-ACTIVE_WINDOW = timedelta(days=90)
 
 _rng = random.SystemRandom()
 
@@ -93,19 +89,11 @@ def _involved(decision: ModerationAction, appellant_id: int) -> set[int]:
 
 
 def eligible_jurors(*, community: Community, exclude: set[int], now: datetime) -> list[int]:
-    """User ids of active, unsuspended current members not in ``exclude`` (one query)."""
-    since = now - ACTIVE_WINDOW
-    posted = Post.objects.filter(
-        author=OuterRef("user_id"), thread__community=community, created_at__gte=since
-    )
-    voted = Vote.objects.filter(
-        user=OuterRef("user_id"), proposal__community=community, cast_at__gte=since
-    )
+    """User ids of established current members not in ``exclude`` (one query). A
+    suspension does not take anyone out of the pool: otherwise a moderator could choose
+    the jury of an appeal against themselves by suspending the rest."""
     return list(
-        Membership.objects.current()
-        .filter(community=community)
-        .filter(Q(suspended_until__isnull=True) | Q(suspended_until__lte=now))
-        .filter(Q(joined_at__gte=since) | Exists(posted) | Exists(voted))
+        Membership.objects.established(community=community, now=now)
         .exclude(user_id__in=exclude)
         .order_by("user_id")
         .values_list("user_id", flat=True)

@@ -99,7 +99,7 @@ def check_flag_post(
         reason=reason,
         charter_point=charter_point,
         note=note,
-        counts=membership.joined_at < post.created_at,
+        counts=permissions.is_established(actor, community),
     )
 
 

@@ -54,9 +54,17 @@ def review_refusal(user, post: Post) -> str | None:
         if not membership.is_moderator:
             return _("This community has elected moderators: they review flagged posts.")
         return None
-    if membership.joined_at >= post.created_at:
-        return _("Only members who joined before this post was written may vote on it.")
+    if not permissions.is_established(user, community):
+        return _not_established(community)
     return None
+
+
+def _not_established(community: Community) -> str:
+    days = community.charter.established_days
+    return _(
+        "Only established members vote to restore posts: members for %(days)s days who "
+        "have posted or voted here."
+    ) % {"days": days}
 
 
 def check_review_post(*, actor, post: Post, decision: str, reason: str = "") -> ModerationAction:
@@ -227,6 +235,9 @@ def review_queue(*, community: Community, user) -> list[Post]:
     )
     membership = permissions.acting_member(user, community)
     moderated = permissions.has_moderators(community)
+    established = (
+        membership is not None and not moderated and permissions.is_established(user, community)
+    )
     for post in posts:
         post.thread.community = community
         if membership is None:
@@ -237,8 +248,8 @@ def review_queue(*, community: Community, user) -> list[Post]:
             post.refusal = _("You flagged it: someone else reviews it.")
         elif moderated and not membership.is_moderator:
             post.refusal = _("Moderators review it.")
-        elif not moderated and membership.joined_at >= post.created_at:
-            post.refusal = _("You joined after it was written.")
+        elif not moderated and not established:
+            post.refusal = _not_established(community)
         else:
             post.refusal = None
     return posts

@@ -25,6 +25,15 @@ def check_suspend_member(
     reason. Longer removal is a "remove a member" proposal."""
     if not permissions.can_moderate(actor, community):
         raise PermissionDenied(_("Only elected moderators in term can suspend members."))
+    pending = permissions.proposal_concerning(actor, community)
+    if pending is not None:
+        raise PermissionDenied(
+            _(
+                "Members are deciding “%(title)s”, which concerns you: until it is decided "
+                "you cannot suspend anyone."
+            )
+            % {"title": pending.title}
+        )
     errors = {}
     target = (
         Membership.objects.current()
@@ -67,7 +76,8 @@ def check_suspend_member(
 def do_suspend_member(*, moderator, membership: Membership, until: datetime, reason: str):
     community = membership.community
     with transaction.atomic():
-        Membership.objects.filter(pk=membership.pk).update(
+        # Every row of the person: leaving and rejoining does not shed a suspension.
+        Membership.objects.of_person(membership.user_id, community).update(
             suspended_until=until, suspension_reason=reason
         )
         entry = do_log(
@@ -93,8 +103,10 @@ def do_suspend_member(*, moderator, membership: Membership, until: datetime, rea
 
 
 def _lift_suspension(*, membership: Membership, actor, reason: str, now: datetime) -> bool:
-    lifted = Membership.objects.filter(pk=membership.pk, suspended_until__isnull=False).update(
-        suspended_until=None, suspension_reason=""
+    lifted = (
+        Membership.objects.of_person(membership.user_id, membership.community_id)
+        .filter(suspended_until__isnull=False)
+        .update(suspended_until=None, suspension_reason="")
     )
     if lifted:
         do_log(

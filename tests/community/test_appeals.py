@@ -39,9 +39,13 @@ class Case:
     def __init__(self, others=7):
         self.community = CommunityFactory(slug="orchard")
         self.mod = moderator_membership(self.community).user
-        self.author = MembershipFactory(community=self.community).user
-        self.flaggers = [MembershipFactory(community=self.community).user for _ in range(3)]
-        self.others = [MembershipFactory(community=self.community).user for _ in range(others)]
+        self.author = MembershipFactory(community=self.community, founder=True).user
+        self.flaggers = [
+            MembershipFactory(community=self.community, founder=True).user for _ in range(3)
+        ]
+        self.others = [
+            MembershipFactory(community=self.community, founder=True).user for _ in range(others)
+        ]
         _t, self.post = thread_with_post(community=self.community, author=self.author)
         for user in self.flaggers:
             check_flag_post(actor=user, post=self.post, reason="spam")

@@ -40,12 +40,12 @@ def mod(community):
 
 @pytest.fixture
 def members(community):
-    return [MembershipFactory(community=community).user for _ in range(4)]
+    return [MembershipFactory(community=community, founder=True).user for _ in range(4)]
 
 
 @pytest.fixture
 def author(community):
-    return MembershipFactory(community=community, user__username="otto").user
+    return MembershipFactory(community=community, user__username="otto", founder=True).user
 
 
 @pytest.fixture
@@ -147,7 +147,7 @@ def test_flags_of_members_who_joined_after_the_post_do_not_count(post, community
 
 def test_flag_threshold_comes_from_the_charter(author):
     community = CommunityFactory(charter__flag_threshold=2)
-    flaggers = [MembershipFactory(community=community).user for _ in range(2)]
+    flaggers = [MembershipFactory(community=community, founder=True).user for _ in range(2)]
     MembershipFactory(community=community, user=author)
     _t, root = thread_with_post(community=community, author=author)
     hide(root, flaggers)
@@ -325,7 +325,7 @@ def test_review_view_keep_hidden_with_error_keeps_text(client, post, members, mo
 def flat():
     """A community without moderators: six members, a post by the first, three flags."""
     community = CommunityFactory(slug="flat")
-    people = [MembershipFactory(community=community).user for _ in range(6)]
+    people = [MembershipFactory(community=community, founder=True).user for _ in range(6)]
     _t, root = thread_with_post(community=community, author=people[0])
     hide(root, people[1:4])
     return community, people, root
@@ -340,7 +340,7 @@ def test_restore_votes_restore_when_as_many_as_flags(flat):
     with pytest.raises(ValidationError, match="already voted"):
         check_vote_restore(actor=people[5], post=post)
     late = MembershipFactory(community=_community).user
-    with pytest.raises(PermissionDenied, match="joined before"):
+    with pytest.raises(PermissionDenied, match="established members"):
         check_vote_restore(actor=late, post=post)
     assert RestoreVote.objects.count() == 2
 

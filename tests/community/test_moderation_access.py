@@ -29,9 +29,9 @@ ROLES = ["anonymous", "outsider", "member", "suspended", "moderator", "expired",
 def world():
     community = CommunityFactory(slug="square")
     mod = moderator_membership(community).user
-    author = MembershipFactory(community=community).user
-    flaggers = [MembershipFactory(community=community).user for _ in range(3)]
-    bystanders = [MembershipFactory(community=community).user for _ in range(6)]
+    author = MembershipFactory(community=community, founder=True).user
+    flaggers = [MembershipFactory(community=community, founder=True).user for _ in range(3)]
+    bystanders = [MembershipFactory(community=community, founder=True).user for _ in range(6)]
     _t, post = thread_with_post(community=community, author=author)
     for user in flaggers:
         check_flag_post(actor=user, post=post, reason="spam")

@@ -27,7 +27,7 @@ def in_voting(count=5, **community_fields):
     return community, members, proposal
 
 
-def test_do_open_voting_snapshots_current_unsuspended_members():
+def test_do_open_voting_snapshots_current_members_suspended_or_not():
     community, members = community_with_members(4)
     members[3].suspended_until = timezone.now() + timedelta(days=30)
     members[3].save()
@@ -38,10 +38,11 @@ def test_do_open_voting_snapshots_current_unsuspended_members():
     electorate = set(
         ElectorateMember.objects.filter(proposal=proposal).values_list("user", flat=True)
     )
-    assert electorate == {m.user_id for m in members[:3]}
+    # A suspension never takes anyone out of an electorate (R5).
+    assert electorate == {m.user_id for m in members}
     assert gone.user_id not in electorate
-    assert proposal.electorate_size == 3
-    assert proposal.active_electorate_size == 3  # all joined within 90 days
+    assert proposal.electorate_size == 4
+    assert proposal.active_electorate_size == 4  # all joined within 90 days
     assert proposal.quorum_percent == 40 and proposal.threshold == "two_thirds"
 
 

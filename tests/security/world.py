@@ -68,11 +68,13 @@ def build_world() -> World:
     )
     public = CommunityFactory(slug="plaza", name="Plaza")
     moderator = moderator_membership(inner, user__username="mod").user
-    author = MembershipFactory(community=inner, user__username="author").user
-    member = MembershipFactory(community=inner, user__username="member").user
-    seconders = [MembershipFactory(community=inner).user for _ in range(2)]
-    flaggers = [MembershipFactory(community=inner).user for _ in range(3)]
-    extras = [MembershipFactory(community=inner).user for _ in range(5)]  # for a jury of five
+    author = MembershipFactory(community=inner, founder=True, user__username="author").user
+    member = MembershipFactory(community=inner, founder=True, user__username="member").user
+    seconders = [MembershipFactory(community=inner, founder=True).user for _ in range(2)]
+    flaggers = [MembershipFactory(community=inner, founder=True).user for _ in range(3)]
+    extras = [
+        MembershipFactory(community=inner, founder=True).user for _ in range(5)
+    ]  # for a jury of five
     MembershipFactory(community=public, user=author)
 
     # A proposal in voting (before anyone's role changes: the electorate is a snapshot).
