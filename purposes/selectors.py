@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.utils.translation import gettext as _
 
 from community.models import Community
 from members.models import Membership
@@ -80,6 +81,37 @@ def in_electorate(proposal: Proposal, user) -> bool:
     if not getattr(user, "is_authenticated", False) or proposal.voting_started_at is None:
         return False
     return ElectorateMember.objects.filter(proposal=proposal, user=user).exists()
+
+
+def electorate_standing(proposal: Proposal, membership, *, voter: bool) -> str:
+    """Why the viewer is, will be or is not in a proposal's electorate, in a sentence
+    (empty when there is nothing to say: not yet in discussion, or an ordinary voter).
+    ``voter``: whether they are in the snapshot (``in_electorate``, asked once per page)."""
+    started = proposal.discussion_started_at
+    if membership is None or started is None:
+        return ""
+    min_days = proposal.community.charter.voting_min_days
+    if membership.joined_at > started:
+        return _(
+            "You joined after this proposal’s discussion began (%(started)s), so you do not "
+            "vote on it: the electorate is the members at the start of discussion, so that "
+            "nobody joins to swing a vote they have seen."
+        ) % {"started": f"{started:%d %b %Y}"}
+    if proposal.voting_started_at is not None and not voter:
+        if min_days:
+            return _(
+                "You had been a member for fewer than %(days)s days when voting opened, as "
+                "this community's charter asks of voters."
+            ) % {"days": min_days}
+        return _("You are not in this proposal’s electorate.")
+    if membership.is_suspended:
+        return _(
+            "You are suspended until %(until)s UTC. You stay in the electorate: you may vote "
+            "once the suspension ends, if voting is still open."
+        ) % {"until": f"{membership.suspended_until:%d %b %Y %H:%M}"}
+    if proposal.voting_started_at is None:
+        return _("You are in the electorate if you are still a member when voting opens.")
+    return ""
 
 
 def revisions(proposal: Proposal) -> list[ProposalRevision]:

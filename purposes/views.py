@@ -256,7 +256,8 @@ def _proposal_context(request, proposal: Proposal, vote_form=None) -> dict:
     history = selectors.vote_history(proposal, user)
     my_vote = history[0] if history and history[0].is_live else None
     voting = proposal.state == Proposal.State.VOTING
-    can_vote = voting and membership is not None and selectors.in_electorate(proposal, user)
+    voter = membership is not None and selectors.in_electorate(proposal, user)
+    can_vote = voting and voter and not membership.is_suspended
     seconds = list(proposal.seconds.select_related("user"))
     rule = proposal.decision_rule(community.charter)
     return {
@@ -278,6 +279,7 @@ def _proposal_context(request, proposal: Proposal, vote_form=None) -> dict:
         "history": history,
         "my_vote": my_vote,
         "can_vote": can_vote,
+        "electorate_standing": selectors.electorate_standing(proposal, membership, voter=voter),
         "vote_form": vote_form
         or VoteForm(
             initial={"choice": my_vote.choice, "reason": my_vote.reason} if my_vote else None

@@ -425,3 +425,27 @@ def test_finding_11_sock_puppets_do_not_sit_on_juries():
     jurors = set(appeal.jurors.values_list("user", flat=True))
     assert not jurors & {p.pk for p in puppets}
     assert Post.objects.filter(pk=post.pk).exists()
+
+
+# --- What the proposal page says about the electorate ---------------------------------------
+
+
+def test_proposal_page_says_why_a_newcomer_does_not_vote_and_a_suspended_member_waits(client):
+    community = CommunityFactory()
+    mod = moderator_membership(community, founder=True).user
+    members = [MembershipFactory(community=community, founder=True) for _ in range(4)]
+    proposal = _seek(community, members[0].user, kind="purpose", proposed=_purpose(community))
+    proposal = _second(proposal, [members[1].user, members[2].user])
+    newcomer = UserFactory()
+    member_actions.check_join(actor=newcomer, community=community, affirmed=True)
+    client.force_login(newcomer)
+    page = client.get(proposal.get_absolute_url()).content.decode()
+    assert "You joined after this proposal’s discussion began" in page
+    proposal = _open_voting(proposal)
+    _suspend(mod, community, members[3].user, days=2)
+    client.force_login(members[3].user)
+    page = client.get(proposal.get_absolute_url()).content.decode()
+    assert "You stay in the electorate" in page
+    assert "Vote for" not in page
+    client.force_login(members[1].user)
+    assert "Vote for" in client.get(proposal.get_absolute_url()).content.decode()
