@@ -28,7 +28,7 @@ from members import permissions
 from members.models import Membership, User
 
 from .log import Kind, _notify, do_log
-from .review import _restore
+from .review import _restore, moderators_review
 from .suspensions import _lift_suspension
 
 MAX_STATEMENT_CHARS = 2000
@@ -59,10 +59,8 @@ def appealable_decision(*, user, community: Community, post: Post | None = None)
         if post.author_id != user.pk or not post.is_hidden:
             return None
         kinds = [Kind.KEEP_HIDDEN]
-        if post.moderation_state == ModerationState.HIDDEN and not permissions.has_moderators(
-            community
-        ):
-            kinds.append(Kind.HIDE)
+        if post.moderation_state == ModerationState.HIDDEN and not moderators_review(post):
+            kinds.append(Kind.HIDE)  # members decide it: its author may appeal the hide
         return (
             ModerationAction.objects.filter(community=community, post=post, kind__in=kinds)
             .order_by("-created_at", "-id")

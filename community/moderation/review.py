@@ -1,6 +1,7 @@
 """Review of flagged and hidden posts: elected moderators restore a post or keep it hidden;
-where a community has none, members who joined before the post vote to restore it. The
-queue and who may read a hidden post are here too."""
+where no moderator can review a post (the community has none, or every moderator wrote or
+flagged it), established members vote to restore it. The queue and who may read a hidden
+post are here too."""
 
 from datetime import datetime
 
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from community.models import Community, Flag, ModerationAction, ModerationState, Post, RestoreVote
 from members import permissions
-from members.models import User
+from members.models import Membership, User
 
 from .flags import _live_flags
 from .log import (
@@ -30,6 +31,33 @@ class Decision:
     RESTORE = "restore"
     KEEP_HIDDEN = "keep_hidden"
     CHOICES = (RESTORE, KEEP_HIDDEN)
+
+
+def _reviewing_moderators(community: Community):
+    """Moderators in term and unsuspended, as a queryset of memberships."""
+    now = timezone.now()
+    return (
+        Membership.objects.current()
+        .filter(community=community, role=Membership.Role.MODERATOR)
+        .filter(Q(moderator_term_ends_at__isnull=True) | Q(moderator_term_ends_at__gt=now))
+        .exclude(suspended_until__gt=now)
+    )
+
+
+def moderators_review(post: Post) -> bool:
+    """Whether some moderator may review this post: in term, unsuspended, and neither its
+    author nor one of its flaggers. When none may, members vote to restore it instead, so
+    a post is never stuck with nobody allowed to decide."""
+    community = _community_of(post)
+    if not permissions.has_moderators(community):
+        return False
+    flaggers = Flag.objects.filter(post=post).values("flagger_id")
+    return (
+        _reviewing_moderators(community)
+        .exclude(user_id=post.author_id)
+        .exclude(user_id__in=flaggers)
+        .exists()
+    )
 
 
 def in_queue(post: Post) -> bool:
@@ -50,7 +78,7 @@ def review_refusal(user, post: Post) -> str | None:
         return _("Nobody reviews their own post; another member will.")
     if Flag.objects.filter(post=post, flagger=user).exists():
         return _("You flagged this post, so someone else reviews it.")
-    if permissions.has_moderators(community):
+    if moderators_review(post):
         if not membership.is_moderator:
             return _("This community has elected moderators: they review flagged posts.")
         return None
@@ -166,12 +194,12 @@ def _notify_outcome(*, entry: ModerationAction, post: Post) -> None:
 
 
 def check_vote_restore(*, actor, post: Post) -> RestoreVote:
-    """Where there is no moderator: a member who joined before the post votes to restore
-    it (not its author, not a flagger)."""
+    """Where no moderator may review the post: an established member votes to restore it
+    (not its author, not a flagger)."""
     community = _community_of(post)
     if permissions.acting_member(actor, community) is None:
         raise PermissionDenied(_("Only members of this community review its posts."))
-    if permissions.has_moderators(community):
+    if moderators_review(post):
         raise PermissionDenied(
             _("This community has elected moderators: they review flagged posts.")
         )
@@ -215,9 +243,21 @@ def do_vote_restore(*, voter, post: Post) -> RestoreVote:
 # --- Reads --------------------------------------------------------------------------------
 
 
+def _moderator_may_review(community: Community):
+    """For a Post queryset: whether some moderator may review that post (see
+    ``moderators_review``), as one EXISTS per row."""
+    flaggers = Flag.objects.filter(post=OuterRef(OuterRef("pk"))).values("flagger_id")
+    return Exists(
+        _reviewing_moderators(community)
+        .exclude(user_id=OuterRef("author_id"))
+        .exclude(user_id__in=flaggers)
+    )
+
+
 def review_queue(*, community: Community, user) -> list[Post]:
     """Posts waiting for review (hidden, or shown with live flags), oldest first, each with
-    ``flag_count`` and ``refusal`` (why this viewer may not review it, or None)."""
+    ``flag_count``, ``by_members`` (no moderator may review it, so members vote) and
+    ``refusal`` (why this viewer may not review it, or None)."""
     live = Flag.objects.filter(post=OuterRef("pk"), dismissed_at__isnull=True)
     mine = Flag.objects.filter(post=OuterRef("pk"), flagger_id=getattr(user, "pk", None))
     posts = list(
@@ -229,37 +269,45 @@ def review_queue(*, community: Community, user) -> list[Post]:
         .annotate(
             flag_count=Count("flags", filter=Q(flags__dismissed_at__isnull=True)),
             flagged_by_me=Exists(mine),
+            moderated=_moderator_may_review(community),
         )
         .select_related("thread", "author")
         .order_by("moderated_at", "created_at")[:100]
     )
     membership = permissions.acting_member(user, community)
-    moderated = permissions.has_moderators(community)
-    established = (
-        membership is not None and not moderated and permissions.is_established(user, community)
-    )
+    established = None  # asked once, and only if some post is for members to review
     for post in posts:
         post.thread.community = community
+        post.by_members = not post.moderated
         if membership is None:
             post.refusal = _("Only members review posts.")
         elif post.author_id == user.pk:
             post.refusal = _("Your own post: someone else reviews it.")
         elif post.flagged_by_me:
             post.refusal = _("You flagged it: someone else reviews it.")
-        elif moderated and not membership.is_moderator:
-            post.refusal = _("Moderators review it.")
-        elif not moderated and not established:
-            post.refusal = _not_established(community)
+        elif post.moderated:
+            post.refusal = None if membership.is_moderator else _("Moderators review it.")
         else:
-            post.refusal = None
+            if established is None:
+                established = permissions.is_established(user, community)
+            post.refusal = None if established else _not_established(community)
     return posts
 
 
 def may_see_queue(user, community: Community) -> bool:
-    """Moderators, or every acting member where there is no moderator."""
-    if permissions.has_moderators(community):
-        return permissions.can_moderate(user, community)
-    return permissions.acting_member(user, community) is not None
+    """Moderators; every acting member where there is no moderator, or where some hidden
+    post is one that no moderator may review (so members decide it)."""
+    if permissions.can_moderate(user, community):
+        return True
+    if permissions.acting_member(user, community) is None:
+        return False
+    if not permissions.has_moderators(community):
+        return True
+    return (
+        Post.objects.filter(thread__community=community, moderation_state=ModerationState.HIDDEN)
+        .filter(~_moderator_may_review(community))
+        .exists()
+    )
 
 
 def may_see_hidden_text(user, post: Post) -> bool:
@@ -272,4 +320,4 @@ def may_see_hidden_text(user, post: Post) -> bool:
     community = _community_of(post)
     if permissions.can_moderate(user, community):
         return True
-    return not permissions.has_moderators(community) and review_refusal(user, post) is None
+    return not moderators_review(post) and review_refusal(user, post) is None

@@ -36,6 +36,7 @@ from community.moderation.review import (
     in_queue,
     may_see_hidden_text,
     may_see_queue,
+    moderators_review,
     review_queue,
     review_refusal,
 )
@@ -81,6 +82,9 @@ class FlagForm(forms.Form):
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(
         label=gettext_lazy("Your decision"),
+        error_messages={
+            "required": gettext_lazy("Choose whether to restore the post or keep it hidden.")
+        },
         choices=[
             (Decision.RESTORE, gettext_lazy("Restore it (dismiss the flags)")),
             (Decision.KEEP_HIDDEN, gettext_lazy("Keep it hidden")),
@@ -252,7 +256,8 @@ def _review_context(request, community, post, form) -> dict:
         ),
         "refusal": review_refusal(request.user, post),
         "in_queue": in_queue(post),
-        "moderated": has_moderators(community),
+        "moderated": moderators_review(post),
+        "has_moderators": has_moderators(community),
         "show_text": may_see_hidden_text(request.user, post) or not post.is_hidden,
         "restore_votes": post.restore_votes.count(),
         "threshold": flag_threshold(community),
@@ -272,7 +277,8 @@ def review(request, slug, post_id):
             PermissionDenied(_("Only this community’s reviewers can open its review queue.")),
             community=community,
         )
-    form = ReviewForm(request.POST if "decision" in request.POST else None)
+    deciding = request.method == "POST" and "restore_vote" not in request.POST
+    form = ReviewForm(request.POST if deciding else None)
     if request.method == "POST":
         try:
             if "restore_vote" in request.POST:

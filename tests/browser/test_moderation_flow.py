@@ -34,13 +34,17 @@ def log_in(browser, live_server, username):
 def test_flag_hide_keep_hidden_appeal_jury_restores(browser, live_server):
     community = CommunityFactory(slug="meadow", name="Meadow")
     author = MembershipFactory(
-        community=community, user__username="otto", user__display_name="Otto Berg"
+        community=community, user__username="otto", user__display_name="Otto Berg", founder=True
     ).user
     flaggers = [
-        MembershipFactory(community=community, user__username=f"f{i}").user for i in range(3)
+        MembershipFactory(community=community, user__username=f"f{i}", founder=True).user
+        for i in range(3)
     ]
     moderator_membership(community, user__username="mona", user__display_name="Mona Ray")
-    jurors = [MembershipFactory(community=community, user__username=f"j{i}").user for i in range(5)]
+    jurors = [
+        MembershipFactory(community=community, user__username=f"j{i}", founder=True).user
+        for i in range(5)
+    ]
     thread, root = thread_with_post(
         community=community,
         author=author,
@@ -119,3 +123,37 @@ def test_flag_hide_keep_hidden_appeal_jury_restores(browser, live_server):
         ModerationAction.objects.order_by("created_at", "id").values_list("kind", flat=True)
     )
     assert kinds == ["hide", "keep_hidden", "appeal_filed", "restore", "appeal_granted"]
+
+
+def test_when_the_only_moderator_flagged_a_post_members_restore_it(browser, live_server):
+    community = CommunityFactory(slug="brook", name="Brook")
+    author = MembershipFactory(
+        community=community, user__username="otto", user__display_name="Otto Berg", founder=True
+    ).user
+    mod = moderator_membership(community, user__username="mona", founder=True).user
+    flaggers = [
+        MembershipFactory(community=community, user__username=f"f{i}", founder=True).user
+        for i in range(2)
+    ]
+    voters = [
+        MembershipFactory(community=community, user__username=f"v{i}", founder=True).user
+        for i in range(3)
+    ]
+    _thread, root = thread_with_post(community=community, author=author, title="Pond")
+    from community.moderation.flags import check_flag_post
+
+    for user in [mod, *flaggers]:
+        check_flag_post(actor=user, post=root, reason="spam")
+
+    for voter in voters:
+        page = log_in(browser, live_server, voter.username)
+        page.goto(f"{live_server.url}/c/brook/moderation/")
+        expect(page.get_by_text("No moderator can review it")).to_be_visible()
+        page.get_by_role("link", name="Review the post by Otto Berg").click()
+        expect(page.get_by_text("every moderator in term wrote it or flagged it")).to_be_visible()
+        page.get_by_role("button", name="Vote to restore this post").click()
+        expect(page.get_by_text("Your vote to restore the post is counted.")).to_be_visible()
+        page.context.close()
+    root.refresh_from_db()
+    assert not root.is_hidden
+    assert ModerationAction.objects.filter(post=root, kind="restore").count() == 1
