@@ -133,7 +133,8 @@ class Command(BaseCommand):
                     Membership(
                         user=user,
                         community=communities[c],
-                        joined_at=now - timedelta(days=rng.randint(10, 180)),
+                        # Before the proposals' discussion began (14 days ago): all vote.
+                        joined_at=now - timedelta(days=rng.randint(15, 180)),
                         role="moderator" if n < 2 else "member",
                         affirmed_charter=communities[c].charter,
                         affirmed_at=now - timedelta(days=5),
