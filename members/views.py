@@ -324,8 +324,12 @@ def invitation(request, pk):
     if request.method == "POST":
         if form.is_valid():
             try:
-                actions.check_accept_invitation(
-                    actor=request.user, invitation=invitation, affirmed=form.cleaned_data["affirm"]
+                # Accepting joins, which while forming endorses the revision shown.
+                founding.check_accept_invitation_as_founder(
+                    actor=request.user,
+                    invitation=invitation,
+                    affirmed=form.cleaned_data["affirm"],
+                    revision=request.POST.get("revision"),
                 )
                 _after_joining(community)
                 _welcome(request, community)

@@ -309,6 +309,21 @@ def check_join_as_founder(*, actor, community: Community, affirmed: bool, revisi
     return membership
 
 
+def check_accept_invitation_as_founder(*, actor, invitation, affirmed: bool, revision):
+    """Accept an invitation to a forming community, which endorses its founding charter:
+    only at the revision the invitation page showed."""
+    with transaction.atomic():
+        locked = Community.objects.select_for_update().get(pk=invitation.community_id)
+        if locked.is_forming:
+            _same_revision_or_error(Charter.objects.get(pk=locked.charter_id), revision)
+        membership = member_actions.check_accept_invitation(
+            actor=actor, invitation=invitation, affirmed=affirmed
+        )
+    if locked.is_forming:
+        do_activate_if_quorum(community=locked)
+    return membership
+
+
 def do_activate_if_quorum(*, community: Community) -> bool:
     """Make a forming community active once enough founders endorse its charter.
 

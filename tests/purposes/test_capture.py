@@ -396,3 +396,24 @@ def test_seconds_of_members_who_left_do_not_count_towards_discussion():
     with pytest.raises(ProposalError, match="already seconded"):
         actions.check_second_proposal(actor=fresh(members[1].user), proposal=proposal)
     assert ProposalRevision.objects.filter(proposal=proposal).count() == 1
+
+
+def test_finding_8_accepting_an_invitation_to_a_forming_community_names_the_revision(
+    client, settings
+):
+    community, author = forming(settings)
+    invitee = UserFactory()
+    invitation = member_actions.check_invite(
+        actor=author, community=community, username=invitee.username
+    )
+    page = reverse("members:invitation", args=[invitation.pk])
+    client.force_login(invitee)
+    assert 'name="revision" value="1"' in client.get(page).content.decode()
+    founding.check_edit_founding_charter(
+        actor=author, community=community, charter=CHARTER | {"purpose": "Something else."}
+    )
+    response = client.post(page, {"affirm": "on", "revision": "1"})
+    assert "changed since you opened the page" in response.content.decode()
+    assert not Membership.objects.filter(user=invitee, community=community).exists()
+    client.post(page, {"affirm": "on", "revision": "2"})
+    assert Membership.objects.get(user=invitee, community=community).affirmed_charter_id
