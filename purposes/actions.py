@@ -268,8 +268,9 @@ def _withdraw_seconds(*, proposal: Proposal, actor: User, now: datetime) -> None
     """The text the seconds backed is gone: withdraw them, stop the discussion clock and
     seek seconds again (a locked proposal, inside the caller's transaction). Seconders
     are told, so they can read the new text and second it again if they still back it."""
-    seconders = list(User.objects.filter(pk__in=proposal.seconds.values("user_id")))
-    Second.objects.filter(proposal=proposal).delete()
+    live = Second.objects.filter(proposal=proposal, withdrawn_at__isnull=True)
+    seconders = list(User.objects.filter(pk__in=live.values("user_id")))
+    live.update(withdrawn_at=now)
     proposal.state = State.SEEKING
     proposal.discussion_started_at = proposal.discussion_ends_at = None
     proposal.save(update_fields=["state", "discussion_started_at", "discussion_ends_at"])
@@ -372,7 +373,8 @@ def check_rebase_proposal(
         if locked.state == State.DRAFT:
             return locked
         if change_of(locked) != before and (
-            locked.state == State.DISCUSSION or locked.seconds.exists()
+            locked.state == State.DISCUSSION
+            or locked.seconds.filter(withdrawn_at__isnull=True).exists()
         ):
             _withdraw_seconds(proposal=locked, actor=actor, now=now)
         else:
@@ -497,7 +499,9 @@ def check_second_proposal(*, actor: User, proposal: Proposal, now: datetime | No
         locked = _lock(proposal.pk)
         if locked.state != State.SEEKING:
             raise ProposalError(_("This proposal is not seeking seconds."))
-        created = Second.objects.get_or_create(proposal=locked, user=actor)[1]
+        created = Second.objects.get_or_create(
+            proposal=locked, user=actor, withdrawn_at__isnull=True
+        )[1]
         if not created:
             raise ProposalError(_("You have already seconded this proposal."))
         needed = locked.community.charter.seconds_required

@@ -293,16 +293,23 @@ class ProposalRevision(models.Model):
 
 
 class Second(models.Model):
-    """A member's support for taking a proposal to discussion. One per member (a DB rule)."""
+    """A member's support for taking a proposal to discussion. One live second per member
+    (a DB rule). A change of what the proposal does withdraws its seconds (kept, with
+    ``withdrawn_at``): they backed the earlier text, and may second the new one again."""
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="seconds")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["proposal", "user"], name="one_second_per_member")
+            models.UniqueConstraint(
+                fields=["proposal", "user"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="one_live_second_per_member",
+            )
         ]
 
     def __str__(self):

@@ -134,7 +134,9 @@ def test_finding_7_a_substantive_revision_withdraws_the_seconds_and_stops_the_cl
     proposal.refresh_from_db()
     assert proposal.state == State.SEEKING
     assert proposal.discussion_started_at is None and proposal.discussion_ends_at is None
-    assert not Second.objects.filter(proposal=proposal).exists()
+    # Withdrawn, and kept on record.
+    seconds = Second.objects.filter(proposal=proposal)
+    assert {s.user_id for s in seconds} == seconders and all(s.withdrawn_at for s in seconds)
     last = proposal.revisions.order_by("-number").first()
     assert last.seconds_reset and last.purpose == "To grow food, and only members may join."
     told = Notification.objects.filter(text__contains="withdrawn", url=proposal.get_absolute_url())
@@ -417,3 +419,27 @@ def test_finding_8_accepting_an_invitation_to_a_forming_community_names_the_revi
     assert not Membership.objects.filter(user=invitee, community=community).exists()
     client.post(page, {"affirm": "on", "revision": "2"})
     assert Membership.objects.get(user=invitee, community=community).affirmed_charter_id
+
+
+def test_finding_7_without_seconds_required_a_substantive_revision_restarts_discussion():
+    community, members = community_with_members(3, charter__seconds_required=0)
+    proposal = draft(community, members[0].user)
+    start = timezone.now() - timedelta(days=2)
+    actions.check_submit_proposal(actor=members[0].user, proposal=proposal, now=start)
+    now = timezone.now()
+    actions.check_revise_proposal(
+        actor=members[0].user, proposal=Proposal.objects.get(pk=proposal.pk), title="Grow food",
+        rationale="Same.", proposed=purpose_text(community, "Another aim."), now=now,
+    )  # fmt: skip
+    proposal.refresh_from_db()
+    assert proposal.state == State.DISCUSSION
+    assert proposal.discussion_ends_at == now + timedelta(days=3)
+
+
+def test_finding_9_the_digest_waits_for_the_day_to_end_and_catches_up_missed_days():
+    community, members = community_with_members(2)
+    child = offshoot(members[0].user, community, 1)
+    assert actions.do_send_offshoot_digests() == 0  # today is not over
+    Community.objects.filter(pk=child.pk).update(created_at=timezone.now() - timedelta(days=3))
+    assert actions.do_send_offshoot_digests() == 1
+    assert Notification.objects.filter(text__contains="Offshoot 1").count() == 2
