@@ -236,13 +236,15 @@ def do_edit_founding_charter(*, community: Community, author, charter: dict) -> 
         founding_charter.revision += 1
         founding_charter.save(update_fields=[*changed, "revision"])
         others = Membership.objects.current().filter(community=locked).exclude(user=author)
-        reset = list(others.filter(affirmed_charter=founding_charter).select_related("user"))
+        # Every other founder is told, not only those who had endorsed: one may be reading
+        # the earlier text right now.
+        told = list(others.select_related("user"))
         others.update(affirmed_charter=None, affirmed_at=None)
         Membership.objects.current().filter(community=locked, user=author).update(
             affirmed_charter=founding_charter, affirmed_at=timezone.now()
         )
     do_notify(
-        recipients=[m.user for m in reset],
+        recipients=[m.user for m in told],
         kind=Notification.Kind.COMMUNITY,
         text=_(
             "%(author)s edited the founding charter of %(community)s: read it and endorse it again."

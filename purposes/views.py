@@ -263,7 +263,13 @@ def _proposal_context(request, proposal: Proposal, vote_form=None) -> dict:
     history = selectors.vote_history(proposal, user)
     my_vote = history[0] if history and history[0].is_live else None
     voting = proposal.state == Proposal.State.VOTING
-    can_vote = voting and membership is not None and selectors.in_electorate(proposal, user)
+    suspended_until = permissions.suspended_until(user, community)
+    can_vote = (
+        voting
+        and membership is not None
+        and suspended_until is None  # the page says why instead of offering the form
+        and selectors.in_electorate(proposal, user)
+    )
     seconds = list(selectors.live_seconds(proposal).select_related("user"))
     rule = proposal.decision_rule(community.charter)
     revisions = selectors.revisions(proposal) if proposal.submitted_at else []
@@ -298,7 +304,7 @@ def _proposal_context(request, proposal: Proposal, vote_form=None) -> dict:
         "seconds_reset": next((r for r in reversed(revisions) if r.seconds_reset), None)
         if proposal.state == Proposal.State.SEEKING
         else None,
-        "suspended_until": permissions.suspended_until(user, community),
+        "suspended_until": suspended_until,
         "can_submit": permissions.can_submit(user, proposal),
         "outdated": proposal.is_charter_change and proposal.base_charter_id != community.charter_id,
         "can_second": permissions.can_second(user, proposal),

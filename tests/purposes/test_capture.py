@@ -443,3 +443,40 @@ def test_finding_9_the_digest_waits_for_the_day_to_end_and_catches_up_missed_day
     Community.objects.filter(pk=child.pk).update(created_at=timezone.now() - timedelta(days=3))
     assert actions.do_send_offshoot_digests() == 1
     assert Notification.objects.filter(text__contains="Offshoot 1").count() == 2
+
+
+def test_finding_8_an_edit_tells_every_other_founder_even_one_who_had_not_endorsed(settings):
+    community, author = forming(settings)
+    founder = UserFactory()
+    member_actions.check_join(actor=founder, community=community, affirmed=True)
+    Membership.objects.filter(user=founder).update(affirmed_charter=None)  # not yet endorsed
+    founding.check_edit_founding_charter(
+        actor=author, community=community, charter=CHARTER | {"purpose": "Something else."}
+    )
+    assert Notification.objects.filter(recipient=founder, text__contains="edited").count() == 1
+
+
+def test_finding_6_a_suspended_elector_sees_why_there_is_no_vote_form(client):
+    from .test_votes import in_voting
+
+    community, members, proposal = in_voting(4)
+    suspend(members[3])  # suspended after voting opened: still in the electorate
+    client.force_login(members[3].user)
+    body = client.get(proposal_url(proposal)).content.decode()
+    assert SUSPENDED_NOTICE in body and "Vote for" not in body
+
+
+def test_finding_7_a_rebase_that_changes_the_change_withdraws_the_seconds_so_far():
+    community, members = community_with_members(4, charter__seconds_required=3)
+    proposal = draft(community, members[0].user)
+    actions.check_submit_proposal(actor=members[0].user, proposal=proposal)
+    actions.check_second_proposal(actor=members[1].user, proposal=proposal)
+    v2 = Charter.objects.create(community=community, version=2, purpose="Changed meanwhile",
+                                goals=community.charter.goals)  # fmt: skip
+    Community.objects.filter(pk=community.pk).update(charter=v2)
+    actions.check_rebase_proposal(
+        actor=members[0].user, proposal=Proposal.objects.get(pk=proposal.pk)
+    )
+    proposal.refresh_from_db()
+    assert proposal.state == State.SEEKING
+    assert not proposal.seconds.filter(withdrawn_at__isnull=True).exists()
