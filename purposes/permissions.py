@@ -67,6 +67,16 @@ def can_submit(user, proposal: Proposal) -> bool:
     )
 
 
+def can_redraft(user, proposal: Proposal) -> bool:
+    """A re-draft is a new proposal: the proposer of the conflicting one, if they may
+    propose."""
+    return (
+        is_proposer(user, proposal)
+        and proposal.state == Proposal.State.CONFLICT
+        and can_propose(user, proposal.community)
+    )
+
+
 def suspended_until(user, community):
     """When the user's suspension in this community ends, if they are suspended now:
     pages then say what they may and may not do instead of offering the buttons."""

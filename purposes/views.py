@@ -306,6 +306,7 @@ def _proposal_context(request, proposal: Proposal, vote_form=None) -> dict:
         else None,
         "suspended_until": suspended_until,
         "can_submit": permissions.can_submit(user, proposal),
+        "can_redraft": permissions.can_redraft(user, proposal),
         "outdated": proposal.is_charter_change and proposal.base_charter_id != community.charter_id,
         "can_second": permissions.can_second(user, proposal),
         "can_withdraw": permissions.can_withdraw(user, proposal),

@@ -480,3 +480,13 @@ def test_finding_7_a_rebase_that_changes_the_change_withdraws_the_seconds_so_far
     proposal.refresh_from_db()
     assert proposal.state == State.SEEKING
     assert not proposal.seconds.filter(withdrawn_at__isnull=True).exists()
+
+
+def test_finding_6_a_suspended_proposer_is_offered_no_redraft(client):
+    community, members = community_with_members(3)
+    proposal = conflicting(community, members)
+    client.force_login(members[0].user)
+    assert "Re-draft on the current charter" in client.get(proposal_url(proposal)).content.decode()
+    suspend(members[0])
+    body = client.get(proposal_url(proposal)).content.decode()
+    assert "Re-draft on the current charter" not in body and SUSPENDED_NOTICE in body
