@@ -260,6 +260,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "purposes.tasks.sweep_proposals",
         "schedule": 60.0,
     },
+    # One notification per community and day about the communities grown out of it.
+    "offshoot-digests": {
+        "task": "purposes.tasks.send_offshoot_digests",
+        "schedule": crontab(hour=0, minute=10),
+    },
     # Engagement (issue 7): yesterday's relationships and snapshots, a weekly recount,
     # and the activity digests (daily every morning, weekly on Mondays).
     "engagement-snapshots": {

@@ -96,8 +96,12 @@ def join(request, slug):
                         _("Your application was sent. You will be told when it is decided."),
                     )
                     return redirect("members:join", slug=community.slug)
-                actions.check_join(
-                    actor=request.user, community=community, affirmed=form.cleaned_data["affirm"]
+                # A founder's join endorses the founding charter at the revision shown.
+                founding.check_join_as_founder(
+                    actor=request.user,
+                    community=community,
+                    affirmed=form.cleaned_data["affirm"],
+                    revision=request.POST.get("revision"),
                 )
                 _after_joining(community)
                 _welcome(request, community)
@@ -139,7 +143,9 @@ def affirm(request, slug):
     community = get_community_or_404(slug)
     try:
         if community.is_forming:
-            founding.check_endorse_founding_charter(actor=request.user, community=community)
+            founding.check_endorse_founding_charter(
+                actor=request.user, community=community, revision=request.POST.get("revision")
+            )
             messages.success(request, _("You endorsed the founding charter."))
         else:
             actions.check_affirm_charter(actor=request.user, community=community)
@@ -318,8 +324,12 @@ def invitation(request, pk):
     if request.method == "POST":
         if form.is_valid():
             try:
-                actions.check_accept_invitation(
-                    actor=request.user, invitation=invitation, affirmed=form.cleaned_data["affirm"]
+                # Accepting joins, which while forming endorses the revision shown.
+                founding.check_accept_invitation_as_founder(
+                    actor=request.user,
+                    invitation=invitation,
+                    affirmed=form.cleaned_data["affirm"],
+                    revision=request.POST.get("revision"),
                 )
                 _after_joining(community)
                 _welcome(request, community)

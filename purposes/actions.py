@@ -14,9 +14,9 @@ import logging
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from community.actions import do_create_thread
@@ -32,20 +32,26 @@ from .founding import check_found_community
 from .models import (
     Charter,
     ElectorateMember,
+    OffshootDigest,
     Proposal,
     ProposalRevision,
     Second,
     Vote,
     rule_labels,
 )
+from .selectors import live_seconds
 from .signals import close_step
 from .tally import Outcome, Tally, decide
 
 logger = logging.getLogger(__name__)
 ACTIVE_WINDOW = timedelta(days=90)
-# A member may draft this many proposals a day (R5: a lone member cannot flood the
-# community); counted from the database, so every web process agrees.
+# A member may draft this many proposals a day, re-drafts and offshoots included (R5: a
+# lone member cannot flood the community); counted from the database, so every web
+# process agrees.
 PROPOSALS_PER_DAY = 5
+# Offshoots of one community founded on one day are told to its members in one digest;
+# a digest job that missed days (a worker down) catches up this far back.
+OFFSHOOT_DIGEST_CATCH_UP_DAYS = 7
 REMINDER_BEFORE_CLOSE = timedelta(hours=24)
 MAX_REASON_CHARS = 500
 State = Proposal.State
@@ -84,6 +90,29 @@ def _proposer_or_error(actor: User, proposal: Proposal, message: str) -> None:
         not_member=_("Only members may change a proposal; you have left."),
         suspended=_("You cannot change a proposal while suspended."),
     )
+
+
+def _within_daily_limit_or_error(actor: User, now: datetime) -> None:
+    """Refuse a sixth draft, re-draft or offshoot within 24 hours. Call inside the
+    transaction that creates it: the user's row lock makes two requests at once count
+    one after the other."""
+    User.objects.select_for_update().filter(pk=actor.pk).first()
+    since = now - timedelta(days=1)
+    drafted = Proposal.objects.filter(author=actor, created_at__gte=since).count()
+    offshoots = Community.objects.filter(
+        parent__isnull=False,
+        created_at__gte=since,
+        charters__version=1,
+        charters__author=actor,
+    ).count()
+    if drafted + offshoots >= PROPOSALS_PER_DAY:
+        raise ProposalError(
+            _(
+                "You have drafted %(n)s proposals or new communities today; wait until "
+                "tomorrow for the next one."
+            )
+            % {"n": PROPOSALS_PER_DAY}
+        )
 
 
 def _lock(proposal_id: int) -> Proposal:
@@ -146,26 +175,22 @@ def check_create_proposal(
         raise ProposalError(_("Only an active community takes proposals."))
     _validate_text(kind=kind, title=title, rationale=rationale)
     _validate_target(actor=actor, community=community, kind=kind, target=target)
-    recent = Proposal.objects.filter(author=actor, created_at__gte=timezone.now() - timedelta(1))
-    if recent.count() >= PROPOSALS_PER_DAY:
-        raise ProposalError(
-            _("You have drafted %(n)s proposals today; wait until tomorrow for the next one.")
-            % {"n": PROPOSALS_PER_DAY}
-        )
     base = community.charter
     if kind in Proposal.CHARTER_KINDS and (
         proposed is None or diff_charters(base.text(), proposed, rule_labels()).is_empty
     ):
         raise ProposalError(_("The proposal changes nothing in the charter yet."))
-    return do_create_proposal(
-        author=actor,
-        community=community,
-        kind=kind,
-        title=title.strip(),
-        rationale=rationale.strip(),
-        proposed=proposed or base.text(),
-        target=target,
-    )
+    with transaction.atomic():
+        _within_daily_limit_or_error(actor, timezone.now())
+        return do_create_proposal(
+            author=actor,
+            community=community,
+            kind=kind,
+            title=title.strip(),
+            rationale=rationale.strip(),
+            proposed=proposed or base.text(),
+            target=target,
+        )
 
 
 def do_create_proposal(
@@ -203,7 +228,9 @@ def do_create_proposal(
     return proposal
 
 
-def _record_revision(*, proposal: Proposal, author: User, note: str = "") -> ProposalRevision:
+def _record_revision(
+    *, proposal: Proposal, author: User, note: str = "", seconds_reset: bool = False
+) -> ProposalRevision:
     number = proposal.revisions.count() + 1
     return ProposalRevision.objects.create(
         proposal=proposal,
@@ -215,22 +242,88 @@ def _record_revision(*, proposal: Proposal, author: User, note: str = "") -> Pro
         goals=proposal.goals,
         rules=proposal.rules,
         author=author,
-        note=note,
+        note=note[:200],
+        seconds_reset=seconds_reset,
     )
 
 
+def change_of(proposal: Proposal) -> dict[str, tuple]:
+    """What a charter proposal does: each field it changes, from what to what. Two texts
+    with the same change back the same decision, whatever their title or reasons."""
+    if not proposal.is_charter_change:
+        return {}
+    base, new = proposal.base_charter.text(), proposal.proposed_text()
+    change = {}
+    if base.purpose != new.purpose:
+        change["purpose"] = (base.purpose, new.purpose)
+    if list(base.goals) != list(new.goals):
+        change["goals"] = (list(base.goals), list(new.goals))
+    for name in sorted(set(base.rules) | set(new.rules)):
+        if base.rules.get(name) != new.rules.get(name):
+            change[name] = (base.rules.get(name), new.rules.get(name))
+    return change
+
+
+def _withdraw_seconds(*, proposal: Proposal, actor: User, now: datetime) -> None:
+    """The text the seconds backed is gone: withdraw them, stop the discussion clock and
+    seek seconds again (a locked proposal, inside the caller's transaction). Seconders
+    are told, so they can read the new text and second it again if they still back it."""
+    live = Second.objects.filter(proposal=proposal, withdrawn_at__isnull=True)
+    seconders = list(User.objects.filter(pk__in=live.values("user_id")))
+    live.update(withdrawn_at=now)
+    proposal.state = State.SEEKING
+    proposal.discussion_started_at = proposal.discussion_ends_at = None
+    proposal.save(update_fields=["state", "discussion_started_at", "discussion_ends_at"])
+    names = ", ".join(user.shown_name for user in seconders)
+    _record_revision(
+        proposal=proposal,
+        author=actor,
+        note=(
+            _("Changed what it does after it was seconded: the seconds of %(names)s withdrawn")
+            % {"names": names}
+            if seconders
+            else _("Changed what it does after discussion began: discussion restarts")
+        ),
+        seconds_reset=True,
+    )
+    do_notify(
+        recipients=seconders,
+        kind=Notification.Kind.PROPOSAL,
+        text=_(
+            "%(name)s changed what “%(title)s” does after you seconded it, so your second was "
+            "withdrawn. Read the new text and second it again if you still back it."
+        )
+        % {"name": actor.shown_name, "title": proposal.title},
+        url=proposal.get_absolute_url(),
+        community=proposal.community,
+        actor=actor,
+    )
+    if proposal.community.charter.seconds_required == 0:
+        do_start_discussion(proposal=proposal, now=now)
+
+
 def check_revise_proposal(
-    *, actor: User, proposal: Proposal, title: str, rationale: str, proposed: CharterText | None
+    *,
+    actor: User,
+    proposal: Proposal,
+    title: str,
+    rationale: str,
+    proposed: CharterText | None,
+    now: datetime | None = None,
 ) -> Proposal:
     """The proposer revises the text: while a draft, and during discussion (every
     revision is kept). Not while seeking seconds (seconds back a text), nor once voting
-    has opened."""
+    has opened. In discussion, a change of what the proposal does (its purpose, goals or
+    rules) withdraws the seconds: they backed the old change, not this one. Rewording
+    the title or the reasons keeps them."""
+    now = now or timezone.now()
     _proposer_or_error(actor, proposal, _("Only the proposer may revise the proposal."))
     _validate_text(kind=proposal.kind, title=title, rationale=rationale)
     with transaction.atomic():
         locked = _lock(proposal.pk)
         if locked.state not in (State.DRAFT, State.DISCUSSION):
             raise ProposalError(_("The proposal can be revised only as a draft or in discussion."))
+        before = change_of(locked)
         locked.title, locked.rationale = title.strip(), rationale.strip()
         if locked.is_charter_change and proposed is not None:
             if diff_charters(locked.base_charter.text(), proposed, rule_labels()).is_empty:
@@ -241,14 +334,23 @@ def check_revise_proposal(
                 dict(proposed.rules),
             )
         locked.save()
-        if locked.state != State.DRAFT:
+        if locked.state == State.DRAFT:
+            return locked
+        if change_of(locked) != before:
+            _withdraw_seconds(proposal=locked, actor=actor, now=now)
+        else:
             _record_revision(proposal=locked, author=actor, note=_("Revised in discussion"))
     return locked
 
 
-def check_rebase_proposal(*, actor: User, proposal: Proposal) -> Proposal:
+def check_rebase_proposal(
+    *, actor: User, proposal: Proposal, now: datetime | None = None
+) -> Proposal:
     """Re-draft a charter proposal on the charter now in force: the proposer's own changes
-    are kept, every other field takes the current version's value."""
+    are kept, every other field takes the current version's value. If that changes what
+    the proposal does (the new version changed a field it changes too), the seconds it
+    had are withdrawn, as for a revision."""
+    now = now or timezone.now()
     _proposer_or_error(actor, proposal, _("Only the proposer may rebase the proposal."))
     with transaction.atomic():
         locked = _lock(proposal.pk)
@@ -264,10 +366,18 @@ def check_rebase_proposal(*, actor: User, proposal: Proposal) -> Proposal:
         merged = _merge(
             current=current.text(), proposed=locked.proposed_text(), fields=touched_fields(locked)
         )
+        before = change_of(locked)
         locked.base_charter = current
         locked.purpose, locked.goals, locked.rules = merged.purpose, merged.goals, merged.rules
         locked.save()
-        if locked.state != State.DRAFT:
+        if locked.state == State.DRAFT:
+            return locked
+        if change_of(locked) != before and (
+            locked.state == State.DISCUSSION
+            or locked.seconds.filter(withdrawn_at__isnull=True).exists()
+        ):
+            _withdraw_seconds(proposal=locked, actor=actor, now=now)
+        else:
             _record_revision(
                 proposal=locked,
                 author=actor,
@@ -282,20 +392,30 @@ def check_redraft_proposal(*, actor: User, proposal: Proposal) -> Proposal:
     if actor.pk != proposal.author_id or proposal.state != State.CONFLICT:
         raise ProposalError(_("Only the proposer of a conflicting proposal may re-draft it."))
     community = proposal.community
-    _member_or_error(actor, community, _("Only members may propose a change."))
+    # A re-draft is a new proposal: the same rules as drafting one.
+    _taking_part_or_error(
+        actor,
+        community,
+        not_member=_("Only members may propose a change."),
+        suspended=_("You cannot propose while suspended."),
+    )
+    if not community.is_active:
+        raise ProposalError(_("Only an active community takes proposals."))
     merged = _merge(
         current=community.charter.text(),
         proposed=proposal.proposed_text(),
         fields=touched_fields(proposal),
     )
-    return do_create_proposal(
-        author=actor,
-        community=community,
-        kind=proposal.kind,
-        title=proposal.title,
-        rationale=proposal.rationale,
-        proposed=merged,
-    )
+    with transaction.atomic():
+        _within_daily_limit_or_error(actor, timezone.now())
+        return do_create_proposal(
+            author=actor,
+            community=community,
+            kind=proposal.kind,
+            title=proposal.title,
+            rationale=proposal.rationale,
+            proposed=merged,
+        )
 
 
 def _merge(*, current: CharterText, proposed: CharterText, fields: frozenset[str]) -> CharterText:
@@ -311,6 +431,17 @@ def _merge(*, current: CharterText, proposed: CharterText, fields: frozenset[str
 # --- Seconds and discussion ---------------------------------------------------------------
 
 
+def _nominee_current_or_error(proposal: Proposal) -> None:
+    """The nomination names one membership: once it ended (even if its user joined again),
+    the acceptance and the proposal concern someone who is no longer there."""
+    if proposal.target_id is not None and (
+        Membership.objects.filter(pk=proposal.target_id, left_at__isnull=True).first() is None
+    ):
+        raise ProposalError(
+            _("The member this proposal concerns is no longer a member; withdraw it.")
+        )
+
+
 def check_accept_nomination(*, actor: User, proposal: Proposal) -> Proposal:
     if proposal.kind != Kind.ELECT_MODERATOR or proposal.target.user_id != actor.pk:
         raise ProposalError(_("Only the nominee may accept this nomination."))
@@ -318,6 +449,7 @@ def check_accept_nomination(*, actor: User, proposal: Proposal) -> Proposal:
         locked = _lock(proposal.pk)
         if locked.state != State.DRAFT or locked.nominee_accepted_at is not None:
             raise ProposalError(_("The nomination is no longer waiting for you."))
+        _nominee_current_or_error(locked)
         locked.nominee_accepted_at = timezone.now()
         locked.save(update_fields=["nominee_accepted_at"])
     return locked
@@ -329,13 +461,19 @@ def check_submit_proposal(*, actor: User, proposal: Proposal, now: datetime | No
     now = now or timezone.now()
     if actor.pk != proposal.author_id:
         raise ProposalError(_("Only the proposer may submit the proposal."))
-    _member_or_error(actor, proposal.community, _("Only members may propose a change."))
+    _taking_part_or_error(
+        actor,
+        proposal.community,
+        not_member=_("Only members may propose a change."),
+        suspended=_("You cannot submit a proposal while suspended."),
+    )
     with transaction.atomic():
         locked = _lock(proposal.pk)
         if locked.state != State.DRAFT:
             raise ProposalError(_("The proposal has already been submitted."))
         if locked.needs_nominee:
             raise ProposalError(_("The nominee has not accepted yet."))
+        _nominee_current_or_error(locked)
         locked.state = State.SEEKING
         locked.submitted_at = now
         locked.save(update_fields=["state", "submitted_at"])
@@ -355,15 +493,21 @@ def check_second_proposal(*, actor: User, proposal: Proposal, now: datetime | No
     )
     if actor.pk == proposal.author_id:
         raise ProposalError(_("You cannot second your own proposal."))
+    if proposal.kind == Kind.ELECT_MODERATOR and proposal.target.user_id == actor.pk:
+        raise ProposalError(_("You cannot second your own nomination."))
     with transaction.atomic():
         locked = _lock(proposal.pk)
         if locked.state != State.SEEKING:
             raise ProposalError(_("This proposal is not seeking seconds."))
-        created = Second.objects.get_or_create(proposal=locked, user=actor)[1]
+        created = Second.objects.get_or_create(
+            proposal=locked, user=actor, withdrawn_at__isnull=True
+        )[1]
         if not created:
             raise ProposalError(_("You have already seconded this proposal."))
         needed = locked.community.charter.seconds_required
-        if locked.seconds.count() >= needed:
+        # Only seconds of people still members count: joining, seconding and leaving
+        # again does not push a proposal on.
+        if live_seconds(locked).count() >= needed:
             do_start_discussion(proposal=locked, now=now)
     return locked
 
@@ -808,12 +952,15 @@ def check_start_offshoot(
 ) -> Community:  # fmt: skip
     """Any member of a live community may found a new one from it: the founding charter
     starts as a copy of the parent's, edited by the founder. Nobody is moved; the parent
-    goes on unchanged; its members get one notification and may join."""
+    goes on unchanged; its members hear of it in the day's digest of offshoots (one
+    notification a day, however many were founded) and may join. Offshoots count against
+    the founder's daily limit of proposals."""
     _member_or_error(actor, parent, _("Only members may start a community from this one."))
     if parent.is_dissolved:
         raise ProposalError(_("A dissolved community is a read-only archive."))
     # One transaction: a community is never founded without its recorded parent.
     with transaction.atomic():
+        _within_daily_limit_or_error(actor, timezone.now())
         child = check_found_community(
             actor=actor, name=name, slug=slug, tagline=tagline, visibility=visibility,
             charter=charter,
@@ -824,16 +971,56 @@ def check_start_offshoot(
 def do_link_offshoot(*, parent: Community, child: Community, founder: User) -> Community:
     Community.objects.filter(pk=child.pk, parent__isnull=True).update(parent=parent)
     child.parent = parent
-    members = User.objects.filter(memberships__community=parent, memberships__left_at__isnull=True)
-    do_notify_many(
-        recipients=members,
-        kind=Notification.Kind.COMMUNITY,
-        text=_(
-            "%(name)s started %(child)s, a new community grown out of %(parent)s. You may join it."
-        )
-        % {"name": founder.shown_name, "child": child.name, "parent": parent.name},
-        url=child.get_absolute_url(),
-        community=child,
-        actor=founder,
-    )
     return child
+
+
+def do_send_offshoot_digests(*, now: datetime | None = None) -> int:
+    """Tell each community's members, in one notification, about the communities grown
+    out of it on each day that has ended (the last OFFSHOOT_DIGEST_CATCH_UP_DAYS days).
+    Idempotent: the (parent, day) row is inserted in the same transaction as the
+    notifications, and its unique constraint makes a second run, or a run at the same
+    time, send nothing. Returns how many digests were sent."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    first = today - timedelta(days=OFFSHOOT_DIGEST_CATCH_UP_DAYS)
+    start = datetime.combine(first, datetime.min.time(), tzinfo=timezone.get_current_timezone())
+    end = datetime.combine(today, datetime.min.time(), tzinfo=timezone.get_current_timezone())
+    offshoots = (
+        Community.objects.filter(parent__isnull=False, created_at__gte=start, created_at__lt=end)
+        .exclude(state=Community.State.DISSOLVED)
+        .select_related("parent")
+        .order_by("created_at", "pk")
+    )
+    by_parent_day: dict[tuple[int, object], list[Community]] = {}
+    for child in offshoots:
+        day = timezone.localdate(child.created_at)
+        by_parent_day.setdefault((child.parent_id, day), []).append(child)
+    sent = 0
+    for (parent_id, day), children in by_parent_day.items():
+        if OffshootDigest.objects.filter(parent_id=parent_id, day=day).exists():
+            continue
+        sent += _send_offshoot_digest(parent=children[0].parent, day=day, children=children)
+    return sent
+
+
+def _send_offshoot_digest(*, parent: Community, day, children: list[Community]) -> int:
+    try:
+        with transaction.atomic():
+            OffshootDigest.objects.create(parent=parent, day=day, offshoots=len(children))
+            do_notify_many(
+                recipients=User.objects.filter(
+                    pk__in=Membership.objects.current().filter(community=parent).values("user_id")
+                ),
+                kind=Notification.Kind.COMMUNITY,
+                text=_("New communities grown out of %(parent)s on %(day)s: %(names)s.")
+                % {
+                    "parent": parent.name,
+                    "day": formats.date_format(day, "j F"),
+                    "names": ", ".join(child.name for child in children),
+                },
+                url=parent.charter.get_absolute_url() + "#lineage-title",
+                community=parent,
+            )
+    except IntegrityError:
+        return 0  # another run sent it
+    return 1

@@ -157,7 +157,8 @@ def seed(users: dict) -> None:
     _fresh(second)
     actions.check_accept_nomination(actor=second, proposal=election)
     lapsed_votes = [(first, "for", "")] if len(members) > 4 else []
-    _decided(election, [third, second, *others], lapsed_votes, now - timedelta(days=14))
+    # The nominee does not second their own election.
+    _decided(election, [third, *others], lapsed_votes, now - timedelta(days=14))
 
     # In voting: closes in about five days; two have voted, with reasons.
     community.refresh_from_db()

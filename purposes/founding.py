@@ -5,7 +5,10 @@ never the other way round).
 A new community is ``forming``. Founders take its places (as many as the founding
 quorum, the FOUNDING_QUORUM setting) by joining, which affirms (endorses) the founding
 charter. The founder who wrote the charter may edit it while the community forms; an
-edit resets every other founder's endorsement. When the quorum of founders has endorsed
+edit counts a new revision of the draft and resets every other founder's endorsement.
+Every endorsement (the endorse button, the charter page's, joining as a founder) names
+the revision its page showed and is refused if the draft changed since, so a click
+never endorses a text its founder did not see. When the quorum of founders has endorsed
 the charter as it stands, the community becomes ``active`` and founders are ordinary
 members from then on (R2).
 """
@@ -235,15 +238,18 @@ def do_edit_founding_charter(*, community: Community, author, charter: dict) -> 
             return founding_charter
         for name in changed:
             setattr(founding_charter, name, charter[name])
-        founding_charter.save(update_fields=changed)
+        founding_charter.revision += 1
+        founding_charter.save(update_fields=[*changed, "revision"])
         others = Membership.objects.current().filter(community=locked).exclude(user=author)
-        reset = list(others.filter(affirmed_charter=founding_charter).select_related("user"))
+        # Every other founder is told, not only those who had endorsed: one may be reading
+        # the earlier text right now.
+        told = list(others.select_related("user"))
         others.update(affirmed_charter=None, affirmed_at=None)
         Membership.objects.current().filter(community=locked, user=author).update(
             affirmed_charter=founding_charter, affirmed_at=timezone.now()
         )
     do_notify(
-        recipients=[m.user for m in reset],
+        recipients=[m.user for m in told],
         kind=Notification.Kind.COMMUNITY,
         text=_(
             "%(author)s edited the founding charter of %(community)s: read it and endorse it again."
@@ -257,22 +263,71 @@ def do_edit_founding_charter(*, community: Community, author, charter: dict) -> 
     return founding_charter
 
 
-def check_endorse_founding_charter(*, actor, community: Community) -> Membership:
-    """A founder endorses the founding charter as it stands; the last endorsement needed
-    makes the community active."""
-    if not community.is_forming:
+def _same_revision_or_error(charter: Charter, revision) -> None:
+    """Refuse an endorsement of another revision than the one in force (``revision`` is
+    what the founder's page showed: a posted string, an int, or None if none was posted)."""
+    try:
+        seen = int(revision)
+    except (TypeError, ValueError):
+        seen = None
+    if seen != charter.revision:
         raise ValidationError(
-            _("This community is already active: there is nothing left to endorse."),
-            code="not_forming",
+            _("The founding charter changed since you opened the page; read it again."),
+            code="charter_changed",
         )
-    membership = permissions.current_membership(actor, community)
-    if membership is None:
-        raise ValidationError(
-            _("Join as a founder first: joining endorses the founding charter."),
-            code="not_member",
-        )
-    membership = member_actions.do_affirm_charter(membership=membership)
+
+
+def check_endorse_founding_charter(*, actor, community: Community, revision) -> Membership:
+    """A founder endorses the founding charter at the revision their page showed; the last
+    endorsement needed makes the community active. The revision is compared under the
+    community's row lock, which an edit takes too, so no edit slips in between."""
+    with transaction.atomic():
+        locked = Community.objects.select_for_update().get(pk=community.pk)
+        if not locked.is_forming:
+            raise ValidationError(
+                _("This community is already active: there is nothing left to endorse."),
+                code="not_forming",
+            )
+        membership = Membership.objects.current().filter(user=actor, community=locked).first()
+        if membership is None:
+            raise ValidationError(
+                _("Join as a founder first: joining endorses the founding charter."),
+                code="not_member",
+            )
+        _same_revision_or_error(Charter.objects.get(pk=locked.charter_id), revision)
+        if membership.affirmed_charter_id != locked.charter_id:
+            membership.affirmed_charter_id = locked.charter_id
+            membership.affirmed_at = timezone.now()
+            membership.save(update_fields=["affirmed_charter", "affirmed_at"])
     do_activate_if_quorum(community=community)
+    return membership
+
+
+def check_join_as_founder(*, actor, community: Community, affirmed: bool, revision) -> Membership:
+    """Join a forming community, which endorses its founding charter: only at the revision
+    the join page showed (compared under the community's row lock)."""
+    with transaction.atomic():
+        locked = Community.objects.select_for_update().get(pk=community.pk)
+        if locked.is_forming:
+            _same_revision_or_error(Charter.objects.get(pk=locked.charter_id), revision)
+        membership = member_actions.check_join(actor=actor, community=locked, affirmed=affirmed)
+    if locked.is_forming:
+        do_activate_if_quorum(community=community)
+    return membership
+
+
+def check_accept_invitation_as_founder(*, actor, invitation, affirmed: bool, revision):
+    """Accept an invitation to a forming community, which endorses its founding charter:
+    only at the revision the invitation page showed."""
+    with transaction.atomic():
+        locked = Community.objects.select_for_update().get(pk=invitation.community_id)
+        if locked.is_forming:
+            _same_revision_or_error(Charter.objects.get(pk=locked.charter_id), revision)
+        membership = member_actions.check_accept_invitation(
+            actor=actor, invitation=invitation, affirmed=affirmed
+        )
+    if locked.is_forming:
+        do_activate_if_quorum(community=locked)
     return membership
 
 

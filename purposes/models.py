@@ -67,6 +67,9 @@ class Charter(models.Model):
     # True when this version changed the purpose or the goals: members who affirmed an
     # older version are then asked to re-affirm (issue 5, point 6).
     changes_purpose = models.BooleanField(default=False)
+    # The founding draft is edited in place: each edit counts here, and an endorsement
+    # names the count it read, so nobody endorses a text they never saw.
+    revision = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["community", "-version"]
@@ -291,6 +294,9 @@ class ProposalRevision(models.Model):
     rules = models.JSONField(default=dict, blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     note = models.CharField(max_length=200, blank=True)
+    # True when this revision changed what the proposal does after it was seconded: the
+    # seconds were withdrawn and it went back to seeking seconds.
+    seconds_reset = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -304,16 +310,23 @@ class ProposalRevision(models.Model):
 
 
 class Second(models.Model):
-    """A member's support for taking a proposal to discussion. One per member (a DB rule)."""
+    """A member's support for taking a proposal to discussion. One live second per member
+    (a DB rule). A change of what the proposal does withdraws its seconds (kept, with
+    ``withdrawn_at``): they backed the earlier text, and may second the new one again."""
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="seconds")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["proposal", "user"], name="one_second_per_member")
+            models.UniqueConstraint(
+                fields=["proposal", "user"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="one_live_second_per_member",
+            )
         ]
 
     def __str__(self):
@@ -376,3 +389,24 @@ class Vote(models.Model):
     @property
     def is_live(self) -> bool:
         return self.superseded_at is None
+
+
+class OffshootDigest(models.Model):
+    """The one notification a parent's members got about the communities grown out of it
+    on one day: the unique row makes the daily digest go out once, however often the job
+    runs."""
+
+    parent = models.ForeignKey(
+        "community.Community", on_delete=models.CASCADE, related_name="offshoot_digests"
+    )
+    day = models.DateField()
+    offshoots = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "day"], name="one_offshoot_digest_a_day")
+        ]
+
+    def __str__(self):
+        return f"offshoots of {self.parent} on {self.day}"

@@ -47,12 +47,43 @@ def can_second(user, proposal: Proposal) -> bool:
         proposal.state == Proposal.State.SEEKING
         and getattr(user, "is_authenticated", False)
         and user.pk != proposal.author_id
+        and not (
+            proposal.kind == Proposal.Kind.ELECT_MODERATOR and proposal.target.user_id == user.pk
+        )
         and can_post(user, proposal.community)
     )
 
 
 def is_proposer(user, proposal: Proposal) -> bool:
     return getattr(user, "is_authenticated", False) and user.pk == proposal.author_id
+
+
+def can_submit(user, proposal: Proposal) -> bool:
+    """The proposer of a draft, while taking part (a current member, not suspended)."""
+    return (
+        is_proposer(user, proposal)
+        and proposal.state == Proposal.State.DRAFT
+        and can_post(user, proposal.community)
+    )
+
+
+def can_redraft(user, proposal: Proposal) -> bool:
+    """A re-draft is a new proposal: the proposer of the conflicting one, if they may
+    propose."""
+    return (
+        is_proposer(user, proposal)
+        and proposal.state == Proposal.State.CONFLICT
+        and can_propose(user, proposal.community)
+    )
+
+
+def suspended_until(user, community):
+    """When the user's suspension in this community ends, if they are suspended now:
+    pages then say what they may and may not do instead of offering the buttons."""
+    membership = current_membership(user, community)
+    if membership is None or not membership.is_suspended:
+        return None
+    return membership.suspended_until
 
 
 def can_withdraw(user, proposal: Proposal) -> bool:

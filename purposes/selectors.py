@@ -181,3 +181,10 @@ def not_yet_reaffirmed(community: Community) -> QuerySet[Membership]:
         pk=OuterRef("affirmed_charter_id"), version__gte=latest_change
     )
     return Membership.objects.current().filter(community=community).exclude(Exists(affirmed_since))
+
+
+def live_seconds(proposal: Proposal) -> QuerySet:
+    """The seconds that count: not withdrawn, and of people who are still members (a
+    second stays on record when its member leaves, but no longer pushes the proposal on)."""
+    current = Membership.objects.current().filter(community_id=proposal.community_id)
+    return proposal.seconds.filter(withdrawn_at__isnull=True, user_id__in=current.values("user_id"))

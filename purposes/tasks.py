@@ -25,3 +25,15 @@ def sweep_proposals() -> dict[str, int]:
     database connection is retried at once by do_sweep.
     """
     return actions.do_sweep()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def send_offshoot_digests() -> int:
+    """Daily (beat, just after midnight UTC): each community's members get one notification
+    naming the communities grown out of it on a day that has ended.
+
+    Idempotent: one (parent, day) row per digest, inserted in the notifications'
+    transaction under a unique constraint, so running twice, at once or after a worker
+    died half-way sends each digest once. Days missed while no worker ran are caught up
+    (a week back)."""
+    return actions.do_send_offshoot_digests()

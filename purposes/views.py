@@ -26,7 +26,7 @@ from members.permissions import (
     get_community_or_404,
 )
 
-from . import actions, permissions, selectors
+from . import actions, founding, permissions, selectors
 from .actions import ProposalError
 from .forms import ProposalForm, VoteForm
 from .founding_forms import CharterForm, CommunityForm
@@ -74,7 +74,12 @@ def affirm(request, slug):
     """Affirm (or re-affirm) the charter in force, then go back where the member was."""
     community = get_community_or_404(slug)
     try:
-        member_actions.check_affirm_charter(actor=request.user, community=community)
+        if community.is_forming:  # an endorsement names the founding revision it read
+            founding.check_endorse_founding_charter(
+                actor=request.user, community=community, revision=request.POST.get("revision")
+            )
+        else:
+            member_actions.check_affirm_charter(actor=request.user, community=community)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
@@ -114,6 +119,7 @@ def proposal_list(request, slug):
             "page": page,
             "membership": current_membership(request.user, community),
             "can_propose": permissions.can_propose(request.user, community),
+            "suspended_until": permissions.suspended_until(request.user, community),
             "now": timezone.now(),
         },
     )
@@ -217,7 +223,8 @@ def proposal_edit(request, slug, proposal_id):
         request,
         "purposes/proposal_form.html",
         {"community": proposal.community, "can_read": True, "form": form,
-         "kind": Proposal.Kind(proposal.kind), "proposal": proposal},
+         "kind": Proposal.Kind(proposal.kind), "proposal": proposal,
+         "seconds_count": selectors.live_seconds(proposal).count()},
         status=400 if request.method == "POST" else 200,
     )  # fmt: skip
 
@@ -256,10 +263,13 @@ def _proposal_context(request, proposal: Proposal, vote_form=None) -> dict:
     history = selectors.vote_history(proposal, user)
     my_vote = history[0] if history and history[0].is_live else None
     voting = proposal.state == Proposal.State.VOTING
+    suspended_until = permissions.suspended_until(user, community)
     voter = membership is not None and selectors.in_electorate(proposal, user)
-    can_vote = voting and voter and not membership.is_suspended
-    seconds = list(proposal.seconds.select_related("user"))
+    # A suspended voter: the page says why instead of offering the form.
+    can_vote = voting and voter and suspended_until is None
+    seconds = list(selectors.live_seconds(proposal).select_related("user"))
     rule = proposal.decision_rule(community.charter)
+    revisions = selectors.revisions(proposal) if proposal.submitted_at else []
     return {
         "community": community,
         "can_read": can_read(request.user, community),
@@ -287,7 +297,14 @@ def _proposal_context(request, proposal: Proposal, vote_form=None) -> dict:
         "tally": proposal.tally(),
         "quorum_needed": proposal.tally().quorum_needed(rule) if proposal.tally() else None,
         "thread_url": actions.discussion_thread_url(proposal=proposal),
-        "revisions": selectors.revisions(proposal) if proposal.submitted_at else [],
+        "revisions": revisions,
+        # Why a proposal seeks seconds again: the revision that withdrew them.
+        "seconds_reset": next((r for r in reversed(revisions) if r.seconds_reset), None)
+        if proposal.state == Proposal.State.SEEKING
+        else None,
+        "suspended_until": suspended_until,
+        "can_submit": permissions.can_submit(user, proposal),
+        "can_redraft": permissions.can_redraft(user, proposal),
         "outdated": proposal.is_charter_change and proposal.base_charter_id != community.charter_id,
         "can_second": permissions.can_second(user, proposal),
         "can_withdraw": permissions.can_withdraw(user, proposal),

@@ -180,7 +180,9 @@ def founding_endorse(request, slug):
     ctx = community_context(request.user, community)
     if request.method == "POST":
         try:
-            founding.check_endorse_founding_charter(actor=request.user, community=community)
+            founding.check_endorse_founding_charter(
+                actor=request.user, community=community, revision=request.POST.get("revision")
+            )
             community.refresh_from_db()
             if community.is_active:
                 messages.success(
@@ -193,6 +195,8 @@ def founding_endorse(request, slug):
             return redirect(community)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
+            if error.code == "charter_changed":  # show the charter as it is now
+                return redirect("community:founding_endorse", slug=community.slug)
             return redirect(community)
     if not ctx["can_endorse"]:
         return redirect(community)

@@ -73,6 +73,13 @@ def test_a_change_of_purpose_from_proposal_to_charter_version_2(live_server, pag
     page.get_by_label("Purpose").fill("To grow food together, share it, and look after each other.")
     page.get_by_role("button", name="Save the revision").click()
     expect(page.get_by_role("heading", name="Revisions")).to_be_visible()
+    # A new purpose is a new change: Bruno and Chen second it again.
+    expect(page.get_by_text("Seconds were reset")).to_be_visible()
+    for user in (bruno, chen):
+        log_in_as(page, live_server, user)
+        page.goto(base + f"/proposals/{proposal.pk}/")
+        page.get_by_role("button", name="Second this proposal").click()
+    expect(page.get_by_role("heading", name="In discussion")).to_be_visible()
 
     # Time passes: the discussion period ends and the sweep opens voting.
     move_deadline(proposal, "discussion_ends_at")

@@ -233,7 +233,7 @@ def test_endorse_page_for_a_founder_whose_endorsement_was_reset(client, settings
     assert "Edit the founding charter" not in home  # not the author
     url = reverse("community:founding_endorse", args=[community.slug])
     assert "Endorse this charter" in client.get(url).content.decode()
-    response = client.post(url, follow=True)
+    response = client.post(url, {"revision": community.charter.revision}, follow=True)
     assert "is now active" in response.content.decode()
     community.refresh_from_db()
     assert community.is_active

@@ -324,7 +324,7 @@ def test_join_forming_community_with_every_place_taken_is_refused(client, settin
     user = UserFactory()
     client.force_login(user)
     assert "Every founder’s place is taken" in client.get(join_url(community)).content.decode()
-    response = client.post(join_url(community), {"affirm": "on"})
+    response = client.post(join_url(community), {"affirm": "on", "revision": "1"})
     assert response.status_code == 400
     assert "Every founder’s place in this forming community is taken" in response.content.decode()
     assert not current(user, community).exists()

@@ -164,7 +164,9 @@ def test_edit_founding_charter_resets_other_endorsements_and_needs_them_again(se
     join(c, community)
     community.refresh_from_db()
     assert community.is_forming  # only 2 of 3 endorse the charter as it stands
-    founding.check_endorse_founding_charter(actor=b, community=community)
+    founding.check_endorse_founding_charter(
+        actor=b, community=community, revision=community.charter.revision
+    )
     community.refresh_from_db()
     assert community.is_active
 
@@ -191,12 +193,16 @@ def test_edit_founding_charter_refused_to_other_founder_and_after_activation():
 def test_endorse_refused_to_non_founder_and_when_active():
     community = found()
     with pytest.raises(ValidationError):
-        founding.check_endorse_founding_charter(actor=UserFactory(), community=community)
+        founding.check_endorse_founding_charter(
+            actor=UserFactory(), community=community, revision=1
+        )
     join(UserFactory(), community)
     join(UserFactory(), community)
     community.refresh_from_db()
     with pytest.raises(ValidationError) as error:
-        founding.check_endorse_founding_charter(actor=community.charter.author, community=community)
+        founding.check_endorse_founding_charter(
+            actor=community.charter.author, community=community, revision=1
+        )
     assert error.value.code == "not_forming"
 
 

@@ -208,7 +208,7 @@ def test_unknown_step_is_404(client):
     assert client.post(url("proposal_step", proposal, step="explode")).status_code == 404
 
 
-def test_offshoot_founds_a_child_and_tells_the_members_once(client):
+def test_offshoot_founds_a_child_and_tells_the_members_in_a_daily_digest(client):
     from community.models import Community, Notification
 
     community, members = community_with_members(3)
@@ -228,10 +228,13 @@ def test_offshoot_founds_a_child_and_tells_the_members_once(client):
     assert response.status_code == 302, response.content.decode()[:3000]
     child = Community.objects.get(slug="riverside-growers")
     assert child.parent == community
-    told = Notification.objects.filter(community=child, text__contains="grown out of")
-    assert sorted(told.values_list("recipient", flat=True)) == sorted(
-        m.user_id for m in members[1:]
-    )
+    # The members hear of it in the next day's digest, not one notification each.
+    assert not Notification.objects.filter(text__contains="grown out of").exists()
+    from purposes.actions import do_send_offshoot_digests
+
+    do_send_offshoot_digests(now=timezone.now() + timedelta(days=1))
+    told = Notification.objects.filter(community=community, text__contains="grown out of")
+    assert sorted(told.values_list("recipient", flat=True)) == sorted(m.user_id for m in members)
     assert members[1].user.memberships.filter(community=child).count() == 0  # nobody moved
     body = client.get(url("charter", community=community)).content.decode()
     assert "Communities that grew out of this one" in body and "Riverside Growers" in body
@@ -323,7 +326,9 @@ def test_revisions_are_shown_with_what_each_changed(client):
         proposed=CharterText(purpose="To grow and share food.", goals=text.goals, rules=text.rules),
     )
     body = client.get(url("proposal", proposal)).content.decode()
-    assert "Revised in discussion" in body and "What this revision changed" in body
+    # A change of purpose after seconds withdraws them (a new text needs new seconds).
+    assert "Changed what it does after it was seconded" in body
+    assert "What this revision changed" in body
     assert "<del>Grow food</del> <ins>Grow and share food</ins>" in body
 
 

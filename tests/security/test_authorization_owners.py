@@ -394,6 +394,9 @@ def build_foreign(world, users) -> dict:
         rationale="Why not",
         proposed=purpose_text(plaza.charter, "Elsewhere."),
     )
+    # Drafted over the past days, so that the owner's re-draft is within today's limit
+    # of proposals (re-drafts count against it).
+    Proposal.objects.filter(author=member).update(created_at=timezone.now() - timedelta(days=2))
     yard = CommunityFactory(
         slug="yard", name="Yard", visibility="members", charter__join_policy="application"
     )
