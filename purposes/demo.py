@@ -10,7 +10,6 @@ from members import actions as member_actions
 from . import founding
 from .models import JoinPolicy
 
-
 # The addresses of the demo communities: the demo refuses to run where a community at one
 # of them has a member it did not create (it would post and vote in a real community).
 DEMO_SLUGS = (
