@@ -211,3 +211,43 @@ def test_post_and_thread_admin_show_no_members_only_text_finding_3(client, role)
         for text in _admin_pages(client, model, obj):
             for word in SECRET_WORDS:
                 assert word not in text, (model, word)
+
+
+def test_staff_read_a_members_only_post_only_through_a_logged_review_finding_3(client):
+    world = build_world()
+    staff = world.users["staff"]
+    post = world.objects["post"]
+    client.force_login(staff)
+    url = reverse("community:takedown", args=[world.inner.slug, post.pk])
+    page = client.get(url).content.decode()
+    for word in SECRET_WORDS:
+        assert word not in page
+    assert not PlatformLogEntry.objects.exists()
+
+    page = client.post(url, {"review": "1"}).content.decode()
+    assert SECRET_WORDS[1] in page  # the body, to judge it
+    entry = PlatformLogEntry.objects.get()
+    assert (entry.kind, entry.actor, entry.post) == ("review", staff, post)
+    log = type(client)().get("/platform/log/").content.decode()
+    assert f"post {post.pk}" in log and world.inner.name in log
+    for word in SECRET_WORDS:
+        assert word not in log
+
+    response = client.post(url, {"reason": "Court order 12/2026"})
+    assert response.status_code == 302
+    post.refresh_from_db()
+    assert post.is_taken_down
+    assert "Court order 12/2026" in type(client)().get("/platform/log/").content.decode()
+
+
+def test_a_public_post_is_shown_for_takedown_without_a_log_entry_finding_3(client):
+    world = build_world()
+    from tests.factories import thread_with_post
+
+    _thread, post = thread_with_post(
+        community=world.public, author=world.users["author"], body="Plainly public words"
+    )
+    client.force_login(world.users["staff"])
+    page = client.get(reverse("community:takedown", args=[world.public.slug, post.pk]))
+    assert "Plainly public words" in page.content.decode()
+    assert not PlatformLogEntry.objects.exists()
