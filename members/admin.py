@@ -29,7 +29,7 @@ from .models import Application, Invitation, Membership, User
 class LockForm(forms.Form):
     reason = forms.CharField(
         label=_lazy("Reason (abuse or legal), shown in the public platform log"),
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
         max_length=actions.MAX_LOCK_REASON_CHARS,
     )
 

@@ -216,7 +216,7 @@ class PlatformLogEntry(models.Model):
     class Kind(models.TextChoices):
         LOCK = "lock", _("account locked")
         UNLOCK = "unlock", _("account unlocked")
-        REVIEW = "review", _("members-only post read for a takedown review")
+        REVIEW = "review", _("read for review")
 
     kind = models.CharField(max_length=8, choices=Kind)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

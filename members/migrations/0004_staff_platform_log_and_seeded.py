@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
             name='PlatformLogEntry',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('lock', 'account locked'), ('unlock', 'account unlocked'), ('review', 'members-only post read for a takedown review')], max_length=8)),
+                ('kind', models.CharField(choices=[('lock', 'account locked'), ('unlock', 'account unlocked'), ('review', 'read for review')], max_length=8)),
                 ('reason', models.CharField(max_length=1000, verbose_name='reason')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
