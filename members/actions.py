@@ -40,9 +40,18 @@ def do_delete_unverified_signups(*, joined_before: datetime) -> int:
     posts or votes. Idempotent: a second run finds nothing left to delete.
     """
     verified = EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)
-    stale = User.objects.filter(
-        date_joined__lt=joined_before, is_staff=False, is_superuser=False, last_login__isnull=True
-    ).exclude(Exists(verified))
+    # An account staff locked stays, so the public log entry keeps naming it.
+    logged = PlatformLogEntry.objects.filter(member=OuterRef("pk"))
+    stale = (
+        User.objects.filter(
+            date_joined__lt=joined_before,
+            is_staff=False,
+            is_superuser=False,
+            last_login__isnull=True,
+        )
+        .exclude(Exists(verified))
+        .exclude(Exists(logged))
+    )
     deleted = 0
     for user in stale.iterator():
         user.delete()
