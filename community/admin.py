@@ -5,19 +5,14 @@ moderation, as logged actions, not admin edits."""
 from django.contrib import admin
 from django.contrib.sites.admin import SiteAdmin as BaseSiteAdmin
 
-from .admin_lists import ListOnlyAdmin, ReadOnlyAdmin, public_title
+from .admin_lists import ListOnlyAdmin, ReadOnlyAdmin
 from .models import Notification, Post, Thread
 
 
 @admin.register(Thread)
 class ThreadAdmin(ListOnlyAdmin):
-    list_display = ("pk", "shown_title", "community", "author", "reply_count", "last_activity_at")
+    list_display = ("pk", "title", "community", "author", "reply_count", "last_activity_at")
     list_select_related = ("community", "author")
-    list_filter = ("community",)
-
-    @admin.display(description="title")
-    def shown_title(self, thread):
-        return public_title(thread, thread.community)
 
 
 @admin.register(Post)
@@ -25,6 +20,7 @@ class PostAdmin(ListOnlyAdmin):
     list_display = ("pk", "thread_id", "community", "author", "depth", "created_at", "edited_at")
     list_display += ("deleted_at", "moderation_state")
     list_select_related = ("thread__community", "author")
+    community_path = "thread__community"
 
     @admin.display(description="community")
     def community(self, post):

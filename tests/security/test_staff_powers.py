@@ -251,3 +251,23 @@ def test_a_public_post_is_shown_for_takedown_without_a_log_entry_finding_3(clien
     page = client.get(reverse("community:takedown", args=[world.public.slug, post.pk]))
     assert "Plainly public words" in page.content.decode()
     assert not PlatformLogEntry.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["staff", "superuser"])
+def test_admin_lists_nothing_of_a_members_only_community_finding_3(client, role):
+    # Who belongs to, posts, votes or is invited in a members-only community is its
+    # members' business: the community's own pages are a 404 to outsiders, staff included.
+    from django.contrib import admin
+
+    world = build_world()
+    purpose_actions.check_cast_vote(
+        actor=world.users["author"], proposal=world.objects["proposal"], choice="for"
+    )
+    client = _staff_client(client, world, role)
+    for model in admin.site._registry:
+        if model._meta.label in {"members.User", "purposes.Charter", "sites.Site"}:
+            continue  # accounts, and charters (always public)
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        page = client.get(url).content.decode()
+        assert world.inner.name not in page, model
+        assert "leaver" not in page, model  # a former member of it only
