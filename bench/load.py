@@ -119,7 +119,7 @@ def fresh_state(env: dict) -> None:
     manage = [PYTHON, "manage.py"]
     for cmd in (
         ["migrate", "--noinput", "-v0"],
-        ["bench_seed", "--members", str(MEMBERS), "--threads", "400"],
+        ["bench_seed", "--i-know", "--members", str(MEMBERS), "--threads", "400"],
         ["collectstatic", "--noinput", "-v0"],
     ):
         subprocess.run([*manage, *cmd], env=env, cwd=BASE, check=True)

@@ -142,7 +142,7 @@ def fresh_database(db: str, env: dict, postgres_url: str | None) -> None:
         recreate_postgres(postgres_url)
     manage = [PYTHON, "manage.py"]
     run([*manage, "migrate", "--noinput", "-v0"], env)
-    run([*manage, "bench_seed"], env)
+    run([*manage, "bench_seed", "--i-know"], env)
     run([*manage, "collectstatic", "--noinput", "-v0"], env)
 
 

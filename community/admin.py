@@ -1,47 +1,41 @@
-"""Django admin for discussions: read-only lists of threads and posts.
-
-Staff have no extra powers over discussions (R2): no adding, editing or deleting here.
-Takedowns of illegal content come with moderation, as logged actions, not admin edits.
-"""
+"""Django admin for discussions: lists of threads, posts and notifications, showing only
+what anyone may read (see community.admin_lists). Takedowns of illegal content come with
+moderation, as logged actions, not admin edits."""
 
 from django.contrib import admin
+from django.contrib.sites.admin import SiteAdmin as BaseSiteAdmin
 
+from .admin_lists import ListOnlyAdmin, ReadOnlyAdmin
 from .models import Notification, Post, Thread
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Something to look at: no add, change or delete, no bulk actions."""
-
-    actions = None
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Thread)
-class ThreadAdmin(ReadOnlyAdmin):
-    list_display = ("title", "community", "author", "reply_count", "last_activity_at")
+class ThreadAdmin(ListOnlyAdmin):
+    list_display = ("pk", "title", "community", "author", "reply_count", "last_activity_at")
     list_select_related = ("community", "author")
-    search_fields = ("title",)
-    list_filter = ("community",)
 
 
 @admin.register(Post)
-class PostAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "thread", "author", "depth", "created_at", "edited_at", "deleted_at")
-    list_select_related = ("thread", "author")
-    search_fields = ("body",)
-    raw_id_fields = ("thread", "author", "parent")
+class PostAdmin(ListOnlyAdmin):
+    list_display = ("pk", "thread_id", "community", "author", "depth", "created_at", "edited_at")
+    list_display += ("deleted_at", "moderation_state")
+    list_select_related = ("thread__community", "author")
+    community_path = "thread__community"
+
+    @admin.display(description="community")
+    def community(self, post):
+        return post.thread.community
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ("recipient", "kind", "text", "created_at", "read_at", "emailed_at")
+class NotificationAdmin(ListOnlyAdmin):
+    # No text: it is someone's own message, often quoting a members-only thread.
+    list_display = ("recipient", "kind", "created_at", "read_at", "emailed_at")
     list_select_related = ("recipient",)
     list_filter = ("kind", "delivery")
+
+
+class SiteAdmin(ReadOnlyAdmin, BaseSiteAdmin):
+    """The site's name and domain go into every account email (links, subjects): staff
+    changing them could point password resets elsewhere. Set them by deployment, not here.
+    Registered in place of Django's by community.admin_apps."""

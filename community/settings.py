@@ -71,7 +71,7 @@ INSTALLED_APPS = [
     "community",
     "members",
     "purposes",
-    "django.contrib.admin",
+    "community.admin_apps.CommonsAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -170,6 +170,8 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_USERNAME_BLACKLIST = ["admin", "staff", "commons", "system", "moderator", "root"]
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# Tells a locked account why, on its login attempt (members/adapter.py).
+ACCOUNT_ADAPTER = "members.adapter.AccountAdapter"
 ACCOUNT_FORMS = {
     "login": "members.account_forms.LoginForm",
     "signup": "members.account_forms.SignupForm",

@@ -22,11 +22,12 @@ from community.notifications import do_notify
 from purposes.models import JoinPolicy
 
 from . import permissions
-from .models import Application, Invitation, Membership, User
+from .models import Application, Invitation, Membership, PlatformLogEntry, User
 
 INVITATION_LIFETIME = timedelta(days=14)
 MAX_MOTIVATION_CHARS = 2000
 MAX_REASON_CHARS = 500
+MAX_LOCK_REASON_CHARS = 1000
 # An application notifies at most this many deciders (moderators, or else the longest-
 # standing members), so a big community is not pinged as a whole.
 MAX_APPLICATION_NOTICES = 20
@@ -39,9 +40,18 @@ def do_delete_unverified_signups(*, joined_before: datetime) -> int:
     posts or votes. Idempotent: a second run finds nothing left to delete.
     """
     verified = EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)
-    stale = User.objects.filter(
-        date_joined__lt=joined_before, is_staff=False, is_superuser=False, last_login__isnull=True
-    ).exclude(Exists(verified))
+    # An account staff locked stays, so the public log entry keeps naming it.
+    logged = PlatformLogEntry.objects.filter(member=OuterRef("pk"))
+    stale = (
+        User.objects.filter(
+            date_joined__lt=joined_before,
+            is_staff=False,
+            is_superuser=False,
+            last_login__isnull=True,
+        )
+        .exclude(Exists(verified))
+        .exclude(Exists(logged))
+    )
     deleted = 0
     for user in stale.iterator():
         user.delete()
@@ -539,3 +549,62 @@ def do_update_profile(*, user: User, display_name: str, bio: str) -> User:
     user.bio = bio
     user.save(update_fields=["display_name", "bio"])
     return user
+
+
+# --- Platform staff: locking an account (R2) ----------------------------------------------
+
+
+def _lock_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            {"reason": _("Give the abuse or legal reason: it is shown in the public log.")}
+        )
+    if len(reason) > MAX_LOCK_REASON_CHARS:
+        raise ValidationError({"reason": _("Keep the reason to 1,000 characters.")})
+    return reason
+
+
+def check_lock_account(*, actor: User, user: User, reason: str) -> PlatformLogEntry:
+    """Staff lock someone else's account; the reason goes to the public platform log."""
+    if not permissions.can_lock_account(actor, user):
+        raise PermissionDenied(_("Only platform staff can lock an account, and not their own."))
+    return do_lock_account(actor=actor, user=user, reason=_lock_reason(reason))
+
+
+def do_lock_account(*, actor: User, user: User, reason: str) -> PlatformLogEntry:
+    """Lock the account (it can no longer log in, and its sessions end at their next
+    request: Django's backends refuse an inactive user) and log it, in one transaction
+    under the account's row lock, so two staff locking at once log one lock."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if not locked.is_active:
+            raise ValidationError({None: _("This account is already locked or deleted.")})
+        User.objects.filter(pk=user.pk).update(is_active=False)
+        user.is_active = False
+        return PlatformLogEntry.objects.create(
+            kind=PlatformLogEntry.Kind.LOCK, actor=actor, member=user, reason=reason
+        )
+
+
+def check_unlock_account(*, actor: User, user: User, reason: str) -> PlatformLogEntry:
+    if not permissions.can_lock_account(actor, user):
+        raise PermissionDenied(_("Only platform staff can unlock an account, and not their own."))
+    return do_unlock_account(actor=actor, user=user, reason=_lock_reason(reason))
+
+
+def do_unlock_account(*, actor: User, user: User, reason: str) -> PlatformLogEntry:
+    """Unlock an account that staff locked. Only a lock is undone: an account its owner
+    deleted (also inactive) has no lock as its last log entry and stays as it is."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        last = PlatformLogEntry.objects.filter(
+            member=user, kind__in=[PlatformLogEntry.Kind.LOCK, PlatformLogEntry.Kind.UNLOCK]
+        ).first()
+        if locked.is_active or last is None or last.kind != PlatformLogEntry.Kind.LOCK:
+            raise ValidationError({None: _("This account is not locked by platform staff.")})
+        User.objects.filter(pk=user.pk).update(is_active=True)
+        user.is_active = True
+        return PlatformLogEntry.objects.create(
+            kind=PlatformLogEntry.Kind.UNLOCK, actor=actor, member=user, reason=reason
+        )

@@ -13,6 +13,9 @@ from django.utils.translation import gettext_lazy as _
 class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=80, blank=True)
     bio = models.TextField(_("about you"), max_length=2000, blank=True)
+    # Set only by the demo and benchmark seeders on the accounts they create, so that they
+    # never touch an account a person made (a real "alice", say).
+    seeded_by = models.CharField(max_length=20, blank=True, default="", editable=False)
 
     def __str__(self):
         return self.username
@@ -233,3 +236,33 @@ class Invitation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state == self.State.PENDING and not self.is_expired
+
+
+class PlatformLogEntry(models.Model):
+    """One entry of the platform's public log: what platform staff did to an account (a
+    lock or an unlock, with its reason) and each time they read a members-only post to
+    review it for a takedown. Takedowns themselves are in the communities' moderation logs
+    (and shown beside these on the platform log page)."""
+
+    class Kind(models.TextChoices):
+        LOCK = "lock", _("account locked")
+        UNLOCK = "unlock", _("account unlocked")
+        REVIEW = "review", _("read for review")
+
+    kind = models.CharField(max_length=8, choices=Kind)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    post = models.ForeignKey(
+        "community.Post", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=1000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["member", "-created_at"], name="platformlog_member")]
+
+    def __str__(self):
+        return f"{self.kind} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -293,6 +293,17 @@ def proposal_concerning(user, community: Community) -> Proposal | None:
     )
 
 
+def can_lock_account(user, account) -> bool:
+    """Platform staff lock (or unlock) someone else's account for an abuse or legal reason,
+    in the public platform log: with takedowns, their only power over members (R2)."""
+    return (
+        getattr(user, "is_authenticated", False)
+        and user.is_staff
+        and user.is_active
+        and account.pk != user.pk
+    )
+
+
 def can_take_down(user) -> bool:
     """Platform staff, for legal or abuse reasons: their only power over content (R2)."""
     return getattr(user, "is_authenticated", False) and user.is_staff

@@ -7,9 +7,9 @@ number of communities or members.
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from community.models import Community
+from community.models import Community, ModerationAction
 
-from .models import Application, Invitation, Membership, User
+from .models import Application, Invitation, Membership, PlatformLogEntry, User
 
 
 def with_member_count(communities: QuerySet) -> QuerySet:
@@ -109,3 +109,24 @@ def profile_memberships(*, profile_user: User, viewer) -> list[Membership]:
     if viewer_ids:
         visible |= Q(community_id__in=viewer_ids)
     return list(memberships.filter(visible))
+
+
+PLATFORM_LOG_LENGTH = 200
+
+
+def platform_log(*, limit: int = PLATFORM_LOG_LENGTH) -> list:
+    """What platform staff did, newest first (R2): account locks and unlocks, reads of
+    members-only posts for a takedown review, and takedowns (which each community's own
+    log shows too). Public; it names accounts by username and never shows an address."""
+    entries = list(
+        PlatformLogEntry.objects.select_related("actor", "member", "post__thread__community")[
+            :limit
+        ]
+    )
+    takedowns = list(
+        ModerationAction.objects.filter(kind=ModerationAction.Kind.TAKEDOWN)
+        .select_related("actor", "community")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    merged = sorted(entries + takedowns, key=lambda e: e.created_at, reverse=True)
+    return merged[:limit]

@@ -24,6 +24,8 @@ urlpatterns = [
     path("invitations/", views.invitations, name="invitations"),
     path("invitations/<int:pk>/", views.invitation, name="invitation"),
     path("invitations/<int:pk>/decline/", views.decline_invitation, name="decline_invitation"),
+    # what platform staff did to accounts and content, public like the moderation logs
+    path("platform/log/", views.platform_log, name="platform_log"),
     path("u/<str:username>/", views.profile, name="profile"),
     path("u/<str:username>/edit/", views.profile_edit, name="profile_edit"),
     # only for the user themself (issue 9): all their data, and deleting the account

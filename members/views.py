@@ -366,6 +366,12 @@ def decline_invitation(request, pk):
     return redirect("members:invitations")
 
 
+@require_GET
+def platform_log(request):
+    """The public log of what platform staff did: locks, unlocks, takedowns (R2)."""
+    return render(request, "members/platform_log.html", {"log": selectors.platform_log()})
+
+
 def profile(request, username):
     profile_user = get_object_or_404(User, username=username, is_active=True)
     return render(

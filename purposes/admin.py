@@ -1,22 +1,16 @@
 """Admin: charters, proposals and votes are read-only for everyone, superusers included.
 
-Platform staff cannot edit a charter or decide a vote (R2): these pages only show.
+Platform staff cannot edit a charter or decide a vote (R2): these pages only show. A
+charter is public; proposals and votes are lists without detail pages, leaving out
+members-only communities (see community.admin_lists), and a vote's choice is never shown:
+tallies are hidden from everyone until the close.
 """
 
 from django.contrib import admin
 
+from community.admin_lists import ListOnlyAdmin, ReadOnlyAdmin
+
 from .models import Charter, Proposal, Vote
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Charter)
@@ -26,13 +20,20 @@ class CharterAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(ReadOnlyAdmin):
-    list_display = ["title", "community", "kind", "state", "created_at"]
+class ProposalAdmin(ListOnlyAdmin):
+    list_display = ["pk", "title", "community", "kind", "state", "created_at"]
     list_filter = ["state", "kind"]
     list_select_related = ["community"]
 
 
 @admin.register(Vote)
-class VoteAdmin(ReadOnlyAdmin):
-    list_display = ["proposal", "user", "choice", "cast_at", "superseded_at"]
-    list_select_related = ["proposal", "user"]
+class VoteAdmin(ListOnlyAdmin):
+    # Who voted when, never how: not the choice, not the reason, not even after the close
+    # (the proposal page shows the tally and the reasons to those who may read them).
+    list_display = ["proposal_id", "community", "user", "cast_at", "superseded_at"]
+    list_select_related = ["proposal__community", "user"]
+    community_path = "proposal__community"
+
+    @admin.display(description="community")
+    def community(self, vote):
+        return vote.proposal.community

@@ -10,6 +10,16 @@ from members import actions as member_actions
 from . import founding
 from .models import JoinPolicy
 
+# The addresses of the demo communities: the demo refuses to run where a community at one
+# of them has a member it did not create (it would post and vote in a real community).
+DEMO_SLUGS = (
+    "riverside-gardeners",
+    "night-cyclists",
+    "book-circle",
+    "community-kitchen",
+    "tool-library",
+)
+
 
 def _charter(purpose: str, goals: list[str], join_policy: str = JoinPolicy.OPEN) -> dict:
     return {"purpose": purpose, "goals": goals, "join_policy": join_policy}

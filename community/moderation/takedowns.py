@@ -8,8 +8,29 @@ from django.utils.translation import gettext as _
 
 from community.models import ModerationAction, ModerationState, Post
 from members import permissions
+from members.models import PlatformLogEntry
 
 from .log import Kind, _clean_reason, _community_of, _notify, _set_post_state, moderation_url
+
+
+def check_review_for_takedown(*, actor, post: Post) -> PlatformLogEntry | None:
+    """Staff read a post they are asked to take down. Nobody else outside a members-only
+    community may read its posts, so that read is listed in the public platform log; a
+    public post anyone may read, and reading it logs nothing."""
+    if not permissions.can_take_down(actor):
+        raise PermissionDenied(_("Only platform staff can take content down."))
+    if _community_of(post).is_public:
+        return None
+    return do_log_takedown_review(staff=actor, post=post)
+
+
+def do_log_takedown_review(*, staff, post: Post) -> PlatformLogEntry:
+    return PlatformLogEntry.objects.create(
+        kind=PlatformLogEntry.Kind.REVIEW,
+        actor=staff,
+        post=post,
+        reason=_("Read to review it for a takedown."),
+    )
 
 
 def check_take_down(*, actor, post: Post, reason: str) -> ModerationAction:

@@ -41,7 +41,7 @@ from community.moderation.review import (
     review_refusal,
 )
 from community.moderation.suspensions import MAX_SUSPENSION_DAYS, check_suspend_member
-from community.moderation.takedowns import check_take_down
+from community.moderation.takedowns import check_review_for_takedown, check_take_down
 from members.permissions import (
     access_community,
     can_flag,
@@ -436,9 +436,13 @@ def takedown(request, slug, post_id):
         return _refused(request, refusal, community=community)
     community = get_community_or_404(slug)
     post = _post_in(community, post_id)
-    form = TakedownForm(request.POST or None)
+    # A members-only post is shown only once staff ask to read it: that read is logged.
+    reviewing = request.method == "POST" and "review" in request.POST
+    if reviewing:
+        check_review_for_takedown(actor=request.user, post=post)
+    form = TakedownForm(None if reviewing else (request.POST or None))
     status = 200
-    if request.method == "POST" and form.is_valid():
+    if form.is_bound and form.is_valid():
         try:
             check_take_down(actor=request.user, post=post, **form.cleaned_data)
         except ValidationError as error:
@@ -448,4 +452,5 @@ def takedown(request, slug, post_id):
             messages.success(request, _("The post is taken down; the reason is in the log."))
             return redirect("community:moderation", slug=slug)
     context = {"community": community, "post": post, "form": form}
+    context["show_text"] = community.is_public or reviewing
     return render(request, "community/moderation_takedown.html", context, status=status)

@@ -41,7 +41,7 @@ LARGE = {"members": 80, "communities": 8, "threads": 16, "posts_per_thread": 20,
 
 
 def seed(prefix: str, sizes: dict) -> dict[str, str]:
-    call_command("bench_seed", prefix=prefix, stdout=io.StringIO(), **sizes)
+    call_command("bench_seed", prefix=prefix, i_know=True, stdout=io.StringIO(), **sizes)
     community = f"{prefix}-0"
     thread = Thread.objects.get(community__slug=community, title__startswith="Thread 0:")
     big = Thread.objects.get(community__slug=community, title="The big thread")

@@ -25,3 +25,14 @@ def test_delete_unverified_signups_deletes_only_old_unverified_accounts():
         recent.pk, old_verified.pk, old_staff.pk
     }  # fmt: skip
     assert tasks.delete_unverified_signups.delay().get() == 0
+
+
+def test_delete_unverified_signups_keeps_an_account_in_the_platform_log_finding_2():
+    # A sign-up locked for abuse before it verified stays, with its public log entry.
+    from members.actions import check_lock_account
+
+    old = timezone.now() - timedelta(days=8)
+    locked = UserFactory(verified=False, date_joined=old)
+    check_lock_account(actor=UserFactory(is_staff=True), user=locked, reason="Spam sign-ups")
+    assert tasks.delete_unverified_signups.delay().get() == 0
+    assert User.objects.filter(pk=locked.pk).exists()

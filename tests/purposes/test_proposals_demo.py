@@ -11,12 +11,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_seed_demo_makes_proposals_in_every_state_once():
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", i_know=True, stdout=io.StringIO())
     states = set(Proposal.objects.values_list("state", flat=True))
     assert states == set(Proposal.State.values)
     community = Proposal.objects.get(state="passed").community
     assert community.charter.version == 2
     assert Charter.objects.get(community=community, version=2).proposal.state == "passed"
     count = Proposal.objects.count()
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", i_know=True, stdout=io.StringIO())
     assert Proposal.objects.count() == count

@@ -7,13 +7,15 @@ levels, one thread of ``--big-thread`` posts nested up to eight levels ("The big
 thread"), a proposal in voting with 60 % of its electorate voted, one closed by a real
 tally, and one in discussion. Posts are inserted in bulk with ids assigned here (COPY on
 PostgreSQL, bulk_create elsewhere); their HTML is rendered once per distinct body.
-Run it on an empty database (the benchmark runner makes a fresh one).
+Run it on an empty database (the benchmark runner makes a fresh one): it refuses one that
+holds any account it did not create, and runs with DEBUG off only when told ``--i-know``.
 """
 
 import random
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.core.management.color import no_style
@@ -29,6 +31,7 @@ from purposes.models import Charter, Proposal, Vote
 
 PASSWORD = "bench-password"  # noqa: S105 (benchmark data, never a real account)
 SEED = 20260801
+SEEDED_BY = "bench_seed"
 
 
 def _bodies(rng: random.Random, count: int) -> list[tuple[str, str]]:
@@ -61,9 +64,27 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=SEED)
         # Another prefix adds a second data set beside the first (the budget tests do).
         parser.add_argument("--prefix", default="bench")
+        parser.add_argument(
+            "--i-know",
+            action="store_true",
+            help="Seed even with DEBUG off (the benchmark runs on production settings).",
+        )
 
     def handle(self, *args, **options):
         self.prefix = options["prefix"]
+        if not settings.DEBUG and not options["i_know"]:
+            raise CommandError(
+                "DEBUG is off: this looks like a production site. The benchmark data is for "
+                "a scratch database; run with --i-know to seed anyway."
+            )
+        # The data set joins its members to communities, posts and votes as them: never as
+        # an account someone made (R1), so any account but its own stops it.
+        foreign = User.objects.exclude(seeded_by=SEEDED_BY).order_by("username")
+        if names := list(foreign.values_list("username", flat=True)[:10]):
+            raise CommandError(
+                "Not seeding: this database holds accounts bench_seed did not create "
+                f"({', '.join(names)}). Seed an empty database."
+            )
         if Community.objects.filter(slug=f"{self.prefix}-0").exists():
             raise CommandError("Benchmark data already present: seed an empty database.")
         started = time.perf_counter()
@@ -91,6 +112,7 @@ class Command(BaseCommand):
                 display_name=f"Member {i}",
                 password=password,
                 date_joined=now - timedelta(days=200),
+                seeded_by=SEEDED_BY,
             )
             for i in range(1, count + 1)
         ]
@@ -98,7 +120,8 @@ class Command(BaseCommand):
         # allauth reads verified addresses from its own table; logging in needs one.
         from allauth.account.models import EmailAddress
 
-        users = list(User.objects.filter(username__startswith=f"{self.prefix}-").order_by("id"))
+        names = [user.username for user in users]
+        users = list(User.objects.filter(username__in=names).order_by("id"))
         EmailAddress.objects.bulk_create(
             [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users],
             batch_size=500,

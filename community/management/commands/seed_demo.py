@@ -1,18 +1,36 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from community import demo as community_demo
 from community import demo_engagement, demo_moderation
 from members import demo as members_demo
+from members.models import Membership
 from purposes import demo as purposes_demo
 from purposes import demo_proposals
 
 
 class Command(BaseCommand):
-    help = "Create demo users and data. Idempotent: running it twice changes nothing."
+    help = (
+        "Create demo users and data. Idempotent: running it twice changes nothing. Refuses "
+        "a database where it would act for an account it did not create."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--i-know",
+            action="store_true",
+            help="Seed even with DEBUG off (a published password on a production site).",
+        )
 
     def handle(self, *args, **options):
+        if not settings.DEBUG and not options["i_know"]:
+            raise CommandError(
+                "DEBUG is off: this looks like a production site, and the demo accounts "
+                "share a published password. Run with --i-know to seed anyway."
+            )
         with transaction.atomic():
+            self._refuse_real_people()
             users = members_demo.seed()
             purposes_demo.seed(users)
             community_demo.seed(users)
@@ -22,3 +40,23 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (username / password):")
         for user in users.values():
             self.stdout.write(f"  {user.username:<10} / {members_demo.DEMO_PASSWORD}")
+
+    def _refuse_real_people(self) -> None:
+        """The demo logs in, joins, posts and votes as its users: never as a person (R1)."""
+        if clashes := members_demo.foreign_accounts():
+            raise CommandError(
+                "Not seeding: these accounts were not made by seed_demo but hold a demo "
+                f"username or address: {', '.join(clashes)}. Seed an empty database."
+            )
+        communities = sorted(
+            set(
+                Membership.objects.filter(community__slug__in=purposes_demo.DEMO_SLUGS)
+                .exclude(user__seeded_by=members_demo.SEEDED_BY)
+                .values_list("community__slug", flat=True)
+            )
+        )
+        if communities:
+            raise CommandError(
+                "Not seeding: these communities at demo addresses have members seed_demo "
+                f"did not create: {', '.join(communities)}. Seed an empty database."
+            )
