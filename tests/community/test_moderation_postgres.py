@@ -36,8 +36,8 @@ def _post(community, author):
 
 def test_many_flags_at_once_hide_the_post_exactly_once():
     community = CommunityFactory(charter__flag_threshold=3)
-    author = MembershipFactory(community=community).user
-    flaggers = [MembershipFactory(community=community).user for _ in range(16)]
+    author = MembershipFactory(community=community, founder=True).user
+    flaggers = [MembershipFactory(community=community, founder=True).user for _ in range(16)]
     post = _post(community, author)
     barrier = threading.Barrier(len(flaggers))
 
@@ -59,8 +59,8 @@ def test_many_flags_at_once_hide_the_post_exactly_once():
 
 def test_one_member_flagging_from_many_tabs_flags_once():
     community = CommunityFactory()
-    author = MembershipFactory(community=community).user
-    flagger = MembershipFactory(community=community).user
+    author = MembershipFactory(community=community, founder=True).user
+    flagger = MembershipFactory(community=community, founder=True).user
     post = _post(community, author)
     barrier = threading.Barrier(8)
     refused = []
@@ -83,9 +83,9 @@ def test_one_member_flagging_from_many_tabs_flags_once():
 def test_jurors_declining_at_once_get_distinct_replacements():
     community = CommunityFactory()
     mod = moderator_membership(community).user
-    author = MembershipFactory(community=community).user
-    flaggers = [MembershipFactory(community=community).user for _ in range(3)]
-    [MembershipFactory(community=community) for _ in range(12)]
+    author = MembershipFactory(community=community, founder=True).user
+    flaggers = [MembershipFactory(community=community, founder=True).user for _ in range(3)]
+    [MembershipFactory(community=community, founder=True) for _ in range(12)]
     post = _post(community, author)
     for user in flaggers:
         check_flag_post(actor=user, post=post, reason="spam")
