@@ -184,24 +184,27 @@ def test_finding_4_a_suspension_lifted_or_ended_is_lifted_on_every_row():
     assert ModerationAction.objects.filter(kind=Kind.UNSUSPEND, member=troll).count() == 1
 
 
-def _removal(community, proposer, target_membership, seconders):
+def _removal_in_voting(**charter):
+    """Five members; the first proposes removing the fifth, two second, voting opens."""
+    community, members = community_with_members(5, **charter)
     proposal = _seek(
-        community, proposer, kind=Proposal.Kind.REMOVE_MEMBER, target=target_membership
+        community, members[0].user, kind=Proposal.Kind.REMOVE_MEMBER, target=members[4]
     )
-    return _second(proposal, seconders)
+    proposal = _open_voting(_second(proposal, [m.user for m in members[1:3]]))
+    return community, members, members[4], proposal
+
+
+def _four_vote_for(proposal, members):
+    for m in members[:4]:
+        actions.check_cast_vote(actor=m.user, proposal=proposal, choice="for")
+    return _close(proposal)
 
 
 def test_finding_4_leaving_and_rejoining_during_a_removal_vote_does_not_escape_it():
-    community, members = community_with_members(5)
-    target = members[4]
-    proposal = _open_voting(
-        _removal(community, members[0].user, target, [m.user for m in members[1:3]])
-    )
+    community, members, target, proposal = _removal_in_voting()
     member_actions.check_leave(actor=target.user, community=community)
     member_actions.check_join(actor=_fresh(target.user), community=community, affirmed=True)
-    for m in members[:4]:
-        actions.check_cast_vote(actor=m.user, proposal=proposal, choice="for")
-    proposal = _close(proposal)
+    proposal = _four_vote_for(proposal, members)
     assert proposal.state == State.PASSED
     assert not _is_member(target.user, community)
     assert not Membership.objects.current().filter(user=target.user, community=community).exists()
@@ -211,14 +214,8 @@ def test_finding_4_leaving_and_rejoining_during_a_removal_vote_does_not_escape_i
 
 
 def test_finding_4_a_removed_member_cannot_join_an_open_community_again_at_once():
-    community, members = community_with_members(5)
-    target = members[4]
-    proposal = _open_voting(
-        _removal(community, members[0].user, target, [m.user for m in members[1:3]])
-    )
-    for m in members[:4]:
-        actions.check_cast_vote(actor=m.user, proposal=proposal, choice="for")
-    _close(proposal)
+    community, members, target, proposal = _removal_in_voting()
+    _four_vote_for(proposal, members)
     with pytest.raises(ValidationError, match="removed you"):
         member_actions.check_join(actor=_fresh(target.user), community=community, affirmed=True)
     assert permissions.join_option(_fresh(target.user), community).kind == "apply"
@@ -233,14 +230,8 @@ def test_finding_4_a_removed_member_cannot_join_an_open_community_again_at_once(
 
 
 def test_finding_4_a_removed_member_may_join_again_after_the_charter_cool_off():
-    community, members = community_with_members(5, charter__removal_cooloff_days=30)
-    target = members[4]
-    proposal = _open_voting(
-        _removal(community, members[0].user, target, [m.user for m in members[1:3]])
-    )
-    for m in members[:4]:
-        actions.check_cast_vote(actor=m.user, proposal=proposal, choice="for")
-    _close(proposal)
+    community, members, target, proposal = _removal_in_voting(charter__removal_cooloff_days=30)
+    _four_vote_for(proposal, members)
     Membership.objects.filter(user=target.user).update(
         removed_at=timezone.now() - timedelta(days=31)
     )
@@ -249,15 +240,9 @@ def test_finding_4_a_removed_member_may_join_again_after_the_charter_cool_off():
 
 
 def test_finding_4_a_removal_of_someone_who_left_logs_no_removal_but_still_bars_joining():
-    community, members = community_with_members(5)
-    target = members[4]
-    proposal = _open_voting(
-        _removal(community, members[0].user, target, [m.user for m in members[1:3]])
-    )
+    community, members, target, proposal = _removal_in_voting()
     member_actions.check_leave(actor=target.user, community=community)
-    for m in members[:4]:
-        actions.check_cast_vote(actor=m.user, proposal=proposal, choice="for")
-    proposal = _close(proposal)
+    proposal = _four_vote_for(proposal, members)
     assert proposal.state == State.PASSED and "already left" in proposal.result_reason
     assert not ModerationAction.objects.filter(kind=Kind.REMOVE).exists()
     with pytest.raises(ValidationError, match="removed you"):
@@ -265,14 +250,8 @@ def test_finding_4_a_removal_of_someone_who_left_logs_no_removal_but_still_bars_
 
 
 def test_finding_4_a_removed_member_cannot_come_back_through_an_invitation():
-    community, members = community_with_members(5)
-    target = members[4]
-    proposal = _open_voting(
-        _removal(community, members[0].user, target, [m.user for m in members[1:3]])
-    )
-    for m in members[:4]:
-        actions.check_cast_vote(actor=m.user, proposal=proposal, choice="for")
-    _close(proposal)
+    community, members, target, proposal = _removal_in_voting()
+    _four_vote_for(proposal, members)
     invitation = member_actions.check_invite(
         actor=members[1].user, community=community, username=target.user.username
     )
