@@ -13,11 +13,11 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='notification',
             name='kind',
-            field=models.CharField(choices=[('reply', 'replies to you'), ('mention', 'mentions of you'), ('invitation', 'invitations'), ('application', 'applications and their decisions'), ('proposal', 'proposals seeking seconds, entering voting, and their results'), ('moderation', 'moderation of your posts'), ('community', 'news of your communities')], max_length=12),
+            field=models.CharField(choices=[('reply', 'replies to you'), ('mention', 'mentions of you'), ('invitation', 'invitations'), ('application', 'applications and their decisions'), ('proposal', 'proposals: seeking seconds, voting, results'), ('moderation', 'moderation of your posts'), ('community', 'news of your communities')], max_length=12),
         ),
         migrations.AlterField(
             model_name='notificationpreference',
             name='kind',
-            field=models.CharField(choices=[('reply', 'replies to you'), ('mention', 'mentions of you'), ('invitation', 'invitations'), ('application', 'applications and their decisions'), ('proposal', 'proposals seeking seconds, entering voting, and their results'), ('moderation', 'moderation of your posts'), ('community', 'news of your communities')], max_length=12),
+            field=models.CharField(choices=[('reply', 'replies to you'), ('mention', 'mentions of you'), ('invitation', 'invitations'), ('application', 'applications and their decisions'), ('proposal', 'proposals: seeking seconds, voting, results'), ('moderation', 'moderation of your posts'), ('community', 'news of your communities')], max_length=12),
         ),
     ]

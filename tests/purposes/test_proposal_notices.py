@@ -162,7 +162,7 @@ def test_item_4_the_community_home_counts_only_live_seconds(client):
 # --- After a purpose change, members are asked to re-affirm ------------------------------
 
 
-def test_item_4_a_purpose_change_asks_members_to_reaffirm_by_notification():
+def test_item_4_a_purpose_change_asks_members_to_reaffirm_by_notification(client):
     community, members, proposal = in_voting(4)
     for m in members:
         actions.check_cast_vote(actor=m.user, proposal=proposal, choice="for")
@@ -172,6 +172,10 @@ def test_item_4_a_purpose_change_asks_members_to_reaffirm_by_notification():
     assert sorted(asked.values_list("recipient", flat=True)) == sorted(m.user_id for m in members)
     charter_page = reverse("purposes:charter", args=[community.slug])
     assert set(asked.values_list("url", flat=True)) == {charter_page}
+    assert set(asked.values_list("kind", flat=True)) == {"community"}
+    # The page it links to asks them there and then.
+    client.force_login(members[1].user)
+    assert "Re-affirm the purpose" in client.get(charter_page).content.decode()
 
 
 def test_item_4_a_rules_change_asks_nobody_to_reaffirm():
