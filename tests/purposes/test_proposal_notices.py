@@ -194,3 +194,14 @@ def test_item_4_a_rules_change_asks_nobody_to_reaffirm():
     actions.do_sweep(now=proposal.voting_ends_at)
     assert Proposal.objects.get(pk=proposal.pk).state == State.PASSED
     assert not Notification.objects.filter(text__contains="re-affirm").exists()
+
+
+@pytest.mark.parametrize("size", [5, 60])
+def test_item_4_telling_members_it_seeks_seconds_costs_the_same_whatever_their_number(
+    size, django_assert_max_num_queries
+):
+    community, members = community_with_members(size)
+    proposal = draft(community, members[0].user)
+    with django_assert_max_num_queries(12):  # one INSERT … SELECT, whatever the size
+        actions.check_submit_proposal(actor=members[0].user, proposal=proposal)
+    assert Notification.objects.filter(text__contains=SEEKING_TEXT).count() == size - 1
