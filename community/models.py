@@ -97,7 +97,7 @@ class Notification(models.Model):
         MENTION = "mention", _("mentions of you")
         INVITATION = "invitation", _("invitations")
         APPLICATION = "application", _("applications and their decisions")
-        PROPOSAL = "proposal", _("proposals entering voting and their results")
+        PROPOSAL = "proposal", _("proposals: seeking seconds, voting, results")
         MODERATION = "moderation", _("moderation of your posts")
         COMMUNITY = "community", _("news of your communities")
 

@@ -160,9 +160,15 @@ def check_join(*, actor: User, community: Community, affirmed: bool) -> Membersh
 
 
 def do_join(
-    *, user: User, community: Community, charter=None, admitted: bool = False
+    *,
+    user: User,
+    community: Community,
+    charter=None,
+    admitted: bool = False,
+    endorse: bool = True,
 ) -> Membership:
-    """Make ``user`` a current member, affirming ``charter`` (default: the one in force).
+    """Make ``user`` a current member, affirming ``charter`` (default: the one in force);
+    with ``endorse`` False they affirm nothing yet and are asked to.
 
     Called only on the user's own action (joining, their admitted application, their
     accepted invitation). Locks the community row so that a forming community never
@@ -204,8 +210,10 @@ def do_join(
             user=user,
             community=locked,
             joined_at=now,
-            affirmed_charter_id=(charter.pk if charter is not None else locked.charter_id),
-            affirmed_at=now,
+            affirmed_charter_id=(
+                None if not endorse else charter.pk if charter is not None else locked.charter_id
+            ),
+            affirmed_at=now if endorse else None,
             **suspension,
         )
         Community.objects.filter(pk=locked.pk).update(last_activity_at=now)
@@ -265,10 +273,17 @@ def do_leave(*, membership: Membership) -> Membership:
 
 
 def check_apply(
-    *, actor: User, community: Community, motivation: str, affirmed: bool
+    *,
+    actor: User,
+    community: Community,
+    motivation: str,
+    affirmed: bool,
+    revision: int | str | None = None,
 ) -> Application:
     """Apply to a community that admits by application. A second application while one
-    is pending returns the pending one."""
+    is pending returns the pending one. ``revision``: the charter revision the applicant's
+    page showed (posted by the join form of a forming community); by default the one in
+    force."""
     if permissions.is_member(actor, community):
         raise ValidationError(_("You are already a member of this community."), code="member")
     _refuse_closed(community)
@@ -296,14 +311,29 @@ def check_apply(
         raise ValidationError(
             _("Every founder’s place in this forming community is taken."), code="founding_full"
         )
-    return do_apply(user=actor, community=community, motivation=motivation)
+    if revision is None:
+        revision = community.charter.revision
+    try:
+        revision = int(revision)
+    except (TypeError, ValueError):
+        revision = 0  # no charter has revision 0: an unreadable one endorses nothing
+    return do_apply(user=actor, community=community, motivation=motivation, revision=revision)
 
 
-def do_apply(*, user: User, community: Community, motivation: str) -> Application:
+def do_apply(
+    *, user: User, community: Community, motivation: str, revision: int | None = None
+) -> Application:
+    """Record an application to the charter in force, at ``revision`` (the one the
+    applicant read; by default the one in force)."""
+    charter = community.charter
     try:
         with transaction.atomic():
             application = Application.objects.create(
-                user=user, community=community, motivation=motivation, charter=community.charter
+                user=user,
+                community=community,
+                motivation=motivation,
+                charter=charter,
+                charter_revision=charter.revision if revision is None else revision,
             )
     except IntegrityError:
         # A concurrent request made the pending application first: that one stands.
@@ -349,6 +379,20 @@ def _require_pending(application: Application) -> None:
         raise ValidationError(messages[application.state], code=f"already_{application.state}")
 
 
+def _read_the_charter(application: Application) -> bool:
+    """Whether the applicant read the charter text admission would have them affirm: a
+    forming community's founding charter may have been edited (a new revision) since they
+    applied. If not, they join without endorsing it and are asked to, like any founder
+    after an edit. An application older than revisions on record is trusted only where
+    the charter can no longer change (an active community's)."""
+    charter = application.charter
+    if charter is None:
+        return True
+    if application.charter_revision is None:
+        return not application.community.is_forming
+    return application.charter_revision == charter.revision
+
+
 def check_decide_application(
     *, actor: User, application: Application, admit: bool, reason: str = ""
 ) -> Application:
@@ -383,7 +427,11 @@ def do_decide_application(
         _refuse_closed(locked.community)
         if admit:
             do_join(
-                user=locked.user, community=locked.community, charter=locked.charter, admitted=True
+                user=locked.user,
+                community=locked.community,
+                charter=locked.charter,
+                admitted=True,
+                endorse=_read_the_charter(locked),
             )
         locked.state = Application.State.ADMITTED if admit else Application.State.DECLINED
         locked.decided_at = timezone.now()

@@ -150,6 +150,9 @@ class Application(models.Model):
     charter = models.ForeignKey(
         "purposes.Charter", on_delete=models.PROTECT, null=True, related_name="+"
     )
+    # Its revision the applicant read: a forming community's founding charter can be edited
+    # while the application waits, and admission endorses only the text they read.
+    charter_revision = models.PositiveIntegerField(null=True, blank=True)
     state = models.CharField(max_length=10, choices=State, default=State.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)

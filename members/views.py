@@ -90,6 +90,8 @@ def join(request, slug):
                         community=community,
                         motivation=form.cleaned_data["motivation"],
                         affirmed=form.cleaned_data["affirm"],
+                        # While forming, the founding charter's revision the page showed.
+                        revision=request.POST.get("revision") if community.is_forming else None,
                     )
                     messages.success(
                         request,

@@ -16,8 +16,10 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from community.actions import do_create_thread
 from community.models import Community, ModerationAction, Notification, Post, Thread
@@ -39,7 +41,7 @@ from .models import (
     Vote,
     rule_labels,
 )
-from .selectors import live_seconds
+from .selectors import live_seconds, not_yet_reaffirmed
 from .signals import close_step
 from .tally import Outcome, Tally, decide
 
@@ -53,6 +55,8 @@ PROPOSALS_PER_DAY = 5
 # a digest job that missed days (a worker down) catches up this far back.
 OFFSHOOT_DIGEST_CATCH_UP_DAYS = 7
 REMINDER_BEFORE_CLOSE = timedelta(hours=24)
+# Members are told a proposal seeks seconds again after a reset at most this often.
+RESEEK_NOTICE_EVERY = timedelta(days=1)
 MAX_REASON_CHARS = 500
 State = Proposal.State
 Kind = Proposal.Kind
@@ -299,7 +303,61 @@ def _withdraw_seconds(*, proposal: Proposal, actor: User, now: datetime) -> None
         actor=actor,
     )
     if proposal.community.charter.seconds_required == 0:
-        do_start_discussion(proposal=proposal, now=now)
+        do_start_discussion(proposal=proposal, now=now, actor=actor)
+    elif (
+        proposal.reseek_notified_at is None
+        or now - proposal.reseek_notified_at >= RESEEK_NOTICE_EVERY
+    ):
+        do_tell_members_it_seeks_seconds(
+            proposal=proposal, again=True, told=[user.pk for user in seconders]
+        )
+        proposal.reseek_notified_at = now
+        proposal.save(update_fields=["reseek_notified_at"])
+
+
+def do_tell_members_it_seeks_seconds(
+    *, proposal: Proposal, again: bool = False, told: list[int] | None = None
+) -> int:
+    """Tell the community's members, each by their preference for proposals, that a
+    proposal needs their seconds (one INSERT … SELECT, whatever the membership's size).
+    Not its proposer, nor anyone who cannot second it: a suspended member, the nominee of
+    an election, and those in ``told`` (already told otherwise)."""
+    community = proposal.community
+    needed = community.charter.seconds_required
+    audience = (
+        Membership.objects.current()
+        .filter(community=community)
+        .exclude(suspended_until__gt=timezone.now())
+        .exclude(user_id__in=told or [])
+    )
+    if proposal.kind == Kind.ELECT_MODERATOR and proposal.target_id is not None:
+        audience = audience.exclude(pk=proposal.target_id)
+    values = {"title": proposal.title, "community": community.name, "n": needed}
+    if again:
+        text = ngettext(
+            "“%(title)s” in %(community)s changed what it does and seeks seconds again: it "
+            "needs %(n)s second from members before discussion.",
+            "“%(title)s” in %(community)s changed what it does and seeks seconds again: it "
+            "needs %(n)s seconds from members before discussion.",
+            needed,
+        )
+    else:
+        values["name"] = proposal.author.shown_name
+        text = ngettext(
+            "%(name)s proposes “%(title)s” in %(community)s. It needs %(n)s second from "
+            "members before discussion: read it, and second it if you back it.",
+            "%(name)s proposes “%(title)s” in %(community)s. It needs %(n)s seconds from "
+            "members before discussion: read it, and second it if you back it.",
+            needed,
+        )
+    return do_notify_many(
+        recipients=User.objects.filter(pk__in=audience.values("user_id")),
+        kind=Notification.Kind.PROPOSAL,
+        text=text % values,
+        url=proposal.get_absolute_url(),
+        community=community,
+        actor=proposal.author,
+    )
 
 
 def check_revise_proposal(
@@ -479,7 +537,9 @@ def check_submit_proposal(*, actor: User, proposal: Proposal, now: datetime | No
         locked.save(update_fields=["state", "submitted_at"])
         _record_revision(proposal=locked, author=actor, note=_("Submitted"))
         if locked.community.charter.seconds_required == 0:
-            do_start_discussion(proposal=locked, now=now)
+            do_start_discussion(proposal=locked, now=now, actor=actor)
+        else:
+            do_tell_members_it_seeks_seconds(proposal=locked)
     return locked
 
 
@@ -508,7 +568,7 @@ def check_second_proposal(*, actor: User, proposal: Proposal, now: datetime | No
         # Only seconds of people still members count: joining, seconding and leaving
         # again does not push a proposal on.
         if live_seconds(locked).count() >= needed:
-            do_start_discussion(proposal=locked, now=now)
+            do_start_discussion(proposal=locked, now=now, actor=actor)
     return locked
 
 
@@ -551,8 +611,9 @@ def discussion_thread_url(*, proposal: Proposal) -> str | None:
     return thread.get_absolute_url() if thread else None
 
 
-def do_start_discussion(*, proposal: Proposal, now: datetime) -> None:
-    """Move a locked proposal into discussion for the charter's discussion period."""
+def do_start_discussion(*, proposal: Proposal, now: datetime, actor: User | None = None) -> None:
+    """Move a locked proposal into discussion for the charter's discussion period, and
+    tell its proposer (unless they are the ``actor`` who moved it: they see it happen)."""
     charter = proposal.community.charter
     proposal.state = State.DISCUSSION
     proposal.discussion_started_at = now
@@ -560,6 +621,25 @@ def do_start_discussion(*, proposal: Proposal, now: datetime) -> None:
     proposal.thread_id = open_discussion_thread(proposal=proposal)
     proposal.save(
         update_fields=["state", "discussion_started_at", "discussion_ends_at", "thread_id"]
+    )
+    do_notify(
+        recipients=[proposal.author],
+        kind=Notification.Kind.PROPOSAL,
+        text=ngettext(
+            "Your proposal “%(title)s” in %(community)s has its seconds and is now in "
+            "discussion; voting opens in %(days)s day.",
+            "Your proposal “%(title)s” in %(community)s has its seconds and is now in "
+            "discussion; voting opens in %(days)s days.",
+            charter.discussion_days,
+        )
+        % {
+            "title": proposal.title,
+            "community": proposal.community.name,
+            "days": charter.discussion_days,
+        },
+        url=proposal.get_absolute_url(),
+        community=proposal.community,
+        actor=actor,
     )
 
 
@@ -632,14 +712,22 @@ def do_open_voting(*, proposal_id: int, now: datetime | None = None) -> bool:
         proposal.voting_ends_at = now + timedelta(days=charter.voting_days)
         proposal.voting_notified_at = now
         proposal.save()
+        # The proposer has a notice of their own, in the electorate or not.
         voters = User.objects.filter(
             pk__in=ElectorateMember.objects.filter(proposal=proposal).values("user_id")
-        )
+        ).exclude(pk=proposal.author_id)
+        names = {"title": proposal.title, "community": proposal.community.name}
         do_notify_many(
             recipients=voters,
             kind=Notification.Kind.PROPOSAL,
-            text=_("Voting has opened on “%(title)s” in %(community)s.")
-            % {"title": proposal.title, "community": proposal.community.name},
+            text=_("Voting has opened on “%(title)s” in %(community)s.") % names,
+            url=proposal.get_absolute_url(),
+            community=proposal.community,
+        )
+        do_notify(
+            recipients=[proposal.author],
+            kind=Notification.Kind.PROPOSAL,
+            text=_("Voting has opened on your proposal “%(title)s” in %(community)s.") % names,
             url=proposal.get_absolute_url(),
             community=proposal.community,
         )
@@ -891,9 +979,33 @@ def do_notify_result(*, proposal_id: int, now: datetime | None = None) -> int:
             url=proposal.get_absolute_url(),
             community=proposal.community,
         )
+        _ask_to_reaffirm(proposal)
         proposal.result_notified_at = now
         proposal.save(update_fields=["result_notified_at"])
     return sent
+
+
+def _ask_to_reaffirm(proposal: Proposal) -> None:
+    """After a passed change of purpose, ask each member who has not affirmed the new
+    purpose to re-affirm it (the banner asks too; silence never removes anyone). Sent with
+    the result rather than at the close, so the close of a big community stays quick."""
+    if proposal.state != State.PASSED or not proposal.is_charter_change:
+        return
+    charter = Charter.objects.filter(proposal=proposal, changes_purpose=True).first()
+    if charter is None:
+        return
+    community = proposal.community
+    do_notify_many(
+        recipients=User.objects.filter(pk__in=not_yet_reaffirmed(community).values("user_id")),
+        kind=Notification.Kind.COMMUNITY,
+        text=_(
+            "The purpose of %(community)s changed (charter version %(version)s). Read it and "
+            "re-affirm it, or leave if it is no longer yours; nothing happens if you do neither."
+        )
+        % {"community": community.name, "version": charter.version},
+        url=reverse("purposes:charter", kwargs={"slug": community.slug}),
+        community=community,
+    )
 
 
 def do_sweep(*, now: datetime | None = None) -> dict[str, int]:

@@ -196,6 +196,9 @@ class Proposal(models.Model):
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     voting_notified_at = models.DateTimeField(null=True, blank=True)
     result_notified_at = models.DateTimeField(null=True, blank=True)
+    # When members were last told it seeks seconds again after a reset: at most once a day,
+    # so a proposer rewriting it over and over does not flood everyone's notifications.
+    reseek_notified_at = models.DateTimeField(null=True, blank=True)
 
     # The decision rule, copied from the charter in force when voting opened.
     quorum_percent = models.PositiveSmallIntegerField(null=True, blank=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from community.models import Community
@@ -133,20 +133,34 @@ def _text(revision: ProposalRevision) -> CharterText:
 
 
 def deciding_now(community: Community) -> list[Proposal]:
-    """What the community is deciding now, for its home page: proposals in voting or in
-    discussion, soonest deadline first (one query)."""
-    return list(
+    """What the community is deciding now, for its home page (one query): proposals in
+    voting or in discussion, soonest deadline first, then those seeking seconds, oldest
+    first, each with ``seconds_missing`` (live seconds still needed before discussion)."""
+    State = Proposal.State
+    current = Membership.objects.current().filter(community=community).values("user_id")
+    proposals = list(
         Proposal.objects.filter(
-            community=community, state__in=[Proposal.State.VOTING, Proposal.State.DISCUSSION]
+            community=community, state__in=[State.VOTING, State.DISCUSSION, State.SEEKING]
         )
         .annotate(
             deadline=Case(
-                When(state=Proposal.State.VOTING, then="voting_ends_at"),
-                default="discussion_ends_at",
-            )
+                When(state=State.VOTING, then="voting_ends_at"),
+                When(state=State.DISCUSSION, then="discussion_ends_at"),
+                default=None,
+            ),
+            live_seconds=Count(
+                "seconds",
+                filter=Q(seconds__withdrawn_at__isnull=True, seconds__user_id__in=current),
+            ),
         )
-        .order_by("deadline")
+        .order_by(F("deadline").asc(nulls_last=True), "submitted_at", "id")
     )
+    needed = community.charter.seconds_required
+    for proposal in proposals:
+        # At least one: a proposal still seeking moves on only with its next second (the
+        # charter may have lowered the number since it was submitted).
+        proposal.seconds_missing = max(needed - proposal.live_seconds, 1)
+    return proposals
 
 
 def nominable_members(community: Community) -> QuerySet[Membership]:

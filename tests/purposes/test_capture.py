@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from community.models import Community, Notification
 from members import actions as member_actions
-from members.models import Membership
+from members.models import Application, Membership
 from purposes import actions, founding
 from purposes.actions import PROPOSALS_PER_DAY, ProposalError
 from purposes.models import Charter, OffshootDigest, Proposal, ProposalRevision, Second
@@ -305,6 +305,87 @@ def test_finding_8_joining_as_a_founder_names_the_revision_it_read(client, setti
     assert not Membership.objects.filter(user=founder, community=community).exists()
     client.post(join, {"affirm": "on", "revision": "2"})
     assert Membership.objects.get(user=founder, community=community).affirmed_charter_id
+
+
+def applied_while_forming(settings, client=None):
+    """A forming community that admits by application, and an applicant's application
+    (through the join page when a client is given, which posts the revision it showed)."""
+    settings.FOUNDING_QUORUM = 3
+    author = UserFactory()
+    community = founding.check_found_community(
+        actor=author, name="Growers", slug="growers", tagline="", visibility="public",
+        charter=CHARTER | {"join_policy": "application"},
+    )  # fmt: skip
+    applicant = UserFactory()
+    if client is None:
+        member_actions.check_apply(
+            actor=applicant, community=community, motivation="I grow beans.", affirmed=True
+        )
+    else:
+        client.force_login(applicant)
+        join = reverse("members:join", args=[community.slug])
+        assert 'name="revision" value="1"' in client.get(join).content.decode()
+        client.post(join, {"motivation": "I grow beans.", "affirm": "on", "revision": "1"})
+    application = Application.objects.get(user=applicant)
+    return community, author, applicant, application
+
+
+def test_finding_8_an_application_admitted_after_a_charter_edit_does_not_endorse_it(settings):
+    community, author, applicant, application = applied_while_forming(settings)
+    assert application.charter_revision == 1
+    founding.check_edit_founding_charter(
+        actor=author,
+        community=community,
+        charter=CHARTER | {"join_policy": "application", "purpose": "Something else."},
+    )
+    member_actions.check_decide_application(actor=author, application=application, admit=True)
+    membership = Membership.objects.get(user=applicant, community=community)
+    # A member, asked to endorse the text they have not read (the founding banner/button).
+    assert membership.affirmed_charter_id is None
+
+
+def test_finding_8_an_application_admitted_on_the_revision_it_read_endorses_it(settings):
+    community, author, applicant, application = applied_while_forming(settings)
+    member_actions.check_decide_application(actor=author, application=application, admit=True)
+    membership = Membership.objects.get(user=applicant, community=community)
+    assert membership.affirmed_charter_id == community.charter_id
+
+
+def test_finding_8_the_application_form_stores_the_revision_its_page_showed(client, settings):
+    community, author, applicant, application = applied_while_forming(settings, client)
+    assert application.charter_revision == 1
+    founding.check_edit_founding_charter(
+        actor=author,
+        community=community,
+        charter=CHARTER | {"join_policy": "application", "purpose": "Something else."},
+    )
+    member_actions.check_decide_application(actor=author, application=application, admit=True)
+    assert Membership.objects.get(user=applicant, community=community).affirmed_charter_id is None
+
+
+def test_finding_8_an_application_posting_an_outdated_revision_does_not_endorse(client, settings):
+    settings.FOUNDING_QUORUM = 3
+    author = UserFactory()
+    community = founding.check_found_community(
+        actor=author, name="Growers", slug="growers", tagline="", visibility="public",
+        charter=CHARTER | {"join_policy": "application"},
+    )  # fmt: skip
+    founding.check_edit_founding_charter(
+        actor=author,
+        community=community,
+        charter=CHARTER | {"join_policy": "application", "purpose": "Something else."},
+    )
+    applicant = UserFactory()
+    client.force_login(applicant)
+    # Their page showed revision 1; the edit to revision 2 came before they sent it.
+    client.post(
+        reverse("members:join", args=[community.slug]),
+        {"motivation": "I grow beans.", "affirm": "on", "revision": "1"},
+    )
+    application = Application.objects.get(user=applicant)
+    assert application.charter_revision == 1
+    member_actions.check_decide_application(actor=author, application=application, admit=True)
+    assert Membership.objects.get(user=applicant, community=community).affirmed_charter_id is None
 
 
 # --- Finding 9: offshoots count against the daily limit and are told once a day ----------
