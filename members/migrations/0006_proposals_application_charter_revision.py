@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0004_membership_removed_at'),
+        ('members', '0005_staff_platform_log_and_seeded'),
     ]
 
     operations = [
