@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from members.models import Membership
 from purposes.models import Proposal
 
-from .emails import absolute_url
+from .links import absolute_url
 from .models import DigestSent, DigestSetting, Post, Thread
 
 Frequency = DigestSetting.Frequency

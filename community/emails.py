@@ -8,9 +8,7 @@ periodic sweep (``BATCH_WINDOW``) and go out together in one message.
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.sites.models import Site
 from django.core import signing
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -20,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .links import absolute_url
 from .models import Delivery, Notification
 
 # After an email, a recipient's next notifications wait at least this long and are batched.
@@ -40,11 +39,6 @@ def read_unsubscribe_token(token: str) -> tuple[int, list[str]]:
     data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
     kinds = [k for k in data.get("k", []) if k in Notification.Kind.values]
     return int(data["u"]), kinds
-
-
-def absolute_url(path: str) -> str:
-    protocol = getattr(settings, "ACCOUNT_DEFAULT_HTTP_PROTOCOL", "https")
-    return f"{protocol}://{Site.objects.get_current().domain}{path}"
 
 
 def _take_pending(*, recipient_id: int, delivery: str, now, respect_window: bool) -> list:

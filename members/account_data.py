@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.links import absolute_url
 from community.models import (
     DigestSetting,
     Flag,
@@ -124,7 +125,12 @@ def export_user_data(*, user) -> dict:
             for f in Flag.objects.filter(flagger=user)
         ],
         "notifications": [
-            {"kind": n.kind, "text": n.text, "url": n.url, "created_at": _iso(n.created_at)}
+            {
+                "kind": n.kind,
+                "text": n.text,
+                "url": absolute_url(n.url) if n.url else "",
+                "created_at": _iso(n.created_at),
+            }
             for n in Notification.objects.filter(recipient=user)
         ],
     }
