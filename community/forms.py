@@ -6,7 +6,7 @@ import secrets
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .markdown import MAX_BODY_CHARS, clean_text
+from .markdown import MAX_BODY_CHARS, clean_text, too_costly
 from .models import Delivery, Notification
 
 BODY_HELP = _(
@@ -43,6 +43,10 @@ class BodyField(CleanTextField):
                     "A post can be at most %(limit_value)s characters long; this one has "
                     "%(show_value)s. Split it into several posts."
                 ),
+                "too_costly": _(
+                    "This post has more formatting than we can show (links, emphasis, list "
+                    "items, lines). Split it into several posts, or use less markup."
+                ),
             },
         )
         super().__init__(**kwargs)
@@ -51,6 +55,8 @@ class BodyField(CleanTextField):
         value = super().clean(value)
         if value is not None and not value.strip():
             raise forms.ValidationError(self.error_messages["required"], code="required")
+        if value and too_costly(value):
+            raise forms.ValidationError(self.error_messages["too_costly"], code="too_costly")
         return value
 
 
