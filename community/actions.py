@@ -30,6 +30,7 @@ from .models import (
     path_segment,
 )
 from .notifications import do_notify
+from .text import clean_line
 
 MAX_TITLE_CHARS = 200
 
@@ -73,7 +74,7 @@ def render_body(*, community: Community, body: str) -> tuple[str, list]:
 
 
 def clean_title(title: str) -> str:
-    return " ".join(clean_text(title or "").split())
+    return clean_line(title or "")
 
 
 def clean_body(body: str) -> str:

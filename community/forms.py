@@ -6,6 +6,7 @@ import secrets
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .fields import LineFormField
 from .markdown import MAX_BODY_CHARS, clean_text, too_costly
 from .models import Delivery, Notification
 
@@ -71,7 +72,7 @@ class TokenMixin(forms.Form):
 
 
 class ThreadForm(TokenMixin):
-    title = CleanTextField(
+    title = LineFormField(
         label=_("Title"),
         max_length=200,
         error_messages={

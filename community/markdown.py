@@ -17,6 +17,10 @@ import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from .text import clean_text
+
+__all__ = ["clean_text", "find_mentions", "markup_cost", "render_markdown", "too_costly"]
+
 # Longest body a form should accept. Enforced by callers (forms/actions), not here.
 # markdown-it-py parses ordinary prose at ~1-2 us a character, so 10,000 characters
 # (some 1,700 words, Reddit's limit for a comment) render in ~15 ms.
@@ -52,20 +56,8 @@ ALLOWED_ATTRIBUTES = {
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"
 
-# Removed before parsing:
-# - C0/C1 controls (except \t and \n; \r is normalised to \n first) and NUL: never
-#   meaningful in a post, and some browsers ignore them inside URL schemes.
-# - Bidi embeddings/overrides/isolates (U+202A-E, U+2066-9): they can make text
-#   display differently from what it is ("exe.gnp" shown as "png.exe", a link that
-#   reads like another). Plain marks (U+200E/F) are kept: they only nudge neutral
-#   characters and right-to-left writers need them.
-# - Zero-width space, word joiner and BOM (U+200B, U+2060, U+FEFF): invisible,
-#   used to dodge word filters or make look-alike names. ZWNJ/ZWJ (U+200C/D) are
-#   kept because Persian, Indic scripts and emoji sequences depend on them.
-# - Lone surrogates: cannot be encoded as UTF-8 (nh3 would raise).
-_INVISIBLE_RE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u202a-\u202e\u2060\u2066-\u2069\ufeff\ud800-\udfff]"
-)
+# Control, bidi-override and invisible characters are removed before parsing by the
+# one cleaning rule of every field (community.text.clean_text).
 # `@name` not glued to a word, e-mail address or URL path (so "bob@example.com"
 # and "https://host/@bob" are not mentions). Trailing dots are sentence punctuation.
 _MENTION_RE = re.compile(r"(?<![\w@./+-])@([A-Za-z0-9_.+-]+)")
@@ -85,15 +77,6 @@ _INLINE_MARKS_RE = re.compile(r"[*_~&<`!\\#>]")
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "maxNesting": MAX_NESTING})
 _md.enable(["strikethrough", "table"], ignoreInvalid=True)
-
-
-def clean_text(text: str) -> str:
-    """Normalise newlines and drop control, bidi-override and zero-width characters.
-
-    Useful on its own for titles, names and other plain-text fields.
-    """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _INVISIBLE_RE.sub("", text)
 
 
 def markup_cost(text: str) -> int:

@@ -6,10 +6,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from community.fields import CleanCharField, CleanTextField, LineField
+
 
 class User(AbstractUser):
-    display_name = models.CharField(_("display name"), max_length=80, blank=True)
-    bio = models.TextField(_("about you"), max_length=2000, blank=True)
+    display_name = LineField(_("display name"), max_length=80, blank=True)
+    bio = CleanTextField(_("about you"), max_length=2000, blank=True)
 
     def __str__(self):
         return self.username
@@ -49,7 +51,7 @@ class Membership(models.Model):
     role = models.CharField(max_length=10, choices=Role, default=Role.MEMBER)
     moderator_term_ends_at = models.DateTimeField(null=True, blank=True)
     suspended_until = models.DateTimeField(null=True, blank=True)
-    suspension_reason = models.CharField(max_length=500, blank=True)
+    suspension_reason = CleanCharField(max_length=500, blank=True)
     # The charter version this member last affirmed (the founding charter, for founders).
     affirmed_charter = models.ForeignKey(
         "purposes.Charter", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -111,7 +113,7 @@ class Application(models.Model):
     community = models.ForeignKey(
         "community.Community", on_delete=models.PROTECT, related_name="applications"
     )
-    motivation = models.TextField(_("why you want to join"), max_length=2000)
+    motivation = CleanTextField(_("why you want to join"), max_length=2000)
     # The charter version the applicant affirmed when applying.
     charter = models.ForeignKey(
         "purposes.Charter", on_delete=models.PROTECT, null=True, related_name="+"
@@ -126,7 +128,7 @@ class Application(models.Model):
         blank=True,
         related_name="+",
     )
-    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    reason = CleanCharField(_("reason"), max_length=500, blank=True)
 
     objects = ApplicationQuerySet.as_manager()
 
