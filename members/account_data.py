@@ -28,6 +28,7 @@ from community.models import (
 )
 from purposes.models import Proposal, Vote
 
+from . import usernames
 from .models import Application, Invitation, Membership
 
 User = get_user_model()
@@ -145,6 +146,20 @@ def check_delete_account(*, actor, user, password: str):
     return do_delete_account(user=user)
 
 
+def _anonymised_username(user) -> str:
+    """``deleted-<id>``, or, should a name in that space be taken (by an account from
+    before it was reserved), the first free ``deleted-<id>-<n>``: deletion never fails on
+    a squatter. Idempotent: an account already anonymised keeps its name."""
+    if user.username.startswith(usernames.ANONYMISED_PREFIX) and not user.is_active:
+        return user.username
+    base = f"{usernames.ANONYMISED_PREFIX}{user.pk}"
+    candidate, n = base, 1
+    while User.objects.filter(username__iexact=candidate).exclude(pk=user.pk).exists():
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
 def do_delete_account(*, user):
     """Anonymise the account in one transaction (see the module docstring). Idempotent:
     running it twice leaves the same state."""
@@ -167,7 +182,7 @@ def do_delete_account(*, user):
             (Authenticator, "user"),
         ):
             model.objects.filter(**{field: user}).delete()
-        user.username = f"deleted-{user.pk}"
+        user.username = _anonymised_username(user)
         user.display_name = _("Former member")
         user.email = ""
         user.first_name = user.last_name = ""

@@ -1,4 +1,6 @@
-"""django-allauth's account adapter: its emails link to ``SITE_URL`` like ours do.
+"""django-allauth's account adapter: usernames follow ``members.usernames`` (no
+look-alikes, nothing in the anonymised name space), and its emails link to ``SITE_URL``
+like ours do.
 
 allauth builds its links (confirm your address, reset your password, sign up) from the
 request's host, or from the Sites framework's row when there is no request; neither is
@@ -14,6 +16,8 @@ from django.conf import settings
 
 from community.links import absolute_url, site_url
 
+from . import usernames
+
 
 def _rebased(url: str) -> str:
     """The same path, query and fragment on SITE_URL."""
@@ -23,6 +27,12 @@ def _rebased(url: str) -> str:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def clean_username(self, username: str, shallow: bool = False) -> str:
+        username = super().clean_username(username, shallow=shallow)
+        if not shallow:
+            usernames.validate_username(username)
+        return username
+
     def get_email_confirmation_url(self, request, emailconfirmation) -> str:
         return _rebased(super().get_email_confirmation_url(request, emailconfirmation))
 

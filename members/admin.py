@@ -8,13 +8,36 @@ The lists exist so that staff can answer questions; there is no change page to o
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm
+from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 from django.core.exceptions import PermissionDenied
 
+from . import usernames
 from .models import Application, Invitation, Membership, User
+
+
+class _UsernameRule:
+    """Renaming in the admin follows the sign-up rule (``members.usernames``)."""
+
+    def clean_username(self):
+        inherited = getattr(super(), "clean_username", None)
+        username = inherited() if inherited else self.cleaned_data["username"]
+        usernames.validate_username(username, user=self.instance)
+        return username
+
+
+class UserChangeForm(_UsernameRule, BaseUserChangeForm):
+    pass
+
+
+class UserCreationForm(_UsernameRule, AdminUserCreationForm):
+    pass
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
     fieldsets = (*BaseUserAdmin.fieldsets, ("Profile", {"fields": ("display_name", "bio")}))
     list_display = ("username", "display_name", "email", "is_staff", "is_active", "date_joined")
     search_fields = ("username", "display_name", "email")

@@ -8,10 +8,40 @@ from django.utils.translation import gettext_lazy as _
 
 from community.fields import CleanCharField, CleanTextField, LineField
 
+from . import usernames
+
+
+class NameKeyField(models.CharField):
+    """One of the two look-alike keys of the account's username (``usernames.name_keys``;
+    ``cased`` picks the second), kept up to date whenever an active account is saved. A
+    deleted (inactive) account keeps the keys of the name it had, so nobody can register
+    that name or a look-alike of it."""
+
+    def __init__(self, *args, cased: bool = False, **kwargs):
+        self.cased = cased
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if self.cased:
+            kwargs["cased"] = True
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance, add):
+        value = getattr(model_instance, self.attname)
+        if model_instance.is_active or not value:
+            value = usernames.name_keys(model_instance.username)[1 if self.cased else 0]
+            setattr(model_instance, self.attname, value)
+        return value
+
 
 class User(AbstractUser):
     display_name = LineField(_("display name"), max_length=80, blank=True)
     bio = CleanTextField(_("about you"), max_length=2000, blank=True)
+    name_key = NameKeyField(max_length=300, blank=True, db_index=True, editable=False)
+    name_key_cased = NameKeyField(
+        max_length=300, blank=True, db_index=True, editable=False, cased=True
+    )
 
     def __str__(self):
         return self.username
