@@ -10,8 +10,9 @@ import re
 
 from django.core.exceptions import BadRequest
 
-# C0 controls (tab and newline included), DEL and the C1 controls.
-_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
+# C0 controls (tab and newline included), DEL, the C1 controls, and the line and
+# paragraph separators (a line break by another name).
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def has_control_characters(text: str) -> bool:

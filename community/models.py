@@ -234,7 +234,7 @@ class Post(models.Model):
     depth = models.PositiveSmallIntegerField(default=0)
     # Children ever allocated: the next child's sequence number (allocated under a row lock).
     child_seq = models.PositiveIntegerField(default=0)
-    body = models.TextField()
+    body = CleanTextField()
     # Rendered and sanitised once, when written; never rendered per request.
     body_html = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
