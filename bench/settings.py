@@ -10,6 +10,8 @@ os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 os.environ.setdefault("SITE_URL", "http://127.0.0.1:8000")
+# Web and worker share one machine here: the folder broker, chosen explicitly.
+os.environ.setdefault("CELERY_BROKER_URL", "filesystem://")
 # The real settings refuse DEBUG off without a shared cache; the benchmark runs without
 # Redis on one machine and never reaches a rate limit, so it keeps the local-memory cache
 # (set back below, after the check).

@@ -246,6 +246,13 @@ else:
 
 # Celery. The embedded default is the filesystem transport: a real worker and beat
 # with no server to run. Production points these at Redis.
+if not DEBUG and not env("CELERY_BROKER_URL"):
+    # The filesystem broker is folders on one machine: a worker in another container or
+    # on another host would never see the web process's tasks (no email, no vote closed).
+    raise ImproperlyConfigured(
+        "CELERY_BROKER_URL must be set when DEBUG is off, e.g. redis://host:6379/0: the "
+        "default filesystem broker is only seen by processes on the same machine."
+    )
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery" / "queue"

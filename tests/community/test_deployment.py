@@ -17,6 +17,7 @@ PRODUCTION_ENV = {
     "SITE_URL": "https://commons.example.org",
     # Never connected to by these checks: the settings only need to know it is shared.
     "REDIS_URL": "redis://127.0.0.1:6399/0",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6399/1",
 }
 
 
@@ -25,7 +26,15 @@ def _manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.Compl
         k: v
         for k, v in os.environ.items()
         if k
-        not in {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE", "SITE_URL", "REDIS_URL", "PORT"}
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "SITE_URL",
+            "REDIS_URL",
+            "CELERY_BROKER_URL",
+            "PORT",
+        }
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -89,6 +98,14 @@ def test_startup_fails_clearly_without_a_shared_cache_when_debug_is_off_item_7(t
     assert result.returncode != 0
     assert "REDIS_URL must be set when DEBUG is off" in result.stderr
     assert "rate limits" in result.stderr
+
+
+def test_startup_fails_clearly_without_a_broker_when_debug_is_off_item_7(tmp_path):
+    # The same kind of fault: the filesystem broker is per machine, as locmem is per process.
+    env = PRODUCTION_ENV | {"CELERY_BROKER_URL": ""}
+    result = _manage("check", env=env, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "CELERY_BROKER_URL must be set when DEBUG is off" in result.stderr
 
 
 def test_production_settings_use_the_shared_redis_cache_item_7(tmp_path):
