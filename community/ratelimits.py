@@ -30,6 +30,8 @@ INTERVALS = {
     # Rendering a preview costs as much as posting (up to ~25 ms of CPU); unlimited, it
     # was a lever to keep a web process busy.
     "preview": 2,
+    # An edit renders the body again, like a post.
+    "edit": 5,
 }
 # At most this many a day (UTC) by one person.
 DAILY = {
@@ -120,7 +122,8 @@ def _daily(key: str, limit: int) -> int | None:
 
 
 def hit(*, user, action: str, community=None, token: str = "") -> Limited | None:
-    """Count one ``action`` ("post", "thread", "preview", "flag", "proposal", "invitation")
+    """Count one ``action`` ("post", "thread", "preview", "edit", "flag", "proposal",
+    "invitation")
     by ``user``;
     a Limited if it is over the limit. Posts by a member in their first day in
     ``community`` wait 30 seconds instead of 5. A form sent again with the ``token`` of a

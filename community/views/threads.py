@@ -350,6 +350,10 @@ def edit(request, slug, post_id):
                 request, community=community, body=data["body"], form=form
             )
             return render(request, "community/thread_edit.html", context)
+        if limited := ratelimits.hit(user=request.user, action="edit"):
+            return ratelimits.refuse(
+                request, "community/thread_edit.html", context, form=form, limited=limited
+            )
         try:
             actions.check_edit_post(
                 actor=request.user, post=target, body=data["body"], title=data.get("title")

@@ -124,3 +124,18 @@ def test_preview_is_rate_limited_like_posting_item_2(client):
     )
     assert "<em>three</em>" not in third.text
     assert "going faster than this community allows" in third.text
+
+
+def test_editing_is_rate_limited_like_posting_item_2(client):
+    community = CommunityFactory(slug="kitchen")
+    alice = MembershipFactory(community=community, user__username="alice").user
+    thread = actions.check_create_thread(actor=alice, community=community, title="T", body="b")
+    post = thread.posts.get(depth=0)
+    client.force_login(alice)
+    url = reverse("community:post_edit", args=["kitchen", post.pk])
+    first = client.post(url, {"body": "*one*", "title": "T"})
+    assert first.status_code == 302
+    second = client.post(url, {"body": "*two*", "title": "T"})
+    assert second.status_code == 429
+    post.refresh_from_db()
+    assert post.body == "*one*"
