@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 ANONYMISED_PREFIX = "deleted-"
+KEY_CHARS = 300
 _checker = icu.SpoofChecker()
 
 
@@ -33,7 +34,10 @@ def name_keys(username: str) -> tuple[str, str]:
     ``alice``), and the case-folded skeleton (``aIice`` is ``alice``: a capital I looks
     like a small l). Both of the NFKC form."""
     plain = unicodedata.normalize("NFKC", username)
-    return skeleton(plain.casefold()), skeleton(skeleton(plain).casefold())
+    keys = skeleton(plain.casefold()), skeleton(skeleton(plain).casefold())
+    # A skeleton can be longer than its name (one character may stand for several):
+    # cut to the column's size, past which two names that long are alike anyway.
+    return keys[0][:KEY_CHARS], keys[1][:KEY_CHARS]
 
 
 def name_key(username: str) -> str:
