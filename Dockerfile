@@ -15,6 +15,8 @@ RUN uv sync --frozen --no-dev --no-install-project
 COPY . .
 # collectstatic needs settings that import cleanly; nothing secret is used by it.
 RUN DEBUG=false SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
+    SITE_URL=http://localhost REDIS_URL=redis://localhost:6379/0 \
+    CELERY_BROKER_URL=redis://localhost:6379/0 \
     COMMONS_VAR_DIR=/tmp/var python manage.py collectstatic --noinput \
     && mkdir -p /app/var && chown commons /app/var
 USER commons

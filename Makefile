@@ -1,6 +1,8 @@
 # The two commands: `make run` and `make test`. See README.md.
 SHELL := /bin/bash
 PORT ?= 8000
+# Exported: the settings build SITE_URL (links in emails and feeds) from it in development.
+export PORT
 
 # A Python >= 3.12. On machines where Pythons come from pyenv, its shims fail unless
 # PYENV_VERSION names one, so its versions folder is searched directly too.

@@ -92,6 +92,7 @@ def server_env() -> dict:
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SITE_URL": f"http://127.0.0.1:{PORT}",
         "DATABASE_URL": DATABASE_URL,
         "CELERY_BROKER_URL": f"{REDIS_URL}/13",
         "CELERY_RESULT_BACKEND": f"{REDIS_URL}/14",

@@ -9,10 +9,18 @@ import os
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+os.environ.setdefault("SITE_URL", "http://127.0.0.1:8000")
+# Web and worker share one machine here: the folder broker, chosen explicitly.
+os.environ.setdefault("CELERY_BROKER_URL", "filesystem://")
+# The real settings refuse DEBUG off without a shared cache; the benchmark runs without
+# Redis on one machine and never reaches a rate limit, so it keeps the local-memory cache
+# (set back below, after the check).
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 from community.settings import *  # noqa: E402, F403
 from community.settings import BASE_DIR, TEMPLATES, VAR_DIR  # noqa: E402
 
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 ROOT_URLCONF = "bench.urls"
 TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "bench" / "templates"]
 # collectstatic writes here, so a bench run leaves the checkout untouched.

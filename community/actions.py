@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from members import permissions
 
-from .markdown import MAX_BODY_CHARS, clean_text, find_mentions, render_markdown
+from .markdown import MAX_BODY_CHARS, clean_text, find_mentions, render_markdown, too_costly
 from .models import (
     MAX_STORED_DEPTH,
     Community,
@@ -30,6 +30,7 @@ from .models import (
     path_segment,
 )
 from .notifications import do_notify
+from .text import clean_line
 
 MAX_TITLE_CHARS = 200
 
@@ -73,7 +74,7 @@ def render_body(*, community: Community, body: str) -> tuple[str, list]:
 
 
 def clean_title(title: str) -> str:
-    return " ".join(clean_text(title or "").split())
+    return clean_line(title or "")
 
 
 def clean_body(body: str) -> str:
@@ -106,6 +107,17 @@ def validate_body(body: str) -> str:
                     "Split it into several posts."
                 )
                 % {"max": f"{MAX_BODY_CHARS:,}", "n": f"{len(body):,}"}
+            }
+        )
+    if too_costly(body):
+        # Rendering is bounded by a budget of markup (links, emphasis, lines): past it the
+        # parser's time grows fast, and the body would only be shown as plain text.
+        raise ValidationError(
+            {
+                "body": _(
+                    "This post has more formatting than we can show (links, emphasis, list "
+                    "items, lines). Split it into several posts, or use less markup."
+                )
             }
         )
     return body

@@ -14,9 +14,11 @@ written in the transaction that decides to send: a retried or doubled batch send
 nothing twice.
 """
 
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
@@ -29,9 +31,11 @@ from django.utils.translation import gettext as _
 from members.models import Membership
 from purposes.models import Proposal
 
-from .emails import absolute_url
+from .links import absolute_url
 from .models import DigestSent, DigestSetting, Post, Thread
+from .text import email_subject
 
+logger = logging.getLogger(__name__)
 Frequency = DigestSetting.Frequency
 DEFAULT = Frequency.WEEKLY
 INACTIVE_DAYS = 180
@@ -158,10 +162,10 @@ def _linked(items: list) -> list[tuple]:
 
 def _send(*, user, digest: Digest, frequency: str) -> None:
     subject = (
-        _("Your daily digest from Commons")
+        _("Your daily digest from %(site)s")
         if frequency == Frequency.DAILY
-        else _("Your weekly digest from Commons")
-    )
+        else _("Your weekly digest from %(site)s")
+    ) % {"site": settings.SITE_NAME}
     body = render_to_string(
         "community/health_digest_email.txt",
         {
@@ -174,13 +178,15 @@ def _send(*, user, digest: Digest, frequency: str) -> None:
             "settings_url": absolute_url(reverse("community:digest_settings")),
         },
     )
-    EmailMessage(subject=subject, body=body, to=[user.email]).send()
+    EmailMessage(subject=email_subject(subject), body=body, to=[user.email]).send()
 
 
 def do_send_batch(*, user_ids: list[int], frequency: str, end: datetime) -> int:
     """Send the digest to each member of the batch who has something to read and has not
-    had this period's digest. Idempotent: the DigestSent row is inserted in the same
-    transaction, the email goes after its commit. Returns how many were sent."""
+    had this period's digest. Idempotent: the DigestSent row (unique per member and
+    period) is inserted, the email handed over, and only then is it committed: a message
+    the backend refuses rolls the row back, so the next run sends it. Returns how many
+    were sent."""
     start = end - PERIODS[frequency]
     sent = 0
     users = get_user_model().objects.filter(pk__in=user_ids).exclude(email="").order_by("pk")
@@ -191,12 +197,12 @@ def do_send_batch(*, user_ids: list[int], frequency: str, end: datetime) -> int:
         try:
             with transaction.atomic():
                 DigestSent.objects.create(user=user, frequency=frequency, period_end=end)
-                transaction.on_commit(
-                    lambda user=user, digest=digest: _send(
-                        user=user, digest=digest, frequency=frequency
-                    )
-                )
+                _send(user=user, digest=digest, frequency=frequency)
         except IntegrityError:
             continue  # sent already for this period (a retried or doubled batch)
+        except Exception:
+            # Not sent, so not recorded: the next run tries again; the batch goes on.
+            logger.exception("Digest to user %s not sent; left for the next run", user.pk)
+            continue
         sent += 1
     return sent

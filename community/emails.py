@@ -1,16 +1,18 @@
 """Notification emails: sent from Celery (community.tasks), never from a web request.
 
-At most one email per notification: rows are marked ``emailed_at`` in a transaction that
-locks the recipient, and the message goes out only after that commits. A busy thread does
-not flood anyone: after an email, a recipient's further notifications wait for the
-periodic sweep (``BATCH_WINDOW``) and go out together in one message.
+One email per notification: a transaction locks the recipient, picks their pending rows,
+hands the message to the mail backend and only then marks the rows ``emailed_at``. A
+message the backend refuses rolls the transaction back, so its notifications stay pending
+for the sweep instead of being lost (a commit failing after the hand-over is the only way
+to send one twice). A busy thread does not flood anyone: after an email, a recipient's
+further notifications wait for the periodic sweep (``BATCH_WINDOW``) and go out together
+in one message.
 """
 
+import logging
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.sites.models import Site
 from django.core import signing
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -20,7 +22,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .links import absolute_url
 from .models import Delivery, Notification
+from .text import email_subject
 
 # After an email, a recipient's next notifications wait at least this long and are batched.
 BATCH_WINDOW = timedelta(minutes=10)
@@ -28,6 +32,7 @@ BATCH_WINDOW = timedelta(minutes=10)
 DIGEST_MAX_AGE = timedelta(days=7)
 MAX_ITEMS_PER_EMAIL = 50
 UNSUBSCRIBE_SALT = "community.notifications.unsubscribe"
+logger = logging.getLogger(__name__)
 
 
 def unsubscribe_token(*, user_id: int, kinds: list[str]) -> str:
@@ -42,13 +47,9 @@ def read_unsubscribe_token(token: str) -> tuple[int, list[str]]:
     return int(data["u"]), kinds
 
 
-def absolute_url(path: str) -> str:
-    protocol = getattr(settings, "ACCOUNT_DEFAULT_HTTP_PROTOCOL", "https")
-    return f"{protocol}://{Site.objects.get_current().domain}{path}"
-
-
 def _take_pending(*, recipient_id: int, delivery: str, now, respect_window: bool) -> list:
-    """Lock the recipient, pick their unsent unread notifications and mark them emailed.
+    """Lock the recipient and pick their unsent unread notifications (to be marked emailed
+    by the caller once the message is handed over, in the same transaction).
 
     Returns [] when there is nothing to send (or when the batching window is still open)."""
     user_model = get_user_model()
@@ -67,8 +68,6 @@ def _take_pending(*, recipient_id: int, delivery: str, now, respect_window: bool
         .select_related("community", "actor")
         .order_by("created_at", "id")[:MAX_ITEMS_PER_EMAIL]
     )
-    if pending:
-        Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=now)
     for item in pending:
         item.recipient = user
     return pending
@@ -96,7 +95,7 @@ def _send(*, user, items: list, digest: bool) -> None:
         },
     )
     message = EmailMessage(
-        subject=subject[:200],
+        subject=email_subject(subject),
         body=body,
         to=[user.email],
         headers={
@@ -107,34 +106,44 @@ def _send(*, user, items: list, digest: bool) -> None:
     message.send()
 
 
+def _deliver(*, recipient_id: int, delivery: str, respect_window: bool, digest: bool) -> int:
+    """Lock, pick, hand over, then mark: see the module docstring. A message the backend
+    refuses leaves every row pending (logged; the sweep tries again) and returns 0."""
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            items = _take_pending(
+                recipient_id=recipient_id, delivery=delivery, now=now, respect_window=respect_window
+            )
+            if items:
+                _send(user=items[0].recipient, items=items, digest=digest)
+                Notification.objects.filter(pk__in=[n.pk for n in items]).update(emailed_at=now)
+    except Exception:
+        # One recipient's refused message must not stop a batch or a sweep of others.
+        logger.exception("Notification email to user %s not sent; left pending", recipient_id)
+        return 0
+    return len(items)
+
+
 def do_send_immediate_emails(*, recipient_id: int, respect_window: bool = True) -> int:
     """Email a recipient's pending "right away" notifications in one message.
 
-    Idempotent: taken rows are marked emailed before the message is sent (after commit),
-    so a retry or a second run sends nothing twice. Returns how many were included."""
-    now = timezone.now()
-    with transaction.atomic():
-        items = _take_pending(
-            recipient_id=recipient_id,
-            delivery=Delivery.IMMEDIATELY,
-            now=now,
-            respect_window=respect_window,
-        )
-        if items:
-            transaction.on_commit(lambda: _send(user=items[0].recipient, items=items, digest=False))
-    return len(items)
+    Idempotent: the recipient is locked while the message is handed over and its rows are
+    marked emailed, so a retry or a second run sends nothing twice; a message the backend
+    refuses leaves them pending. Returns how many were included."""
+    return _deliver(
+        recipient_id=recipient_id,
+        delivery=Delivery.IMMEDIATELY,
+        respect_window=respect_window,
+        digest=False,
+    )
 
 
 def do_send_digest(*, recipient_id: int) -> int:
     """Email a recipient's pending daily-digest notifications in one message. Idempotent."""
-    now = timezone.now()
-    with transaction.atomic():
-        items = _take_pending(
-            recipient_id=recipient_id, delivery=Delivery.DAILY, now=now, respect_window=False
-        )
-        if items:
-            transaction.on_commit(lambda: _send(user=items[0].recipient, items=items, digest=True))
-    return len(items)
+    return _deliver(
+        recipient_id=recipient_id, delivery=Delivery.DAILY, respect_window=False, digest=True
+    )
 
 
 def recipients_with_pending(*, delivery: str) -> list[int]:

@@ -3,16 +3,21 @@
 Members-only communities have no feed (404): a feed reader is an anonymous outsider.
 """
 
+import re
+
 from django.contrib.syndication.views import Feed
 from django.http import Http404
+from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
 from members.permissions import get_community_or_404
 
+from .links import absolute_url
 from .models import Community, Post
 
 FEED_ITEMS = 30
+_RELATIVE_LINK_RE = re.compile(r'\b(href|src)="(/(?!/)[^"]*)')
 
 
 class CommunityThreadsFeed(Feed):
@@ -30,8 +35,13 @@ class CommunityThreadsFeed(Feed):
     def subtitle(self, community: Community) -> str:
         return community.tagline
 
+    # Absolute on SITE_URL: the syndication framework would otherwise prefix the Sites
+    # framework's domain (example.com) to every link and to the feed's own address.
     def link(self, community: Community) -> str:
-        return community.get_absolute_url()
+        return absolute_url(community.get_absolute_url())
+
+    def feed_url(self, community: Community) -> str:
+        return absolute_url(reverse("community:feed", args=[community.slug]))
 
     def items(self, community: Community):
         # The opening posts carry the threads: one query, authors and threads joined.
@@ -50,10 +60,13 @@ class CommunityThreadsFeed(Feed):
             return _("Deleted by its author.")
         if post.moderation_state:
             return _("Hidden while members review it.")
-        return post.body_html
+        # Mentions link to /u/<name>/: a feed reader has no page to resolve them against.
+        return _RELATIVE_LINK_RE.sub(
+            lambda m: f'{m.group(1)}="{absolute_url(m.group(2))}', post.body_html
+        )
 
     def item_link(self, post: Post) -> str:
-        return post.thread.get_absolute_url()
+        return absolute_url(post.thread.get_absolute_url())
 
     def item_author_name(self, post: Post) -> str:
         return post.author.shown_name

@@ -6,7 +6,8 @@ import secrets
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .markdown import MAX_BODY_CHARS, clean_text
+from .fields import LineFormField
+from .markdown import MAX_BODY_CHARS, clean_text, too_costly
 from .models import Delivery, Notification
 
 BODY_HELP = _(
@@ -43,6 +44,10 @@ class BodyField(CleanTextField):
                     "A post can be at most %(limit_value)s characters long; this one has "
                     "%(show_value)s. Split it into several posts."
                 ),
+                "too_costly": _(
+                    "This post has more formatting than we can show (links, emphasis, list "
+                    "items, lines). Split it into several posts, or use less markup."
+                ),
             },
         )
         super().__init__(**kwargs)
@@ -51,6 +56,8 @@ class BodyField(CleanTextField):
         value = super().clean(value)
         if value is not None and not value.strip():
             raise forms.ValidationError(self.error_messages["required"], code="required")
+        if value and too_costly(value):
+            raise forms.ValidationError(self.error_messages["too_costly"], code="too_costly")
         return value
 
 
@@ -65,7 +72,7 @@ class TokenMixin(forms.Form):
 
 
 class ThreadForm(TokenMixin):
-    title = CleanTextField(
+    title = LineFormField(
         label=_("Title"),
         max_length=200,
         error_messages={

@@ -17,12 +17,22 @@ import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from .text import clean_text
+
+__all__ = ["clean_text", "find_mentions", "markup_cost", "render_markdown", "too_costly"]
+
 # Longest body a form should accept. Enforced by callers (forms/actions), not here.
-MAX_BODY_CHARS = 50_000
-# markdown-it-py is linear but slow on hostile input (~10 us/char worst case), so
-# anything longer than this (legacy or imported data) is shown as escaped plain
-# text instead of being parsed: nothing is lost and rendering never takes seconds.
-MAX_RENDER_CHARS = 2 * MAX_BODY_CHARS
+# markdown-it-py parses ordinary prose at ~1-2 us a character, so 10,000 characters
+# (some 1,700 words, Reddit's limit for a comment) render in ~15 ms.
+MAX_BODY_CHARS = 10_000
+# What a render may cost, in the rough microseconds of `markup_cost`: markup characters
+# cost the parser far more than letters (a link opener ~40 us, an emphasis mark ~20 us:
+# 50 kB of "![" took 2.4 s). A body over this budget is refused by the forms and, if it
+# is in the database anyway, shown as escaped plain text: every render stays near 50 ms.
+MAX_MARKUP_COST = 30_000
+# Anything longer than this (legacy or imported data) is shown as escaped plain text
+# without being parsed: nothing is lost and rendering never takes seconds.
+MAX_RENDER_CHARS = 5 * MAX_BODY_CHARS
 # A post notifies (and links) at most this many distinct members: bounds the
 # lookups per render and stops one post pinging a whole community.
 MAX_MENTIONS = 20
@@ -46,20 +56,8 @@ ALLOWED_ATTRIBUTES = {
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"
 
-# Removed before parsing:
-# - C0/C1 controls (except \t and \n; \r is normalised to \n first) and NUL: never
-#   meaningful in a post, and some browsers ignore them inside URL schemes.
-# - Bidi embeddings/overrides/isolates (U+202A-E, U+2066-9): they can make text
-#   display differently from what it is ("exe.gnp" shown as "png.exe", a link that
-#   reads like another). Plain marks (U+200E/F) are kept: they only nudge neutral
-#   characters and right-to-left writers need them.
-# - Zero-width space, word joiner and BOM (U+200B, U+2060, U+FEFF): invisible,
-#   used to dodge word filters or make look-alike names. ZWNJ/ZWJ (U+200C/D) are
-#   kept because Persian, Indic scripts and emoji sequences depend on them.
-# - Lone surrogates: cannot be encoded as UTF-8 (nh3 would raise).
-_INVISIBLE_RE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u202a-\u202e\u2060\u2066-\u2069\ufeff\ud800-\udfff]"
-)
+# Control, bidi-override and invisible characters are removed before parsing by the
+# one cleaning rule of every field (community.text.clean_text).
 # `@name` not glued to a word, e-mail address or URL path (so "bob@example.com"
 # and "https://host/@bob" are not mentions). Trailing dots are sentence punctuation.
 _MENTION_RE = re.compile(r"(?<![\w@./+-])@([A-Za-z0-9_.+-]+)")
@@ -70,17 +68,30 @@ _URL_JUNK_RE = re.compile(
     r"[\s\x00-\x20\x7f-\x9f\xad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]"
 )
 
+# Weights of `markup_cost`, measured on this parser (us per character, rounded up).
+_MARK_WEIGHTS = {"[": 40, "]": 40, "|": 40, "@": 35, "\n": 25}
+_MARKS_RE = re.compile(r"[\[\]|@\n]")
+# A line that opens a list item or a quote: the block parser tries every rule on it.
+_ITEM_RE = re.compile(r"^[ \t]*(?:[-+*>]|\d{1,9}[.)])", re.MULTILINE)
+_INLINE_MARKS_RE = re.compile(r"[*_~&<`!\\#>]")
+
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "maxNesting": MAX_NESTING})
 _md.enable(["strikethrough", "table"], ignoreInvalid=True)
 
 
-def clean_text(text: str) -> str:
-    """Normalise newlines and drop control, bidi-override and zero-width characters.
+def markup_cost(text: str) -> int:
+    """A rough estimate, in microseconds, of what rendering ``text`` costs: a character,
+    plus ~40 for each link or table mark, ~35 for a mention, ~25 for a line and ~60 more
+    for a list item or quote, ~15 for each other inline mark."""
+    marks = sum(_MARK_WEIGHTS[mark] for mark in _MARKS_RE.findall(text))
+    items = 60 * len(_ITEM_RE.findall(text))
+    return len(text) + marks + items + 15 * len(_INLINE_MARKS_RE.findall(text))
 
-    Useful on its own for titles, names and other plain-text fields.
-    """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _INVISIBLE_RE.sub("", text)
+
+def too_costly(text: str) -> bool:
+    """Whether ``text`` (already cleaned) is over the render budget, and so refused by the
+    forms and shown as plain text. Checked cheaply: the length first, then the marks."""
+    return len(text) > MAX_RENDER_CHARS or markup_cost(text) > MAX_MARKUP_COST
 
 
 def render_markdown(text: str, mention_url: Callable[[str], str | None] | None = None) -> str:
@@ -91,7 +102,7 @@ def render_markdown(text: str, mention_url: Callable[[str], str | None] | None =
     code and links become `<a class="mention">` links.
     """
     text = clean_text(text)
-    if len(text) > MAX_RENDER_CHARS:
+    if too_costly(text):
         return _plain_text_html(text)
     tokens = _md.parse(text)
     mention_urls: dict[str, str | None] = {}  # one lookup per name, shared by all blocks
@@ -112,7 +123,7 @@ def find_mentions(text: str) -> list[str]:
     returned as written; the caller decides whether lookup is case-insensitive.
     """
     text = clean_text(text)
-    if len(text) > MAX_RENDER_CHARS:
+    if too_costly(text):
         return []
     names: list[str] = []
     for token in _md.parse(text):

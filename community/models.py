@@ -4,6 +4,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .fields import CleanCharField, CleanTextField, LineField
+
 
 class CommunityQuerySet(models.QuerySet):
     def listed(self):
@@ -23,9 +25,9 @@ class Community(models.Model):
         PUBLIC = "public", _("Public: anyone can read")
         MEMBERS = "members", _("Members only: only members can read")
 
-    name = models.CharField(_("name"), max_length=80)
+    name = LineField(_("name"), max_length=80)
     slug = models.SlugField(_("address"), max_length=50, unique=True)
-    tagline = models.CharField(_("tagline"), max_length=160, blank=True)
+    tagline = LineField(_("tagline"), max_length=160, blank=True)
     visibility = models.CharField(
         _("who can read"), max_length=10, choices=Visibility, default=Visibility.PUBLIC
     )
@@ -113,7 +115,7 @@ class Notification(models.Model):
     actor = models.ForeignKey(
         "members.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    text = models.CharField(max_length=300)
+    text = LineField(max_length=300)
     url = models.CharField(max_length=300)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -183,12 +185,12 @@ class Thread(models.Model):
     """A conversation in a community: a title and a tree of posts rooted at the opening post."""
 
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="threads")
-    title = models.CharField(_("title"), max_length=200)
+    title = LineField(_("title"), max_length=200)
     slug = models.SlugField(max_length=80)
     author = models.ForeignKey("members.User", on_delete=models.PROTECT, related_name="threads")
     # The text of the charter goal the thread serves, as it read when the thread was linked
     # (goals live in versioned charters, so an index would drift when the charter changes).
-    goal = models.CharField(_("goal"), max_length=500, blank=True)
+    goal = LineField(_("goal"), max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_activity_at = models.DateTimeField(default=timezone.now)
     # Replies (every post but the opening one), kept in the reply transaction with F().
@@ -232,7 +234,7 @@ class Post(models.Model):
     depth = models.PositiveSmallIntegerField(default=0)
     # Children ever allocated: the next child's sequence number (allocated under a row lock).
     child_seq = models.PositiveIntegerField(default=0)
-    body = models.TextField()
+    body = CleanTextField()
     # Rendered and sanitised once, when written; never rendered per request.
     body_html = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
@@ -245,7 +247,7 @@ class Post(models.Model):
         max_length=12, choices=ModerationState, default="", blank=True
     )
     # Why it is hidden or taken down, as the placeholder shows it (the log keeps history).
-    moderation_reason = models.CharField(max_length=1000, blank=True)
+    moderation_reason = CleanCharField(max_length=1000, blank=True)
     moderated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -305,8 +307,8 @@ class PostRevision(models.Model):
     """An earlier version of a post (and of the thread title, for the opening post)."""
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
-    title = models.CharField(max_length=200, blank=True)
-    body = models.TextField()
+    title = LineField(max_length=200, blank=True)
+    body = CleanTextField()
     body_html = models.TextField()
     # When this version was written (the post's creation or its previous edit).
     written_at = models.DateTimeField()
@@ -518,8 +520,8 @@ class Flag(models.Model):
     flagger = models.ForeignKey("members.User", on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(max_length=16, choices=Reason)
     # For off-purpose: the goal or rule it strays from, as the charter read then.
-    charter_point = models.CharField(max_length=500, blank=True)
-    note = models.CharField(max_length=500, blank=True)
+    charter_point = CleanCharField(max_length=500, blank=True)
+    note = CleanCharField(max_length=500, blank=True)
     # Whether it counts toward hiding: the flagger joined before the post was written (R7:
     # "established members"), so joining to pile on a post does nothing.
     counts = models.BooleanField(default=True)
@@ -566,7 +568,7 @@ class ModerationAction(models.Model):
     member = models.ForeignKey(
         "members.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    reason = models.CharField(max_length=1000, blank=True)
+    reason = CleanCharField(max_length=1000, blank=True)
     until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -616,13 +618,13 @@ class Appeal(models.Model):
     post = models.ForeignKey(
         Post, on_delete=models.PROTECT, null=True, blank=True, related_name="appeals"
     )
-    statement = models.TextField(max_length=2000)
+    statement = CleanTextField(max_length=2000)
     mode = models.CharField(max_length=12, choices=Mode, default=Mode.JURY)
     state = models.CharField(max_length=8, choices=State, default=State.OPEN)
     created_at = models.DateTimeField(default=timezone.now)
     deadline = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)
-    result = models.CharField(max_length=500, blank=True)
+    result = CleanCharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -21,6 +21,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from .models import Community, Delivery, Notification, NotificationPreference, Thread
+from .text import clean_line
 
 logger = logging.getLogger(__name__)
 # Right-away emails of a large audience go to the worker in messages of this many recipients.
@@ -83,7 +84,7 @@ def do_notify(
         Notification(
             recipient=user,
             kind=kind,
-            text=text[:300],
+            text=clean_line(text)[:300],
             url=url[:300],
             community=community,
             actor=actor,
@@ -142,7 +143,7 @@ def do_notify_many(
             SELECT u.id, %s, %s, %s, %s, %s, %s, %s, {delivery} {source}
             """,  # noqa: S608
             [
-                kind, str(text)[:300], str(url)[:300],
+                kind, clean_line(str(text))[:300], str(url)[:300],
                 community.pk if community is not None else None,
                 actor.pk if actor is not None else None,
                 thread.pk if thread is not None else None,

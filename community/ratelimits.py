@@ -27,6 +27,11 @@ INTERVALS = {
     "post": 5,
     "new_member_post": 30,
     "thread": 15,
+    # Rendering a preview costs as much as posting (up to ~25 ms of CPU); unlimited, it
+    # was a lever to keep a web process busy.
+    "preview": 2,
+    # An edit renders the body again, like a post.
+    "edit": 5,
 }
 # At most this many a day (UTC) by one person.
 DAILY = {
@@ -117,7 +122,9 @@ def _daily(key: str, limit: int) -> int | None:
 
 
 def hit(*, user, action: str, community=None, token: str = "") -> Limited | None:
-    """Count one ``action`` ("post", "thread", "flag", "proposal", "invitation") by ``user``;
+    """Count one ``action`` ("post", "thread", "preview", "edit", "flag", "proposal",
+    "invitation")
+    by ``user``;
     a Limited if it is over the limit. Posts by a member in their first day in
     ``community`` wait 30 seconds instead of 5. A form sent again with the ``token`` of a
     post already made (a double click) is let through: the action returns that post."""

@@ -3,7 +3,8 @@
 Every setting comes from the environment (see the table in README.md). The defaults
 are for development on one machine: SQLite and Celery's filesystem broker under
 ``var/``, mail to the console and to files. With DEBUG off, the settings that must
-not have a development default (SECRET_KEY, ALLOWED_HOSTS) are required.
+not have a development default (SECRET_KEY, ALLOWED_HOSTS, SITE_URL, REDIS_URL) are
+required.
 """
 
 import os
@@ -67,6 +68,36 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_NAME = env("SITE_NAME", "Commons")
 SITE_ID = 1
 
+
+def _site_url() -> str:
+    """The address people reach the site at: every absolute link (emails, feeds,
+    exports, allauth's mails) is built from it, never from the Sites framework's row
+    (``example.com`` until someone edits it) nor from the request's Host header."""
+    url = env("SITE_URL").strip().rstrip("/")
+    if not url:
+        if not DEBUG:
+            raise ImproperlyConfigured(
+                "SITE_URL must be set when DEBUG is off: the address people reach the site "
+                "at, e.g. https://commons.example.org (links in emails and feeds use it)."
+            )
+        # Development: the address `make run` serves.
+        url = f"http://127.0.0.1:{env('PORT', '8000') or '8000'}"
+    scheme, _sep, rest = url.partition("://")
+    if (
+        scheme not in {"http", "https"}
+        or not rest
+        or "/" in rest
+        or any(c.isspace() or ord(c) < 32 for c in rest)
+    ):
+        raise ImproperlyConfigured(
+            f"SITE_URL must be a scheme and a host, e.g. https://commons.example.org, "
+            f"without a path (got {url!r})."
+        )
+    return url
+
+
+SITE_URL = _site_url()
+
 INSTALLED_APPS = [
     "community",
     "members",
@@ -88,6 +119,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "community.middleware.RefuseControlCharactersMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -139,6 +171,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
+if not DEBUG and not REDIS_URL:
+    # Rate limits live in the cache: a local-memory cache counts per process, so with
+    # three gunicorn workers every limit would silently be three times looser.
+    raise ImproperlyConfigured(
+        "REDIS_URL must be set when DEBUG is off: rate limits need a cache shared by every "
+        "web process (the local-memory cache counts each process separately)."
+    )
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -169,8 +208,8 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_USERNAME_BLACKLIST = ["admin", "staff", "commons", "system", "moderator", "root"]
-ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
-# Tells a locked account why, on its login attempt (members/adapter.py).
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = SITE_URL.partition("://")[0]
+# Builds links from SITE_URL and tells a locked account why it cannot log in.
 ACCOUNT_ADAPTER = "members.adapter.AccountAdapter"
 ACCOUNT_FORMS = {
     "login": "members.account_forms.LoginForm",
@@ -208,6 +247,13 @@ else:
 
 # Celery. The embedded default is the filesystem transport: a real worker and beat
 # with no server to run. Production points these at Redis.
+if not DEBUG and not env("CELERY_BROKER_URL"):
+    # The filesystem broker is folders on one machine: a worker in another container or
+    # on another host would never see the web process's tasks (no email, no vote closed).
+    raise ImproperlyConfigured(
+        "CELERY_BROKER_URL must be set when DEBUG is off, e.g. redis://host:6379/0: the "
+        "default filesystem broker is only seen by processes on the same machine."
+    )
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery" / "queue"

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.links import absolute_url
 from community.models import (
     DigestSetting,
     Flag,
@@ -27,6 +28,7 @@ from community.models import (
 )
 from purposes.models import Proposal, Vote
 
+from . import usernames
 from .models import Application, Invitation, Membership
 
 User = get_user_model()
@@ -124,7 +126,12 @@ def export_user_data(*, user) -> dict:
             for f in Flag.objects.filter(flagger=user)
         ],
         "notifications": [
-            {"kind": n.kind, "text": n.text, "url": n.url, "created_at": _iso(n.created_at)}
+            {
+                "kind": n.kind,
+                "text": n.text,
+                "url": absolute_url(n.url) if n.url else "",
+                "created_at": _iso(n.created_at),
+            }
             for n in Notification.objects.filter(recipient=user)
         ],
     }
@@ -137,6 +144,20 @@ def check_delete_account(*, actor, user, password: str):
     if not password or not user.check_password(password):
         raise ValidationError({"password": _("That is not your password.")})
     return do_delete_account(user=user)
+
+
+def _anonymised_username(user) -> str:
+    """``deleted-<id>``, or, should a name in that space be taken (by an account from
+    before it was reserved), the first free ``deleted-<id>-<n>``: deletion never fails on
+    a squatter. Idempotent: an account already anonymised keeps its name."""
+    if user.username.startswith(usernames.ANONYMISED_PREFIX) and not user.is_active:
+        return user.username
+    base = f"{usernames.ANONYMISED_PREFIX}{user.pk}"
+    candidate, n = base, 1
+    while User.objects.filter(username__iexact=candidate).exclude(pk=user.pk).exists():
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
 
 
 def do_delete_account(*, user):
@@ -161,7 +182,7 @@ def do_delete_account(*, user):
             (Authenticator, "user"),
         ):
             model.objects.filter(**{field: user}).delete()
-        user.username = f"deleted-{user.pk}"
+        user.username = _anonymised_username(user)
         user.display_name = _("Former member")
         user.email = ""
         user.first_name = user.last_name = ""

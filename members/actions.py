@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from community.models import Community, Notification
 from community.notifications import do_notify
+from community.text import clean_line, clean_text
 from purposes.models import JoinPolicy
 
 from . import permissions
@@ -583,8 +584,8 @@ def do_decline_invitation(*, invitation: Invitation) -> Invitation:
 def check_update_profile(*, actor: User, user: User, display_name: str, bio: str) -> User:
     if not permissions.can_edit_profile(actor, user):
         raise PermissionDenied(_("You can only edit your own profile."))
-    display_name = (display_name or "").strip()
-    bio = (bio or "").strip()
+    display_name = clean_line(display_name or "")
+    bio = clean_text(bio or "").strip()
     if len(display_name) > 80:
         raise ValidationError(_("Keep your display name to 80 characters."), code="too_long")
     if len(bio) > 2000:

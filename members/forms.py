@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from community.fields import LineFormField, TextFormField
+
 from .actions import MAX_MOTIVATION_CHARS, MAX_REASON_CHARS
 
 
@@ -17,7 +19,7 @@ class AffirmForm(forms.Form):
 
 
 class ApplicationForm(AffirmForm):
-    motivation = forms.CharField(
+    motivation = TextFormField(
         label=_("Why do you want to join?"),
         max_length=MAX_MOTIVATION_CHARS,
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -29,7 +31,7 @@ class ApplicationForm(AffirmForm):
 
 
 class DecisionForm(forms.Form):
-    reason = forms.CharField(
+    reason = TextFormField(
         label=_("Reason (optional)"),
         max_length=MAX_REASON_CHARS,
         required=False,
@@ -50,13 +52,13 @@ class InviteForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    display_name = forms.CharField(
+    display_name = LineFormField(
         label=_("Display name"),
         max_length=80,
         required=False,
         help_text=_("Shown instead of your username. Leave empty to use your username."),
     )
-    bio = forms.CharField(
+    bio = TextFormField(
         label=_("About you"),
         max_length=2000,
         required=False,

@@ -9,10 +9,42 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from community.fields import CleanCharField, CleanTextField, LineField
+
+from . import usernames
+
+
+class NameKeyField(models.CharField):
+    """One of the two look-alike keys of the account's username (``usernames.name_keys``;
+    ``cased`` picks the second), kept up to date whenever an active account is saved. A
+    deleted (inactive) account keeps the keys of the name it had, so nobody can register
+    that name or a look-alike of it."""
+
+    def __init__(self, *args, cased: bool = False, **kwargs):
+        self.cased = cased
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if self.cased:
+            kwargs["cased"] = True
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance, add):
+        value = getattr(model_instance, self.attname)
+        if model_instance.is_active or not value:
+            value = usernames.name_keys(model_instance.username)[1 if self.cased else 0]
+            setattr(model_instance, self.attname, value)
+        return value
+
 
 class User(AbstractUser):
-    display_name = models.CharField(_("display name"), max_length=80, blank=True)
-    bio = models.TextField(_("about you"), max_length=2000, blank=True)
+    display_name = LineField(_("display name"), max_length=80, blank=True)
+    bio = CleanTextField(_("about you"), max_length=2000, blank=True)
+    name_key = NameKeyField(max_length=300, blank=True, db_index=True, editable=False)
+    name_key_cased = NameKeyField(
+        max_length=300, blank=True, db_index=True, editable=False, cased=True
+    )
     # Set only by the demo and benchmark seeders on the accounts they create, so that they
     # never touch an account a person made (a real "alice", say).
     seeded_by = models.CharField(max_length=20, blank=True, default="", editable=False)
@@ -80,7 +112,7 @@ class Membership(models.Model):
     role = models.CharField(max_length=10, choices=Role, default=Role.MEMBER)
     moderator_term_ends_at = models.DateTimeField(null=True, blank=True)
     suspended_until = models.DateTimeField(null=True, blank=True)
-    suspension_reason = models.CharField(max_length=500, blank=True)
+    suspension_reason = CleanCharField(max_length=500, blank=True)
     # Set when a removal proposal ended this membership (or found it already ended): the
     # person may then come back only by application until the charter's cool-off passes.
     removed_at = models.DateTimeField(null=True, blank=True)
@@ -145,7 +177,7 @@ class Application(models.Model):
     community = models.ForeignKey(
         "community.Community", on_delete=models.PROTECT, related_name="applications"
     )
-    motivation = models.TextField(_("why you want to join"), max_length=2000)
+    motivation = CleanTextField(_("why you want to join"), max_length=2000)
     # The charter version the applicant affirmed when applying.
     charter = models.ForeignKey(
         "purposes.Charter", on_delete=models.PROTECT, null=True, related_name="+"
@@ -163,7 +195,7 @@ class Application(models.Model):
         blank=True,
         related_name="+",
     )
-    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    reason = CleanCharField(_("reason"), max_length=500, blank=True)
 
     objects = ApplicationQuerySet.as_manager()
 

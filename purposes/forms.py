@@ -4,6 +4,9 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from community.fields import LineFormField, TextFormField
+from community.text import clean_line
+
 from .charter_diff import CharterText
 from .founding import RULE_BOUNDS  # the same bounds as a founding charter
 from .models import Charter, JoinPolicy, Proposal, Vote
@@ -21,17 +24,17 @@ class MemberChoiceField(forms.ModelChoiceField):
 class ProposalForm(forms.Form):
     """One form for every kind: the fields that do not concern the kind are removed."""
 
-    title = forms.CharField(label=_("Title"), max_length=140)
-    rationale = forms.CharField(
+    title = LineFormField(label=_("Title"), max_length=140)
+    rationale = TextFormField(
         label=_("Why"),
         max_length=10000,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Explain the change to the other members: what it solves and for whom."),
     )
-    purpose = forms.CharField(
+    purpose = TextFormField(
         label=_("Purpose"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
     )
-    goals = forms.CharField(
+    goals = TextFormField(
         label=_("Goals"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -81,7 +84,8 @@ class ProposalForm(forms.Form):
             del self.fields["target"]
 
     def clean_goals(self):
-        goals = [line.strip() for line in self.cleaned_data["goals"].splitlines() if line.strip()]
+        lines = self.cleaned_data["goals"].splitlines()
+        goals = [clean_line(line) for line in lines if clean_line(line)]
         if len(goals) > MAX_GOALS:
             raise forms.ValidationError(_("At most %(n)s goals.") % {"n": MAX_GOALS})
         if any(len(goal) > MAX_GOAL_CHARS for goal in goals):
@@ -108,7 +112,7 @@ class VoteForm(forms.Form):
     choice = forms.ChoiceField(
         label=_("Your vote"), choices=Vote.Choice.choices, widget=forms.RadioSelect
     )
-    reason = forms.CharField(
+    reason = TextFormField(
         label=_("Reason (optional)"),
         max_length=500,
         required=False,

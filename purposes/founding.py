@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from community.models import Community, Notification
 from community.notifications import do_notify
+from community.text import clean_line
 from members import actions as member_actions
 from members import permissions
 from members.models import Membership
@@ -85,7 +86,7 @@ def validate_slug(slug: str) -> str:
 
 
 def validate_goals(goals: list[str]) -> list[str]:
-    goals = [goal.strip() for goal in goals if goal and goal.strip()]
+    goals = [clean_line(goal) for goal in goals if goal and clean_line(goal)]
     if not goals:
         raise ValidationError(_("Name at least one goal."), code="goals_required")
     if len(goals) > MAX_GOALS:

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from community.fields import LineFormField, TextFormField
 from community.models import Community
 
 from . import founding
@@ -13,7 +14,7 @@ from .models import Charter, JoinPolicy
 
 
 class CommunityForm(forms.Form):
-    name = forms.CharField(
+    name = LineFormField(
         label=_("Name"),
         max_length=80,
         help_text=_("What people will call it, e.g. “Riverside Gardeners”."),
@@ -27,7 +28,7 @@ class CommunityForm(forms.Form):
             "left empty, it is made from the name. It can’t be changed later."
         ),
     )
-    tagline = forms.CharField(
+    tagline = LineFormField(
         label=_("Tagline"),
         max_length=160,
         required=False,
@@ -59,7 +60,7 @@ class CommunityForm(forms.Form):
         return cleaned
 
 
-class GoalsField(forms.CharField):
+class GoalsField(TextFormField):
     """Goals typed one per line; cleaned to a list of 1 to 10 short lines."""
 
     widget = forms.Textarea(attrs={"rows": 5})
@@ -90,7 +91,7 @@ def _rule_field(name: str, label: str, help_text: str, required: bool = True) ->
 class CharterForm(forms.Form):
     """Purpose, goals and rules. ``cleaned_data`` holds exactly the Charter's fields."""
 
-    purpose = forms.CharField(
+    purpose = TextFormField(
         label=_("Purpose"),
         max_length=founding.MAX_PURPOSE_CHARS,
         widget=forms.Textarea(attrs={"rows": 4}),

@@ -5,6 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from community.fields import CleanCharField, CleanTextField, LineField
+
 
 class JoinPolicy(models.TextChoices):
     OPEN = "open", _("Open: anyone who affirms the purpose may join")
@@ -24,7 +26,7 @@ class Charter(models.Model):
         "community.Community", on_delete=models.PROTECT, related_name="charters"
     )
     version = models.PositiveIntegerField()
-    purpose = models.TextField(_("purpose"), max_length=5000)
+    purpose = CleanTextField(_("purpose"), max_length=5000)
     goals = models.JSONField(_("goals"), default=list)
     join_policy = models.CharField(
         _("who may join"), max_length=12, choices=JoinPolicy, default=JoinPolicy.OPEN
@@ -163,13 +165,13 @@ class Proposal(models.Model):
     )
     kind = models.CharField(max_length=10, choices=Kind)
     state = models.CharField(max_length=10, choices=State, default=State.DRAFT, db_index=True)
-    title = models.CharField(_("title"), max_length=140)
-    rationale = models.TextField(_("why"), max_length=10000)
+    title = LineField(_("title"), max_length=140)
+    rationale = CleanTextField(_("why"), max_length=10000)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proposals"
     )
     base_charter = models.ForeignKey(Charter, on_delete=models.PROTECT, related_name="+")
-    purpose = models.TextField(blank=True, max_length=5000)
+    purpose = CleanTextField(blank=True, max_length=5000)
     goals = models.JSONField(default=list, blank=True)
     rules = models.JSONField(default=dict, blank=True)
     # The member to elect, recall or remove.
@@ -209,7 +211,7 @@ class Proposal(models.Model):
     for_count = models.PositiveIntegerField(null=True, blank=True)
     against_count = models.PositiveIntegerField(null=True, blank=True)
     abstain_count = models.PositiveIntegerField(null=True, blank=True)
-    result_reason = models.CharField(max_length=500, blank=True)
+    result_reason = CleanCharField(max_length=500, blank=True)
 
     objects = ProposalQuerySet.as_manager()
 
@@ -289,14 +291,14 @@ class ProposalRevision(models.Model):
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()
-    title = models.CharField(max_length=140)
-    rationale = models.TextField()
+    title = LineField(max_length=140)
+    rationale = CleanTextField()
     base_charter = models.ForeignKey(Charter, on_delete=models.PROTECT, related_name="+")
-    purpose = models.TextField(blank=True)
+    purpose = CleanTextField(blank=True)
     goals = models.JSONField(default=list, blank=True)
     rules = models.JSONField(default=dict, blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    note = models.CharField(max_length=200, blank=True)
+    note = CleanCharField(max_length=200, blank=True)
     # True when this revision changed what the proposal does after it was seconded: the
     # seconds were withdrawn and it went back to seeking seconds.
     seconds_reset = models.BooleanField(default=False)
@@ -371,7 +373,7 @@ class Vote(models.Model):
     proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="votes")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     choice = models.CharField(max_length=8, choices=Choice)
-    reason = models.CharField(_("reason (optional)"), max_length=500, blank=True)
+    reason = CleanCharField(_("reason (optional)"), max_length=500, blank=True)
     cast_at = models.DateTimeField(default=timezone.now)
     superseded_at = models.DateTimeField(null=True, blank=True)
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from community import ratelimits, selectors
+from community.fields import TextFormField
 from community.models import Appeal, Flag, JuryMember, ModerationAction
 from community.moderation.appeals import (
     appeal_tally,
@@ -66,7 +67,7 @@ class FlagForm(forms.Form):
         required=False,
         help_text=gettext_lazy("Only for off-purpose posts."),
     )
-    note = forms.CharField(
+    note = TextFormField(
         label=gettext_lazy("Anything the reviewers should know"),
         required=False,
         max_length=MAX_NOTE_CHARS,
@@ -91,7 +92,7 @@ class ReviewForm(forms.Form):
         ],
         widget=forms.RadioSelect,
     )
-    reason = forms.CharField(
+    reason = TextFormField(
         label=gettext_lazy("Reason"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -108,7 +109,7 @@ class SuspendForm(forms.Form):
         widget=forms.NumberInput(attrs={"min": 1, "max": MAX_SUSPENSION_DAYS}),
         help_text=gettext_lazy("From 1 to 14. For longer, propose removing the member."),
     )
-    reason = forms.CharField(
+    reason = TextFormField(
         label=gettext_lazy("Reason"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -117,7 +118,7 @@ class SuspendForm(forms.Form):
 
 
 class AppealForm(forms.Form):
-    statement = forms.CharField(
+    statement = TextFormField(
         label=gettext_lazy("Your statement to the jury"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -126,7 +127,7 @@ class AppealForm(forms.Form):
 
 
 class TakedownForm(forms.Form):
-    reason = forms.CharField(
+    reason = TextFormField(
         label=gettext_lazy("Legal or abuse reason"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from community import actions, ratelimits, selectors
 from community.forms import EditPostForm, ReplyForm, ThreadForm
+from community.markdown import too_costly
 from community.models import Post, PostRevision
 from community.moderation.flags import thread_moderation
 from members.permissions import access_community, can_post, current_membership
@@ -97,7 +98,7 @@ def thread_new(request, slug):
         data = form.cleaned_data
         links = ratelimits.link_error(user=request.user, community=community, body=data["body"])
         if "preview" in request.POST:
-            preview, _mentioned = actions.render_body(community=community, body=data["body"])
+            preview = _preview(request, community=community, body=data["body"], form=form)
         elif links:
             form.add_error("body", links)
         elif limited := ratelimits.hit(
@@ -238,8 +239,8 @@ def reply(request, slug, thread_id):
     if data is None or not form.is_valid():
         return _reply_form_response(request, context, status=400 if data else 200)
     if "preview" in data:
-        context["preview"], _mentioned = actions.render_body(
-            community=community, body=form.cleaned_data["body"]
+        context["preview"] = _preview(
+            request, community=community, body=form.cleaned_data["body"], form=form
         )
         return _reply_form_response(request, context)
     body = form.cleaned_data["body"]
@@ -289,17 +290,33 @@ def _quote(post: Post) -> str:
     return f"@{post.author.username} wrote:\n\n{quoted}\n\n"
 
 
+def _preview(request, *, community, body: str, form) -> str | None:
+    """The rendered body for a form's "Preview" button without JavaScript; rate-limited
+    like the htmx preview (a message on the form instead when over the limit)."""
+    if limited := ratelimits.hit(user=request.user, action="preview"):
+        form.add_error(None, limited.message)
+        return None
+    return actions.render_body(community=community, body=body)[0]
+
+
 @login_required
 @require_POST
 def preview(request, slug):
-    """The Markdown preview of a form's body (htmx fragment)."""
+    """The Markdown preview of a form's body (htmx fragment). Rate-limited: each render
+    costs CPU, and the body is bounded in size and markup (``markdown.too_costly``)."""
     community = access_community(request.user, slug)
     if not can_post(request.user, community):
         raise PermissionDenied
     body = actions.clean_body(request.POST.get("body", ""))
-    too_long = len(body) > actions.MAX_BODY_CHARS
-    html = "" if too_long else actions.render_body(community=community, body=body)[0]
-    context = {"preview": html, "too_long": too_long, "empty": not body.strip()}
+    too_long = len(body) > actions.MAX_BODY_CHARS or too_costly(body)
+    context = {"too_long": too_long, "empty": not body.strip(), "max": actions.MAX_BODY_CHARS}
+    if too_long or context["empty"]:
+        return render(request, "community/thread_preview.html", context)
+    if limited := ratelimits.hit(user=request.user, action="preview"):
+        context["rate_limited"] = limited
+        response = render(request, "community/thread_preview.html", context)
+        return ratelimits.mark(request, response, limited)
+    context["preview"] = actions.render_body(community=community, body=body)[0]
     return render(request, "community/thread_preview.html", context)
 
 
@@ -329,8 +346,14 @@ def edit(request, slug, post_id):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if "preview" in request.POST:
-            context["preview"] = actions.render_body(community=community, body=data["body"])[0]
+            context["preview"] = _preview(
+                request, community=community, body=data["body"], form=form
+            )
             return render(request, "community/thread_edit.html", context)
+        if limited := ratelimits.hit(user=request.user, action="edit"):
+            return ratelimits.refuse(
+                request, "community/thread_edit.html", context, form=form, limited=limited
+            )
         try:
             actions.check_edit_post(
                 actor=request.user, post=target, body=data["body"], title=data.get("title")

@@ -14,6 +14,10 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "kT3v9-production-like-secret-key-with-enough-entropy-0123456789abcdefXYZ",
     "ALLOWED_HOSTS": "commons.example.org",
     "CSRF_TRUSTED_ORIGINS": "https://commons.example.org",
+    "SITE_URL": "https://commons.example.org",
+    # Never connected to by these checks: the settings only need to know it is shared.
+    "REDIS_URL": "redis://127.0.0.1:6399/0",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6399/1",
 }
 
 
@@ -21,7 +25,16 @@ def _manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.Compl
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        if k
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "SITE_URL",
+            "REDIS_URL",
+            "CELERY_BROKER_URL",
+            "PORT",
+        }
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -55,6 +68,52 @@ def test_startup_fails_clearly_without_allowed_hosts_when_debug_is_off(tmp_path)
     assert "ALLOWED_HOSTS must be set" in result.stderr
 
 
+def test_startup_fails_clearly_without_site_url_when_debug_is_off_item_1(tmp_path):
+    env = PRODUCTION_ENV | {"SITE_URL": ""}
+    result = _manage("check", env=env, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "SITE_URL must be set when DEBUG is off" in result.stderr
+
+
+def test_site_url_with_a_path_or_another_scheme_is_refused_item_1(tmp_path):
+    for bad in ("commons.example.org", "ftp://commons.example.org", "https://x.org/forum"):
+        result = _manage("check", env=PRODUCTION_ENV | {"SITE_URL": bad}, tmp_path=tmp_path)
+        assert result.returncode != 0, bad
+        assert "SITE_URL must be a scheme and a host" in result.stderr, bad
+
+
+def test_development_site_url_is_the_make_run_address_and_honours_port_item_1(tmp_path):
+    code = "from django.conf import settings; print(settings.SITE_URL)"
+    default = _manage("shell", "--no-imports", "-c", code, env={}, tmp_path=tmp_path)
+    assert default.stdout.strip() == "http://127.0.0.1:8000", default.stderr
+    port = _manage("shell", "--no-imports", "-c", code, env={"PORT": "8123"}, tmp_path=tmp_path)
+    assert port.stdout.strip() == "http://127.0.0.1:8123", port.stderr
+    production = _manage("shell", "--no-imports", "-c", code, env=PRODUCTION_ENV, tmp_path=tmp_path)
+    assert production.stdout.strip() == "https://commons.example.org", production.stderr
+
+
+def test_startup_fails_clearly_without_a_shared_cache_when_debug_is_off_item_7(tmp_path):
+    env = PRODUCTION_ENV | {"REDIS_URL": ""}
+    result = _manage("check", env=env, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "REDIS_URL must be set when DEBUG is off" in result.stderr
+    assert "rate limits" in result.stderr
+
+
+def test_startup_fails_clearly_without_a_broker_when_debug_is_off_item_7(tmp_path):
+    # The same kind of fault: the filesystem broker is per machine, as locmem is per process.
+    env = PRODUCTION_ENV | {"CELERY_BROKER_URL": ""}
+    result = _manage("check", env=env, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "CELERY_BROKER_URL must be set when DEBUG is off" in result.stderr
+
+
+def test_production_settings_use_the_shared_redis_cache_item_7(tmp_path):
+    code = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+    result = _manage("shell", "--no-imports", "-c", code, env=PRODUCTION_ENV, tmp_path=tmp_path)
+    assert result.stdout.strip() == "django.core.cache.backends.redis.RedisCache", result.stderr
+
+
 def test_development_secret_key_is_generated_once_and_kept(tmp_path):
     env = {"DEBUG": "true", "SECRET_KEY": ""}
     code = "from django.conf import settings; print(settings.SECRET_KEY)"
@@ -79,7 +138,12 @@ def _compose(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 def test_compose_file_is_valid_and_describes_the_production_services():
-    env = {"SECRET_KEY": "s", "ALLOWED_HOSTS": "h", "POSTGRES_PASSWORD": "p"}
+    env = {
+        "SECRET_KEY": "s",
+        "ALLOWED_HOSTS": "h",
+        "POSTGRES_PASSWORD": "p",
+        "SITE_URL": "https://h",
+    }
     result = _compose("config", "--format", "json", env=env)
     assert result.returncode == 0, result.stderr
     services = json.loads(result.stdout)["services"]
@@ -88,10 +152,24 @@ def test_compose_file_is_valid_and_describes_the_production_services():
         assert "healthcheck" in services[name], name
     assert services["beat"]["deploy"]["replicas"] == 1
     assert services["web"]["environment"]["DEBUG"] == "false"
+    for name in ("web", "worker", "beat"):
+        assert services[name]["environment"]["SITE_URL"] == "https://h", name
+        assert services[name]["environment"]["REDIS_URL"].startswith("redis://"), name
     assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
 
 
+def test_compose_refuses_to_start_without_a_site_url_item_1():
+    env = {"SECRET_KEY": "s", "ALLOWED_HOSTS": "h", "POSTGRES_PASSWORD": "p"}
+    result = _compose("config", "--quiet", env=env)
+    assert result.returncode != 0
+    assert "SITE_URL" in result.stderr
+
+
 def test_compose_refuses_to_start_without_a_secret_key():
-    result = _compose("config", "--quiet", env={"ALLOWED_HOSTS": "h", "POSTGRES_PASSWORD": "p"})
+    result = _compose(
+        "config",
+        "--quiet",
+        env={"ALLOWED_HOSTS": "h", "POSTGRES_PASSWORD": "p", "SITE_URL": "https://h"},
+    )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr

@@ -14,17 +14,26 @@ import time
 
 import pytest
 from allauth.account.adapter import get_adapter
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
+from community.fields import CleanCharField, CleanTextField, LineField
 from community.models import Community, Flag, ModerationAction, Post
 from members import actions as member_actions
 from members.models import Application, Membership, User
 from purposes import actions as purpose_actions
 from purposes.models import Charter, Proposal, Vote
 from tests.factories import CommunityFactory, UserFactory
-from tests.security.payloads import load_payloads
+from tests.security.payloads import (
+    BIDI,
+    CONFUSABLE_USERNAMES,
+    CONTROL,
+    PATHOLOGICAL_MARKDOWN,
+    load_payloads,
+)
+from tests.security.test_hardening_spoofing import typed_text_fields
 from tests.security.test_xss_threads import live_content
 from tests.security.world import build_world
 
@@ -268,3 +277,64 @@ def test_one_megabyte_bodies_are_refused_quickly_with_nothing_stored(client):
         assert elapsed < 3, (url, elapsed)
     assert not Post.objects.filter(body__startswith="A long line").exists()
     assert not User.objects.filter(bio__startswith="A long line").exists()
+
+
+# --- Control characters, bidi, look-alike names, pathological Markdown (hardening) -------
+
+_NEVER_KEPT = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
+)
+_LINE_BREAKS = re.compile("[\n\r\t\x85\u2028\u2029]")
+
+
+def test_every_typed_field_drops_control_bidi_and_invisible_characters_item_6():
+    """Every class payload through every typed text field, as the field saves it."""
+    cleaning = (LineField, CleanTextField, CleanCharField)
+    fields = [(n, f) for n, f in typed_text_fields() if isinstance(f, cleaning)]
+    assert len(fields) >= 25
+    for name, field in fields:
+        instance = field.model()
+        for payload in [*CONTROL, *BIDI]:
+            setattr(instance, field.attname, payload)
+            if isinstance(instance, User):
+                instance.is_active = True
+            value = field.pre_save(instance, True)
+            assert not _NEVER_KEPT.search(value), (name, payload, value)
+            if isinstance(field, LineField):
+                assert not _LINE_BREAKS.search(value), (name, payload, value)
+
+
+def test_look_alike_and_reserved_usernames_are_refused_item_6():
+    UserFactory(username="alice")
+    UserFactory(username="chen")
+    adapter = get_adapter()
+    accepted = []
+    for name in CONFUSABLE_USERNAMES:
+        try:
+            adapter.clean_username(name)
+        except ValidationError:
+            continue
+        accepted.append(name)
+    assert accepted == []
+
+
+def test_pathological_markdown_is_refused_or_rendered_fast_through_posting_item_2(client):
+    """Each class payload through the reply form: refused (over the budget) or posted, in
+    bounded time, never a 500."""
+    world = build_world()
+    client.force_login(world.users["member"])
+    thread = world.objects["thread"]
+    url = reverse("community:reply", args=["inner", thread.pk])
+    client.get(url)  # the first request loads the middleware and compiles templates
+    for index, body in enumerate(PATHOLOGICAL_MARKDOWN):
+        ratelimit_cache_clear()
+        started = time.monotonic()
+        response = client.post(
+            url, {"parent": world.objects["post"].pk, "body": body, "token": f"p{index}"}
+        )
+        assert time.monotonic() - started < 1.0, body[:20]
+        assert response.status_code in {302, 400}, (body[:20], response.status_code)
+
+
+def ratelimit_cache_clear():
+    cache.clear()
