@@ -149,6 +149,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "community.context_processors.site",
             ],
+            "builtins": ["community.templatetags.datetimes"],
         },
     },
 ]

@@ -61,7 +61,7 @@ def test_reply_with_htmx_returns_the_new_post_fragment(client, thread, root, bru
     assert 'data-announce="Your reply is posted."' in response.text
     assert "<em>obviously</em>" in response.text
     # the thread's reply box comes back fresh, with a new one-time token
-    assert 'hx-swap-oob="true"' in response.text
+    assert 'data-hx-swap-oob="true"' in response.text
     assert 'value="b"' not in response.text
 
 
@@ -70,7 +70,7 @@ def test_reply_form_fragment_for_htmx_and_page_without_js(client, thread, root, 
     url = f"{reply_url(thread)}?to={root.pk}"
     fragment = client.get(url, headers={"HX-Request": "true"})
     assert "<html" not in fragment.text
-    assert f'hx-target="#replies-{root.pk}"' in fragment.text
+    assert f'data-hx-target="#replies-{root.pk}"' in fragment.text
     page = client.get(url)
     assert "<html" in page.text
     assert "Soup or stew?" in page.text  # the post being answered is shown

@@ -155,7 +155,7 @@ def test_vote_htmx_returns_the_panel(client):
     assert response.status_code == 200
     assert 'id="vote-panel"' in body and "<html" not in body
     assert "Your vote is recorded" in body
-    assert 'id="vote-reasons" hx-swap-oob="true"' in body and "Why not" in body
+    assert 'id="vote-reasons" data-hx-swap-oob="true"' in body and "Why not" in body
 
 
 def test_vote_with_a_bad_choice_keeps_the_reason(client):
