@@ -5,7 +5,7 @@ user row stays (posts, votes, proposals, charters and log entries point at it an
 never deleted), but it loses its name, email, bio and password and can never sign in
 again; memberships end as if the member had left; open applications are withdrawn and
 open invitations declined; what was private to the person (notifications, settings,
-sessions, email addresses, two-factor devices) is deleted.
+sessions, email addresses, two-factor devices, the picture) is deleted.
 """
 
 from allauth.account.models import EmailAddress
@@ -27,7 +27,7 @@ from community.models import (
 )
 from purposes.models import Proposal, Vote
 
-from .models import Application, Invitation, Membership
+from .models import Application, Avatar, Invitation, Membership
 
 User = get_user_model()
 
@@ -159,6 +159,7 @@ def do_delete_account(*, user):
             (ReadState, "user"),
             (EmailAddress, "user"),
             (Authenticator, "user"),
+            (Avatar, "user"),
         ):
             model.objects.filter(**{field: user}).delete()
         user.username = f"deleted-{user.pk}"
@@ -166,6 +167,7 @@ def do_delete_account(*, user):
         user.email = ""
         user.first_name = user.last_name = ""
         user.bio = ""
+        user.avatar_key = ""
         user.is_active = False
         user.is_staff = user.is_superuser = False
         user.set_unusable_password()
