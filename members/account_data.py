@@ -8,6 +8,8 @@ open invitations declined; what was private to the person (notifications, settin
 sessions, email addresses, two-factor devices, the picture) is deleted.
 """
 
+import base64
+
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib.auth import get_user_model
@@ -38,6 +40,17 @@ def _iso(value):
     return value.isoformat() if value else None
 
 
+def _picture(user) -> dict | None:
+    """The uploaded picture as stored (already stripped of metadata), base64-encoded."""
+    picture = Avatar.objects.filter(user=user).only("image", "content_type").first()
+    if picture is None:
+        return None
+    return {
+        "content_type": picture.content_type,
+        "base64": base64.b64encode(bytes(picture.image)).decode(),
+    }
+
+
 def export_user_data(*, user) -> dict:
     """Everything the user wrote and did, as plain JSON-ready data. Only ever for the
     user themself (the view checks)."""
@@ -52,6 +65,7 @@ def export_user_data(*, user) -> dict:
             "email": user.email,
             "bio": user.bio,
             "date_joined": _iso(user.date_joined),
+            "picture": _picture(user),
         },
         "memberships": [
             {

@@ -1,6 +1,7 @@
 """Members' pictures (issue 15, finding 8): checked, squared, stripped of metadata, stored
 in the database, served with long cache headers; a generated default; only one's own."""
 
+import base64
 import io
 import struct
 import zlib
@@ -279,3 +280,15 @@ def test_delete_account_finding_8_deletes_the_picture(client):
     user.refresh_from_db()
     assert user.avatar_key == "" and not Avatar.objects.exists()
     assert client.get(f"/u/ana/avatar/{key}.webp").status_code == 404
+
+
+@pytest.mark.django_db
+def test_export_data_finding_8_includes_the_picture(client):
+    user = UserFactory(username="ana")
+    client.force_login(user)
+    assert client.get("/u/ana/export.json").json()["profile"]["picture"] is None
+    check_update_profile(actor=user, user=user, display_name="", bio="", avatar=photo())
+    picture = client.get("/u/ana/export.json").json()["profile"]["picture"]
+    assert picture["content_type"] == "image/webp"
+    with Image.open(io.BytesIO(base64.b64decode(picture["base64"]))) as image:
+        assert image.size == (256, 256)
