@@ -292,3 +292,15 @@ def test_export_data_finding_8_includes_the_picture(client):
     assert picture["content_type"] == "image/webp"
     with Image.open(io.BytesIO(base64.b64decode(picture["base64"]))) as image:
         assert image.size == (256, 256)
+
+
+@pytest.mark.django_db
+def test_thread_page_finding_8_shows_a_new_picture_at_once_despite_the_cache(client):
+    community = CommunityFactory(slug="orchard")
+    ana, ben = (MembershipFactory(community=community).user for _ in range(2))
+    thread, root = thread_with_post(community=community, author=ana)
+    reply_to(root, author=ben)
+    url = thread.get_absolute_url()
+    assert "/avatar/" not in client.get(url).content.decode()
+    check_update_profile(actor=ben, user=ben, display_name="", bio="", avatar=photo())
+    assert f"/avatar/{ben.avatar_key}.webp" in client.get(url).content.decode()
