@@ -9,12 +9,14 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from community import ratelimits
@@ -388,8 +390,31 @@ def profile(request, username):
     )
 
 
+class _PictureSizeLimit(FileUploadHandler):
+    """Stops keeping an upload once it passes the picture limit, so a huge file is never
+    held in memory or spooled to disk; the rest of the form still arrives."""
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > avatars.MAX_AVATAR_BYTES:
+            self.request.picture_too_large = True
+            raise SkipFile
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+# The upload limit must be in place before anything reads the body, and the CSRF check
+# reads it: so the check runs inside, once the limit is set.
+@csrf_exempt
 @login_required
 def profile_edit(request, username):
+    request.upload_handlers.insert(0, _PictureSizeLimit(request))
+    return _profile_edit(request, username)
+
+
+@csrf_protect
+def _profile_edit(request, username):
     profile_user = get_object_or_404(User, username=username, is_active=True)
     if not can_edit_profile(request.user, profile_user):
         raise PermissionDenied(_("You can only edit your own profile."))
@@ -397,6 +422,8 @@ def profile_edit(request, username):
     form = ProfileForm(_posted(request), request.FILES or None, initial=initial)
     status = 200
     if request.method == "POST":
+        if getattr(request, "picture_too_large", False):
+            form.add_error("avatar", _("The picture is too large: 5 MB at most."))
         if form.is_valid():
             data = dict(form.cleaned_data)
             upload = data.pop("avatar")
