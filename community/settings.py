@@ -206,7 +206,10 @@ ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
-ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+# Confirming the address from the sign-up mail logs the newcomer in. allauth does so only
+# in the browser session that signed up: a link opened elsewhere (a forwarded mail, a
+# mail scanner) confirms the address but logs nobody in.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_USERNAME_BLACKLIST = ["admin", "staff", "commons", "system", "moderator", "root"]
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = SITE_URL.partition("://")[0]
@@ -223,6 +226,8 @@ UNVERIFIED_SIGNUP_MAX_AGE = timedelta(days=7)
 
 # Mail: development writes every message to the console and to var/mail/.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <noreply@localhost>")
+# Where "contact us" points (account pages): a mailbox a person reads.
+CONTACT_EMAIL = env("CONTACT_EMAIL", "help@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if env("EMAIL_HOST"):
     MAILERS = {

@@ -5,8 +5,10 @@ user row stays (posts, votes, proposals, charters and log entries point at it an
 never deleted), but it loses its name, email, bio and password and can never sign in
 again; memberships end as if the member had left; open applications are withdrawn and
 open invitations declined; what was private to the person (notifications, settings,
-sessions, email addresses, two-factor devices) is deleted.
+sessions, email addresses, two-factor devices, the picture) is deleted.
 """
+
+import base64
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -29,7 +31,7 @@ from community.models import (
 from purposes.models import Proposal, Vote
 
 from . import usernames
-from .models import Application, Invitation, Membership
+from .models import Application, Avatar, Invitation, Membership
 
 User = get_user_model()
 
@@ -38,6 +40,17 @@ EXPORT_FORMAT = "commons-export/1"
 
 def _iso(value):
     return value.isoformat() if value else None
+
+
+def _picture(user) -> dict | None:
+    """The uploaded picture as stored (already stripped of metadata), base64-encoded."""
+    picture = Avatar.objects.filter(user=user).only("image", "content_type").first()
+    if picture is None:
+        return None
+    return {
+        "content_type": picture.content_type,
+        "base64": base64.b64encode(bytes(picture.image)).decode(),
+    }
 
 
 def export_user_data(*, user) -> dict:
@@ -54,6 +67,7 @@ def export_user_data(*, user) -> dict:
             "email": user.email,
             "bio": user.bio,
             "date_joined": _iso(user.date_joined),
+            "picture": _picture(user),
         },
         "memberships": [
             {
@@ -180,6 +194,7 @@ def do_delete_account(*, user):
             (ReadState, "user"),
             (EmailAddress, "user"),
             (Authenticator, "user"),
+            (Avatar, "user"),
         ):
             model.objects.filter(**{field: user}).delete()
         user.username = _anonymised_username(user)
@@ -187,6 +202,7 @@ def do_delete_account(*, user):
         user.email = ""
         user.first_name = user.last_name = ""
         user.bio = ""
+        user.avatar_key = ""
         user.is_active = False
         user.is_staff = user.is_superuser = False
         user.set_unusable_password()

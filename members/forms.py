@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from community.fields import LineFormField, TextFormField
 
 from .actions import MAX_MOTIVATION_CHARS, MAX_REASON_CHARS
+from .avatars import MAX_AVATAR_BYTES
 
 
 class AffirmForm(forms.Form):
@@ -65,3 +66,20 @@ class ProfileForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("A short bio. Markdown works: *emphasis*, links, lists. 2,000 characters."),
     )
+    avatar = forms.FileField(
+        label=_("Picture (optional)"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
+        help_text=_(
+            "A JPEG, PNG, WebP or GIF of 5 MB at most. It is cut to a square and its "
+            "metadata (camera, place) is removed. Without one, your initials are shown."
+        ),
+    )
+    remove_avatar = forms.BooleanField(label=_("Remove my picture"), required=False)
+
+    def clean_avatar(self):
+        upload = self.cleaned_data.get("avatar")
+        # Refused before reading it into memory; the action checks the bytes themselves.
+        if upload and upload.size > MAX_AVATAR_BYTES:
+            raise forms.ValidationError(_("The picture is too large: 5 MB at most."))
+        return upload

@@ -48,6 +48,10 @@ class User(AbstractUser):
     # Set only by the demo and benchmark seeders on the accounts they create, so that they
     # never touch an account a person made (a real "alice", say).
     seeded_by = models.CharField(max_length=20, blank=True, default="", editable=False)
+    # A digest of the uploaded picture ("" while there is none). It is part of the
+    # picture's URL, so a page names the picture without a query, and browsers may cache
+    # each URL for ever: another picture gets another URL.
+    avatar_key = models.CharField(max_length=16, blank=True, default="", editable=False)
 
     def __str__(self):
         return self.username
@@ -58,6 +62,24 @@ class User(AbstractUser):
     @property
     def shown_name(self) -> str:
         return self.display_name or self.username
+
+
+class Avatar(models.Model):
+    """A member's uploaded picture, resized and re-encoded (members/avatars.py).
+
+    Kept in the database, not on a local disk, so that web processes hold no state and
+    scale out; it is a few kilobytes. Its own table, so loading a post's author never
+    loads the image bytes."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    image = models.BinaryField()
+    content_type = models.CharField(max_length=40)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"picture of user {self.user_id}"
 
 
 DEFAULT_ESTABLISHED_DAYS = 7

@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 
 from community.models import Community, ModerationAction
 
-from .models import Application, Invitation, Membership, PlatformLogEntry, User
+from .models import Application, Avatar, Invitation, Membership, PlatformLogEntry, User
 
 
 def with_member_count(communities: QuerySet) -> QuerySet:
@@ -130,3 +130,15 @@ def platform_log(*, limit: int = PLATFORM_LOG_LENGTH) -> list:
     )
     merged = sorted(entries + takedowns, key=lambda e: e.created_at, reverse=True)
     return merged[:limit]
+
+
+def avatar_of(*, username: str) -> tuple[User, Avatar] | None:
+    """An active member and their uploaded picture, in one query; None when either is
+    missing (a deleted account has neither)."""
+    picture = (
+        Avatar.objects.filter(user__username=username, user__is_active=True)
+        .select_related("user")
+        .only("image", "content_type", "user__username", "user__avatar_key")
+        .first()
+    )
+    return (picture.user, picture) if picture is not None else None

@@ -27,6 +27,8 @@ urlpatterns = [
     # what platform staff did to accounts and content, public like the moderation logs
     path("platform/log/", views.platform_log, name="platform_log"),
     path("u/<str:username>/", views.profile, name="profile"),
+    path("avatars/<str:letters>-<int:shade>.svg", views.default_avatar, name="default_avatar"),
+    path("u/<str:username>/avatar/<str:key>.webp", views.avatar, name="avatar"),
     path("u/<str:username>/edit/", views.profile_edit, name="profile_edit"),
     # only for the user themself (issue 9): all their data, and deleting the account
     path("u/<str:username>/export.json", views.export_data, name="export_data"),

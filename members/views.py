@@ -9,12 +9,14 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from community import ratelimits
@@ -23,7 +25,7 @@ from community.models import Community
 from purposes import founding
 from purposes.models import JoinPolicy
 
-from . import account_data, actions, selectors
+from . import account_data, actions, avatars, selectors
 from .forms import AffirmForm, ApplicationForm, DecisionForm, InviteForm, ProfileForm
 from .models import Application, Invitation, User
 from .permissions import (
@@ -390,19 +392,49 @@ def profile(request, username):
     )
 
 
+class _PictureSizeLimit(FileUploadHandler):
+    """Stops keeping an upload once it passes the picture limit, so a huge file is never
+    held in memory or spooled to disk; the rest of the form still arrives."""
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > avatars.MAX_AVATAR_BYTES:
+            self.request.picture_too_large = True
+            raise SkipFile
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+# The upload limit must be in place before anything reads the body, and the CSRF check
+# reads it: so the check runs inside, once the limit is set.
+@csrf_exempt
 @login_required
 def profile_edit(request, username):
+    request.upload_handlers.insert(0, _PictureSizeLimit(request))
+    return _profile_edit(request, username)
+
+
+@csrf_protect
+def _profile_edit(request, username):
     profile_user = get_object_or_404(User, username=username, is_active=True)
     if not can_edit_profile(request.user, profile_user):
         raise PermissionDenied(_("You can only edit your own profile."))
     initial = {"display_name": profile_user.display_name, "bio": profile_user.bio}
-    form = ProfileForm(_posted(request), initial=initial)
+    form = ProfileForm(_posted(request), request.FILES or None, initial=initial)
     status = 200
     if request.method == "POST":
+        if getattr(request, "picture_too_large", False):
+            form.add_error("avatar", _("The picture is too large: 5 MB at most."))
         if form.is_valid():
+            data = dict(form.cleaned_data)
+            upload = data.pop("avatar")
             try:
                 actions.check_update_profile(
-                    actor=request.user, user=profile_user, **form.cleaned_data
+                    actor=request.user,
+                    user=profile_user,
+                    avatar=upload.read() if upload else None,
+                    **data,
                 )
                 messages.success(request, _("Your profile is saved."))
                 return redirect(profile_user)
@@ -415,6 +447,40 @@ def profile_edit(request, username):
         {"profile_user": profile_user, "form": form},
         status=status,
     )
+
+
+@require_GET
+def avatar(request, username, key):
+    """A member's uploaded picture. The URL names the picture's digest, so a response may
+    be cached for ever; an outdated URL is sent on to the current one."""
+    found = selectors.avatar_of(username=username)
+    if found is None:
+        raise Http404("No such picture")
+    user, picture = found
+    if user.avatar_key != key:
+        return redirect("members:avatar", username=user.username, key=user.avatar_key)
+    etag = f'"{key}"'
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(bytes(picture.image), content_type=picture.content_type)
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response["ETag"] = etag
+    return response
+
+
+@require_GET
+def default_avatar(request, letters, shade):
+    """The generated picture for members without one: initials on a coloured disc. The
+    same for everyone with those initials and colour, so cached for ever."""
+    svg = avatars.default_svg(letters, shade)
+    if svg is None:
+        raise Http404("No such picture")
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    # Shown only through <img>; even opened directly it may run nothing.
+    response["Content-Security-Policy"] = "default-src 'none'"
+    return response
 
 
 # --- One's own data: export and account deletion (issue 9) ------------------------------

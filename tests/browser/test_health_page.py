@@ -63,7 +63,7 @@ def test_health_page_shows_stage_explanation_and_plots_with_tables(live_server, 
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username or email").fill(member.username)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     page.goto(f"{live_server.url}/u/{member.username}/relationships/")
     expect(page.get_by_role("heading", name="Your relationships")).to_be_visible()
     expect(page.get_by_role("heading", name="Riverside Gardeners")).to_be_visible()

@@ -19,8 +19,8 @@ def test_member_downloads_their_data_then_deletes_their_account(page, live_serve
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username or email").fill("ana")
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("button", name="Sign In")).to_have_count(0)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log in")).to_have_count(0)
 
     page.goto(f"{live_server.url}/u/ana/delete/")
     with page.expect_download() as download:

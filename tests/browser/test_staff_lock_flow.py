@@ -16,7 +16,7 @@ def log_in(page, live_server, username):
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username or email").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
 
 
 def test_staff_lock_an_account_with_a_reason_the_person_and_the_public_see_finding_2(

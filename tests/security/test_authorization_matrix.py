@@ -90,6 +90,9 @@ def route_kwargs(world, name: str, route: str) -> dict:
         "username": users["member"].username,
         "token": unsubscribe_token(user_id=users["member"].pk, kinds=["reply"]),
         "pk": pk.get(name),
+        "key": "0123456789abcdef",  # the member has no picture: a 404 for everyone
+        "letters": "AB",
+        "shade": 1,
     }
     names = re.findall(r"<(?:\w+:)?(\w+)>", route)
     return {key: values[key] for key in names}
@@ -287,6 +290,14 @@ MATRIX: dict[str, dict[str, str]] = {
     "members:members": {
         "GET": "404 404 200 404 200 200 200 404 404",
         "POST": "404 404 200 404 200 200 200 404 404",
+    },
+    "members:avatar": {
+        "GET": "404 404 404 404 404 404 404 404 404",
+        "POST": "405 405 405 405 405 405 405 405 405",
+    },
+    "members:default_avatar": {
+        "GET": "200 200 200 200 200 200 200 200 200",
+        "POST": "405 405 405 405 405 405 405 405 405",
     },
     "members:profile": {
         "GET": "200 200 200 200 200 200 200 200 200",

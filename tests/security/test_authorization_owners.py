@@ -219,6 +219,7 @@ SHARED = {
     "community:post_revisions": "a post's kept edit history: every reader of the post",
     "community:takedown": "the one staff power (R2), over anyone's post",
     "members:profile": "a profile is public",
+    "members:avatar": "a member's picture is public, like the profile",
     "purposes:proposal": "a proposal (not a draft) is read by every member",
     "purposes:vote": "every elector votes, the proposer too",
     "notifications_unsubscribe": "the signed token is the credential, not the session",
