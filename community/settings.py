@@ -205,9 +205,13 @@ else:
     }
 
 # Celery. The embedded default is the filesystem transport: a real worker and beat
-# with no server to run. Production points these at Redis.
+# with no server to run. Production points these at Redis. kombu's own filesystem
+# transport writes message files in place, and a worker reading one half-written dies;
+# community.broker writes each file whole (temporary name, then rename).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
+EMBEDDED_BROKER_TRANSPORT = "community.broker:Transport"
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT = EMBEDDED_BROKER_TRANSPORT
     _queue_dir = VAR_DIR / "celery" / "queue"
     _queue_dir.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -341,7 +345,15 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # "No hostname was supplied" from every process: the embedded broker needs none.
+        **(
+            {"kombu.connection": {"level": "ERROR"}}
+            if CELERY_BROKER_URL.startswith("filesystem://")
+            else {}
+        ),
+    },
 }
 
 # Communities (issue 3): founders needed before a forming community becomes active.
