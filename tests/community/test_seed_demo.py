@@ -20,3 +20,13 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(capsys):
     call_command("seed_demo")
     assert _row_counts() == first
     assert "alice" in capsys.readouterr().out
+
+
+def test_seed_demo_finding_9_sends_no_email_for_its_made_up_history(
+    django_capture_on_commit_callbacks,
+):
+    from django.core import mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo")
+    assert [m.subject for m in mail.outbox] == []
