@@ -17,7 +17,7 @@ from members.models import Membership
 
 from . import actions
 from .charter_diff import CharterText
-from .models import Proposal
+from .models import Charter, Proposal
 
 # Tried first, in order; then any other active community. The first with at least three
 # current members gets the demo proposals.
@@ -94,6 +94,12 @@ def seed(users: dict) -> None:
     first, second, third = members[0], members[1], members[2]
     others = members[3:]
     now = timezone.now()
+    # The seed founds communities "now"; their proposals are dated weeks back, so the
+    # founding charter (and the community) is moved before the first of them, or the
+    # charter history would list version 2 as older than version 1.
+    founded = now - timedelta(days=40)
+    Community.objects.filter(pk=community.pk).update(created_at=founded)
+    Charter.objects.filter(community=community, version=1).update(created_at=founded)
     v1 = community.charter.text()
 
     # Passed: makes charter version 2 (and every member is asked to re-affirm).

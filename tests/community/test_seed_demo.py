@@ -30,3 +30,16 @@ def test_seed_demo_finding_9_sends_no_email_for_its_made_up_history(
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo")
     assert [m.subject for m in mail.outbox] == []
+
+
+def test_seed_demo_finding_9_charter_versions_dated_in_order():
+    from purposes.models import Charter
+
+    call_command("seed_demo")
+    by_community: dict[int, list] = {}
+    for charter in Charter.objects.order_by("community_id", "version"):
+        by_community.setdefault(charter.community_id, []).append(charter.created_at)
+    amended = [dates for dates in by_community.values() if len(dates) > 1]
+    assert amended  # the demo has a community whose charter was amended
+    for dates in amended:
+        assert dates == sorted(dates) and len(set(dates)) == len(dates)
