@@ -48,7 +48,9 @@
     if (root.matches?.(selector)) enhance(root);
     root.querySelectorAll?.(selector).forEach(enhance);
   };
-  // Forms htmx brings in later (a flag form, a nested reply form) are counted too.
+  // Forms htmx brings in later (a flag form, a nested reply form) are counted too, from
+  // the moment they are swapped in (htmx:load comes only after the settle delay).
+  document.addEventListener("htmx:afterSwap", (event) => enhanceAll(event.detail.target));
   document.addEventListener("htmx:load", (event) => enhanceAll(event.detail.elt));
   enhanceAll(document);
 })();

@@ -77,6 +77,7 @@ def test_htmx_finding_2_no_console_error_on_reply_vote_second_flag(live_server, 
     proposal_actions.check_submit_proposal(actor=members[0].user, proposal=seeking)
     errors = watch_console(page)
     log_in_as(page, live_server, members[3].user)
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # Reply: the post appears and the thread's counter follows.
     page.goto(place["thread_url"])
@@ -180,3 +181,26 @@ def test_htmx_finding_2_server_error_says_nothing_was_saved(live_server, page, p
     )
     page.get_by_role("button", name=button).first.click()
     expect(page.get_by_role("alert").filter(has_text=SOMETHING_WENT_WRONG)).to_be_visible()
+
+
+def test_htmx_finding_2_no_console_error_replying_in_the_demo(live_server, page):
+    """The demo's busiest thread, as a newcomer meets it after `make run`."""
+    from django.core.management import call_command
+
+    from community.models import Thread
+    from members.models import User
+
+    call_command("seed_demo")
+    thread = Thread.objects.filter(community__slug="riverside-gardeners").order_by("-reply_count")[
+        0
+    ]
+    errors = watch_console(page)
+    log_in_as(page, live_server, User.objects.get(username="dara"))
+    page.goto(f"{live_server.url}{thread.get_absolute_url()}")
+    replies = thread.reply_count
+    page.get_by_label("Your reply").fill("Count me in for the barrels.")
+    page.get_by_role("button", name="Post reply").click()
+    expect(page.get_by_text("Count me in for the barrels.")).to_be_visible()
+    expect(page.locator(".thread-header")).to_contain_text(f"{replies + 1} replies")
+    page.wait_for_timeout(300)  # htmx settles 20 ms after the swap
+    assert errors == []
