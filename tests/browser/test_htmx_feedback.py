@@ -204,3 +204,24 @@ def test_htmx_finding_2_no_console_error_replying_in_the_demo(live_server, page)
     expect(page.locator(".thread-header")).to_contain_text(f"{replies + 1} replies")
     page.wait_for_timeout(300)  # htmx settles 20 ms after the swap
     assert errors == []
+
+
+def test_htmx_finding_2_unread_badge_follows_mark_read(live_server, page, place):
+    member = place["members"][3]
+    for text in ("First news", "Second news"):
+        do_notify(
+            recipients=[member.user],
+            kind=Notification.Kind.COMMUNITY,
+            community=place["community"],
+            text=text,
+            url="/",
+        )
+    errors = watch_console(page)
+    log_in_as(page, live_server, member.user)
+    page.goto(f"{live_server.url}/notifications/")
+    badge = page.get_by_role("navigation", name="Site").get_by_role("link", name="Notifications")
+    unread = Notification.objects.filter(recipient=member.user, read_at=None).count()
+    expect(badge).to_have_text(f"Notifications{unread} unread")
+    page.get_by_role("button", name=re.compile("Mark read.*First news")).click()
+    expect(badge).to_have_text(f"Notifications{unread - 1} unread")
+    assert errors == []
