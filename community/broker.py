@@ -14,7 +14,7 @@ import uuid
 from time import monotonic
 
 from kombu.exceptions import ChannelError
-from kombu.transport import filesystem
+from kombu.transport import TRANSPORT_ALIASES, filesystem
 from kombu.utils.encoding import str_to_bytes
 from kombu.utils.json import dumps
 
@@ -63,6 +63,10 @@ class Channel(filesystem.Channel):
 
 
 class Transport(filesystem.Transport):
-    """Registered for the embedded default in settings (CELERY_BROKER_TRANSPORT)."""
-
     Channel = Channel
+
+
+def register() -> None:
+    """Make "filesystem://" mean this transport in this process (community/celery.py calls
+    it), for the web, the worker, beat and the tests' own clients alike."""
+    TRANSPORT_ALIASES["filesystem"] = "community.broker:Transport"

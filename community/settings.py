@@ -207,11 +207,10 @@ else:
 # Celery. The embedded default is the filesystem transport: a real worker and beat
 # with no server to run. Production points these at Redis. kombu's own filesystem
 # transport writes message files in place, and a worker reading one half-written dies;
-# community.broker writes each file whole (temporary name, then rename).
+# community.broker writes each file whole (temporary name, then rename), and
+# community/celery.py makes it what "filesystem://" means.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
-EMBEDDED_BROKER_TRANSPORT = "community.broker:Transport"
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    CELERY_BROKER_TRANSPORT = EMBEDDED_BROKER_TRANSPORT
     _queue_dir = VAR_DIR / "celery" / "queue"
     _queue_dir.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -62,7 +62,6 @@ def real_worker(
         env["CELERY_RESULT_BACKEND"] = f"file://{results}"
         client.conf.update(
             broker_url="filesystem://",
-            broker_transport=settings.EMBEDDED_BROKER_TRANSPORT,
             broker_transport_options={
                 "data_folder_in": str(folder),
                 "data_folder_out": str(folder),

@@ -6,16 +6,16 @@ and die of a JSONDecodeError ("Unrecoverable error")."""
 import threading
 from queue import Empty
 
-from django.conf import settings
 from kombu import Connection
+
+import community.celery  # noqa: F401  (makes "filesystem://" the embedded transport)
 
 
 def _embedded_connection(folder, control) -> Connection:
-    """A connection built the way the embedded default builds it (settings), on the
-    test's own folders."""
+    """A connection to the embedded default's broker (what "filesystem://" means once
+    Commons' Celery app is loaded), on the test's own folders."""
     return Connection(
         "filesystem://",
-        transport=settings.EMBEDDED_BROKER_TRANSPORT,
         transport_options={
             "data_folder_in": str(folder),
             "data_folder_out": str(folder),
