@@ -4,7 +4,10 @@ import os
 
 from celery import Celery
 
+from community import broker
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "community.settings")
+broker.register()
 
 app = Celery("commons")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -204,6 +204,15 @@ def do_set_preferences(*, user, choices: dict[str, str]) -> None:
             ).update(delivery=row.delivery)
 
 
+def do_mark_emailed_without_sending(*, created_since) -> int:
+    """Mark the notifications created since then as emailed, sending nothing: the demo
+    seed's made-up history is news to nobody, and its hundred emails would bury the
+    console of `make run` (the worker then finds nothing left to send)."""
+    return Notification.objects.filter(
+        created_at__gte=created_since, emailed_at__isnull=True
+    ).update(emailed_at=timezone.now())
+
+
 def do_unsubscribe(*, user, kinds: list[str]) -> None:
     """Stop emailing these kinds (the one-click link in every email)."""
     do_set_preferences(user=user, choices=dict.fromkeys(kinds, Delivery.NEVER))

@@ -252,7 +252,10 @@ else:
     }
 
 # Celery. The embedded default is the filesystem transport: a real worker and beat
-# with no server to run. Production points these at Redis.
+# with no server to run. Production points these at Redis. kombu's own filesystem
+# transport writes message files in place, and a worker reading one half-written dies;
+# community.broker writes each file whole (temporary name, then rename), and
+# community/celery.py makes it what "filesystem://" means.
 if not DEBUG and not env("CELERY_BROKER_URL"):
     # The filesystem broker is folders on one machine: a worker in another container or
     # on another host would never see the web process's tasks (no email, no vote closed).
@@ -400,7 +403,15 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # "No hostname was supplied" from every process: the embedded broker needs none.
+        **(
+            {"kombu.connection": {"level": "ERROR"}}
+            if CELERY_BROKER_URL.startswith("filesystem://")
+            else {}
+        ),
+    },
 }
 
 # Communities (issue 3): founders needed before a forming community becomes active.

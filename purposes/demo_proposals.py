@@ -17,7 +17,7 @@ from members.models import Membership
 
 from . import actions
 from .charter_diff import CharterText
-from .models import Proposal
+from .models import Charter, Proposal
 
 # Tried first, in order; then any other active community. The first with at least three
 # current members gets the demo proposals.
@@ -99,6 +99,12 @@ def seed(users: dict) -> None:
     Membership.objects.current().filter(
         community=community, joined_at__gt=now - timedelta(days=30)
     ).update(joined_at=now - timedelta(days=40))
+    # The seed founds communities "now"; their proposals are dated weeks back, so the
+    # founding charter (and the community) is moved before the first of them, or the
+    # charter history would list version 2 as older than version 1.
+    founded = now - timedelta(days=40)
+    Community.objects.filter(pk=community.pk).update(created_at=founded)
+    Charter.objects.filter(community=community, version=1).update(created_at=founded)
     v1 = community.charter.text()
 
     # Passed: makes charter version 2 (and every member is asked to re-affirm).

@@ -4,12 +4,15 @@ never as a ranking of people: no page here lists other members by any figure."""
 
 import csv
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
@@ -122,6 +125,16 @@ def _charts(history: list[EngagementSnapshot]) -> list[Chart]:
     return charts
 
 
+def _figures_title(day) -> str:
+    """Snapshots are taken each night for the day before: say which day the figures are."""
+    today = timezone.localdate()
+    if day == today:
+        return _("Today’s figures")
+    if day == today - timedelta(days=1):
+        return _("Figures as of yesterday")
+    return _("Figures as of %(day)s") % {"day": date_format(day, "j F Y")}
+
+
 @require_GET
 def health(request, slug):
     community = access_community(request.user, slug)
@@ -132,6 +145,7 @@ def health(request, slug):
         figures = snapshots.health_figures(latest)
         context |= {
             "latest": latest,
+            "figures_title": _figures_title(latest.day),
             "stage": engagement.stage(figures).value,
             "explanation": engagement.explain(figures),
             "conditions": engagement.conditions(figures),

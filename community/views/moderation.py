@@ -157,8 +157,8 @@ def _post_in(community, post_id):
 
 
 def _bad(request) -> int:
-    """400 for a form sent back with errors; 200 for htmx, which swaps only successes."""
-    return 200 if request.htmx else 400
+    """400 for a form sent back with errors (htmx swaps it in too: base.html's htmx-config)."""
+    return 400
 
 
 # --- The log and the queue ----------------------------------------------------------------

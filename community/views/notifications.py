@@ -31,7 +31,8 @@ def read(request, pk):
         raise Http404("No such notification")
     if request.htmx:
         item = Notification.objects.select_related("actor", "community").get(pk=pk)
-        return render(request, "community/notifications.html#item", {"item": item})
+        # The item, and the nav's unread count out of band.
+        return render(request, "community/notifications.html#item-read", {"item": item})
     return redirect("notifications")
 
 

@@ -37,9 +37,14 @@ def _urls(community, thread=None) -> dict[str, str]:
 def _refused(request, error: PermissionDenied, *, community, status=403):
     message = str(error) or _("You may not do that here.")
     if request.htmx:
-        return render(
-            request, "community/thread_refused.html#refusal", {"message": message}, status=200
+        response = render(
+            request, "community/thread_refused.html#refusal", {"message": message}, status=status
         )
+        if request.method == "POST":
+            # In place of the form that was sent, not wherever a success would have gone.
+            response["HX-Retarget"] = "closest form"
+            response["HX-Reswap"] = "outerHTML"
+        return response
     return render(
         request,
         "community/thread_refused.html",
@@ -198,7 +203,7 @@ def post(request, slug, thread_id, thread_slug, post_id):
 
 def _reply_form_response(request, context, *, status=200):
     if request.htmx:
-        response = render(request, "community/thread_reply.html#reply-form", context)
+        response = render(request, "community/thread_reply.html#reply-form", context, status=status)
         parent = context.get("parent")
         if parent is not None:
             response["HX-Retarget"] = f"#reply-slot-{parent.pk}"
@@ -267,6 +272,7 @@ def reply(request, slug, thread_id):
         return _reply_form_response(request, context, status=400)
     if not request.htmx:
         return HttpResponseRedirect(_post_url(new))
+    thread.refresh_from_db(fields=["reply_count", "last_activity_at"])  # the header's counts
     new.closes, new.out_of_context, new.continues, new.is_new = range(1), False, False, False
     context |= {"post": new, "may_post": True, "just_posted": True}
     if parent.is_root:

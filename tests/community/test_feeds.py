@@ -48,3 +48,13 @@ def test_feed_of_members_only_or_missing_community_is_404(client):
     client.force_login(member)  # a feed reader is an outsider even for members
     assert client.get("/c/hidden/feed.atom").status_code == 404
     assert client.get("/c/nowhere/feed.atom").status_code == 404
+
+
+def test_community_home_finding_9_announces_its_feed(client):
+    CommunityFactory(slug="birds", name="Birds")
+    html = client.get(reverse("community:home", kwargs={"slug": "birds"})).content.decode()
+    feed = reverse("community:feed", kwargs={"slug": "birds"})
+    assert (
+        f'<link rel="alternate" type="application/atom+xml" title="Birds: new threads" '
+        f'href="{feed}">' in html
+    )

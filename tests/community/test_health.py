@@ -272,3 +272,19 @@ def test_digest_settings_rejects_an_unknown_choice(client):
 def test_digest_settings_needs_a_login(client):
     response = client.get(reverse("community:digest_settings"))
     assert response.status_code == 302
+
+
+def test_health_finding_9_figures_heading_says_as_of_yesterday(client):
+    community = CommunityFactory()
+    history(community)  # the last snapshot is yesterday's, as the nightly job leaves it
+    html = client.get(reverse("community:health", args=[community.slug])).content.decode()
+    assert "Today’s figures" not in html
+    assert "Figures as of yesterday" in html
+
+
+def test_health_finding_9_older_figures_say_their_day(client):
+    community = CommunityFactory()
+    day = TODAY - timedelta(days=4)
+    snapshot(community, day)
+    html = client.get(reverse("community:health", args=[community.slug])).content.decode()
+    assert f"Figures as of {day.day} {day:%B %Y}" in html

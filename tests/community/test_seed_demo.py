@@ -102,3 +102,26 @@ def test_bench_seed_refuses_with_debug_off_unless_told_finding_10():
     assert User.objects.count() == 0
     call_command("bench_seed", i_know=True, stdout=io.StringIO(), **SMALL)
     assert User.objects.filter(seeded_by="bench_seed").count() == SMALL["members"]
+
+
+def test_seed_demo_finding_9_sends_no_email_for_its_made_up_history(
+    django_capture_on_commit_callbacks,
+):
+    from django.core import mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", i_know=True)
+    assert [m.subject for m in mail.outbox] == []
+
+
+def test_seed_demo_finding_9_charter_versions_dated_in_order():
+    from purposes.models import Charter
+
+    call_command("seed_demo", i_know=True)
+    by_community: dict[int, list] = {}
+    for charter in Charter.objects.order_by("community_id", "version"):
+        by_community.setdefault(charter.community_id, []).append(charter.created_at)
+    amended = [dates for dates in by_community.values() if len(dates) > 1]
+    assert amended  # the demo has a community whose charter was amended
+    for dates in amended:
+        assert dates == sorted(dates) and len(set(dates)) == len(dates)

@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from community import demo as community_demo
 from community import demo_engagement, demo_moderation
+from community.notifications import do_mark_emailed_without_sending
 from members import demo as members_demo
 from members.models import Membership
 from purposes import demo as purposes_demo
@@ -29,6 +31,7 @@ class Command(BaseCommand):
                 "DEBUG is off: this looks like a production site, and the demo accounts "
                 "share a published password. Run with --i-know to seed anyway."
             )
+        started = timezone.now()
         with transaction.atomic():
             self._refuse_real_people()
             users = members_demo.seed()
@@ -37,6 +40,7 @@ class Command(BaseCommand):
             demo_proposals.seed(users)
             demo_moderation.seed(users)
             demo_engagement.seed(users)
+            do_mark_emailed_without_sending(created_since=started)
         self.stdout.write("Demo logins (username / password):")
         for user in users.values():
             self.stdout.write(f"  {user.username:<10} / {members_demo.DEMO_PASSWORD}")
