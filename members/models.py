@@ -314,7 +314,7 @@ class PlatformLogEntry(models.Model):
     post = models.ForeignKey(
         "community.Post", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    reason = models.CharField(_("reason"), max_length=1000)
+    reason = CleanCharField(_("reason"), max_length=1000)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

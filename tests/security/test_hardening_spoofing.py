@@ -28,6 +28,7 @@ NOT_TYPED = {
     "community.Notification.url", "community.Notification.kind", "community.Notification.delivery",
     "community.Post.path", "community.Post.body_html", "community.Post.client_token",
     "community.Post.moderation_state", "community.PostRevision.body_html",
+    "members.Avatar.content_type",
 }  # fmt: skip
 
 
