@@ -59,6 +59,7 @@ def _embedded_env(var_dir: Path) -> dict[str, str]:
 
 
 @pytest.mark.worker
+@pytest.mark.embedded
 def test_run_commons_finding_1_site_and_jobs_survive_a_worker_killed_at_random(tmp_path, figure):
     env = _embedded_env(tmp_path)
     subprocess.run(
