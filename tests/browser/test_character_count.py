@@ -35,6 +35,6 @@ def test_character_count_finding_9_reply_box_counts_from_the_start(live_server, 
     thread, _root = thread_with_post(community=community, author=members[0].user)
     log_in_as(page, live_server, members[1].user)
     page.goto(f"{live_server.url}{thread.get_absolute_url()}")
-    expect(page.locator(".reply-form .char-count")).to_have_text("0 of 50000 characters")
+    expect(page.locator(".reply-form .char-count")).to_have_text("0 of 10000 characters")
     page.get_by_label("Your reply").fill("Hello there")
-    expect(page.locator(".reply-form .char-count")).to_have_text("11 of 50000 characters")
+    expect(page.locator(".reply-form .char-count")).to_have_text("11 of 10000 characters")
