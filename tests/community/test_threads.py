@@ -456,3 +456,18 @@ def test_thread_page_finding_6_each_post_has_a_heading_saying_its_place(
     assert ">Reply 2, to bruno, unread</h3>" in text
     assert ">Reply 3, to Alice A., unread</h3>" in text
     assert f'href="#post-{answer.pk}">Skip to the first unread reply</a>' in text
+
+
+def test_thread_page_finding_6_later_pages_go_on_numbering_and_permalinks_do_not_guess(
+    client, community, alice, bruno
+):
+    thread = start(alice, community)
+    root = root_of(thread)
+    first = reply(bruno, thread, root, "first")
+    second = reply(bruno, thread, root, "second")
+    client.force_login(alice)
+    later = client.get(f"{thread.get_absolute_url()}?after={first.path}&start=2")
+    assert ">Reply 2, to alice</h3>" in later.text
+    assert f"post-{first.pk}-heading" not in later.text
+    own_page = client.get(f"{thread.get_absolute_url()}p/{second.pk}/")
+    assert ">Reply to alice</h3>" in own_page.text
