@@ -118,13 +118,16 @@ class PostPage:
     """One response's worth of a post tree, in depth-first order, ready to print flat.
 
     Each post in ``posts`` carries ``closes`` (how many levels end after it), ``continues``
-    (has replies past the depth shown here) and ``out_of_context`` (its parent is not on
-    this page, so "in reply to" is shown)."""
+    (has replies past the depth shown here), ``out_of_context`` (its parent is not on
+    this page, so "in reply to" is shown) and ``position`` (its number in the thread's
+    reading order, for the heading a screen reader announces; None on a post's own page,
+    where the posts before it are not counted)."""
 
     root: Post | None
     posts: list[Post] = field(default_factory=list)
     next_after: str | None = None
     first_new: Post | None = None
+    next_start: int = 1
 
 
 def _path_prefixes(path: str) -> list[str]:
@@ -132,14 +135,24 @@ def _path_prefixes(path: str) -> list[str]:
 
 
 def post_page(
-    *, thread: Thread, after: str = "", focus: Post | None = None, read_at=None, user=None
+    *,
+    thread: Thread,
+    after: str = "",
+    focus: Post | None = None,
+    read_at=None,
+    user=None,
+    start: int = 1,
 ) -> PostPage:
     """Posts of a thread for one response: one query, whatever the size of the thread.
 
     Without ``focus``: the opening post (first page only) and the replies down to
     MAX_DISPLAY_DEPTH, by whole top-level branches, at most MAX_POSTS_PER_PAGE posts, after
     the path ``after``. With ``focus``: the post's page (a permalink, or "continue this
-    thread"): a few ancestors for context, then the post and its replies."""
+    thread"): a few ancestors for context, then the post and its replies.
+
+    ``start`` numbers the first reply of the page: 1 on the first page, and what the "load
+    more" link carries on later ones (counting the posts before ``after`` would cost a
+    query)."""
     posts = Post.objects.filter(thread=thread)
     if focus is None:
         base = 1
@@ -175,6 +188,9 @@ def post_page(
         next_after = rows[-1].path
     page = PostPage(root=root, posts=rows, next_after=next_after)
     _nest(page, max_depth=max_depth, read_at=read_at, user=user)
+    for number, post in enumerate(page.posts, start=max(1, start)):
+        post.position = number if focus is None else None
+    page.next_start = max(1, start) + len(page.posts)
     return page
 
 

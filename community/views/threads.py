@@ -136,8 +136,14 @@ def thread_new(request, slug):
 
 def _thread_context(request, community, thread, *, after="", focus=None) -> dict:
     read_at = selectors.last_read_at(user=request.user, thread=thread)
+    start = request.GET.get("start", "1")
     page = selectors.post_page(
-        thread=thread, after=after, focus=focus, read_at=read_at, user=request.user
+        thread=thread,
+        after=after,
+        focus=focus,
+        read_at=read_at,
+        user=request.user,
+        start=int(start) if after and start.isdecimal() and len(start) < 7 else 1,
     )
     if request.user.is_authenticated:
         actions.do_mark_thread_read(user=request.user, thread=thread)
@@ -274,6 +280,8 @@ def reply(request, slug, thread_id):
         return HttpResponseRedirect(_post_url(new))
     thread.refresh_from_db(fields=["reply_count", "last_activity_at"])  # the header's counts
     new.closes, new.out_of_context, new.continues, new.is_new = range(1), False, False, False
+    # Its number in the reading order would cost a count; its heading says "Your reply".
+    new.position, new.parent = None, parent
     context |= {"post": new, "may_post": True, "just_posted": True}
     if parent.is_root:
         context["root_form"] = ReplyForm(initial={"parent": parent.pk}, auto_id="reply-root-%s")

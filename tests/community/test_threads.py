@@ -357,7 +357,7 @@ def test_thread_page_marks_posts_new_since_last_visit(client, community, alice, 
     ReadState.objects.filter(user=alice).update(read_at=old.created_at)
     fresh = reply(bruno, thread, root, "fresh news")
     response = client.get(thread.get_absolute_url())
-    assert f'href="#post-{fresh.pk}">Jump to the first new post' in response.text
+    assert f'href="#post-{fresh.pk}">Skip to the first unread reply' in response.text
     assert response.text.count("badge--new") == 1
     assert ReadState.objects.get(user=alice, thread=thread).read_at > fresh.created_at
     listing = client.get(reverse("community:thread_list", kwargs={"slug": community.slug}))
@@ -434,3 +434,40 @@ def test_thread_page_invites_a_non_member_to_join(client, community, alice):
     body = client.get(thread.get_absolute_url()).content.decode()
     assert f"Only members of {community.name} can reply." in body
     assert "Join the community" in body
+
+
+def test_thread_page_finding_6_each_post_has_a_heading_saying_its_place(
+    client, community, alice, bruno
+):
+    alice.display_name = "Alice A."
+    alice.save()
+    thread = start(alice, community)
+    root = root_of(thread)
+    first = reply(bruno, thread, root, "first")
+    answer = reply(alice, thread, first, "answer to Bruno")
+    client.force_login(bruno)
+    client.get(thread.get_absolute_url())
+    ReadState.objects.filter(user=bruno).update(read_at=first.created_at)
+    reply(alice, thread, root, "late")
+    response = client.get(thread.get_absolute_url())
+    text = response.text
+    assert ">Opening post by Alice A.</h2>" in text
+    assert ">Reply 1, to Alice A.</h3>" in text
+    assert ">Reply 2, to bruno, unread</h3>" in text
+    assert ">Reply 3, to Alice A., unread</h3>" in text
+    assert f'href="#post-{answer.pk}">Skip to the first unread reply</a>' in text
+
+
+def test_thread_page_finding_6_later_pages_go_on_numbering_and_permalinks_do_not_guess(
+    client, community, alice, bruno
+):
+    thread = start(alice, community)
+    root = root_of(thread)
+    first = reply(bruno, thread, root, "first")
+    second = reply(bruno, thread, root, "second")
+    client.force_login(alice)
+    later = client.get(f"{thread.get_absolute_url()}?after={first.path}&start=2")
+    assert ">Reply 2, to alice</h3>" in later.text
+    assert f"post-{first.pk}-heading" not in later.text
+    own_page = client.get(f"{thread.get_absolute_url()}p/{second.pk}/")
+    assert ">Reply to alice</h3>" in own_page.text
