@@ -68,3 +68,24 @@ def test_unread_count_fragment_shows_the_count_and_nothing_to_anonymous(client):
     assert response.status_code == 200
     unread = alice.notifications.unread_count()
     assert f'<span class="nav-badge">{unread}' in response.content.decode() or unread == 0
+
+
+def test_proposal_status_line_polls_while_seeking_and_shows_seconds(client):
+    from purposes import actions as purpose_actions
+    from tests.purposes.test_proposals import draft
+
+    community, members = community_with_members(4)
+    proposal = draft(community, members[0].user)
+    purpose_actions.check_submit_proposal(actor=members[0].user, proposal=proposal)
+    purpose_actions.check_second_proposal(actor=members[1].user, proposal=proposal)
+    url = reverse("purposes:proposal_live", args=[community.slug, proposal.pk])
+    client.force_login(members[2].user)
+    page = client.get(proposal.get_absolute_url()).content.decode()
+    assert f'data-hx-get="{url}?shown=seeking"' in page
+    response = client.get(url, {"shown": "seeking"}, headers={"HX-Request": "true"})
+    text = response.content.decode()
+    assert response.status_code == 200 and "1 of" in text and "seconds so far" in text
+    assert "<form" not in text  # the vote and second forms are never replaced
+    assert "Now " not in text
+    moved = client.get(url, {"shown": "draft"}).content.decode()
+    assert "Reload the page to see it" in moved
