@@ -89,3 +89,16 @@ def test_proposal_status_line_polls_while_seeking_and_shows_seconds(client):
     assert "Now " not in text
     moved = client.get(url, {"shown": "draft"}).content.decode()
     assert "Reload the page to see it" in moved
+
+
+def test_own_reply_posted_in_place_moves_the_polls_count_on(client):
+    community, thread, root, alice, bruno, url = _thread()
+    client.force_login(bruno)
+    response = client.post(
+        reverse("community:reply", args=[community.slug, thread.pk]),
+        {"parent": root.pk, "body": "Mine", "token": "t1"},
+        headers={"HX-Request": "true"},
+    )
+    text = response.content.decode()
+    assert 'id="thread-updates" role="status" data-hx-swap-oob="true"' in text
+    assert f"{url}?seen=1" in text  # so the reader's own reply is not announced as new
