@@ -24,6 +24,9 @@ urlpatterns: list = [
     # before the thread route: "reply" would otherwise be read as a thread slug
     path("c/<slug:slug>/t/<int:thread_id>/reply/", thread_views.reply, name="reply"),
     path(
+        "c/<slug:slug>/t/<int:thread_id>/new-replies/", thread_views.new_replies, name="new_replies"
+    ),
+    path(
         "c/<slug:slug>/t/<int:thread_id>/<slug:thread_slug>/",
         thread_views.thread,
         name="thread",

@@ -57,6 +57,19 @@ def get_thread_or_404(*, community: Community, thread_id: int) -> Thread:
     return thread
 
 
+def first_new_reply(*, thread: Thread, seen: int) -> Post | None:
+    """The earliest of the replies posted since a reader's page counted ``seen`` of them, or
+    None when there are none: what a thread page's poll asks. ``thread.reply_count`` is
+    already loaded, so a quiet thread costs no query here; a busy one costs one."""
+    new = thread.reply_count - seen
+    if seen < 0 or new <= 0:
+        return None
+    post = Post.objects.filter(thread=thread, depth__gt=0).order_by("-pk")[new - 1 : new].first()
+    if post is not None:
+        post.thread = thread
+    return post
+
+
 def get_post_or_404(*, community: Community, post_id: int) -> Post:
     post = (
         Post.objects.filter(pk=post_id, thread__community=community)

@@ -66,6 +66,9 @@ if not DEBUG and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 SITE_NAME = env("SITE_NAME", "Commons")
+# How often an open page asks whether it changed (thread replies, proposal stage); the
+# header's unread count is asked half as often. Polling, not server-sent events: see README.
+LIVE_POLL_SECONDS = int(env("LIVE_POLL_SECONDS", "30"))
 SITE_ID = 1
 
 

@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("purposes.urls")),
     path("notifications/", notifications.index, name="notifications"),
+    path("notifications/unread/", notifications.unread, name="notifications_unread"),
     path("notifications/read-all/", notifications.read_all, name="notifications_read_all"),
     path("notifications/<int:pk>/read/", notifications.read, name="notifications_read"),
     path("notifications/<int:pk>/open/", notifications.open_, name="notifications_open"),

@@ -18,6 +18,10 @@ urlpatterns: list = [
         "c/<slug:slug>/proposals/<int:proposal_id>/edit/", views.proposal_edit, name="proposal_edit"
     ),
     path("c/<slug:slug>/proposals/<int:proposal_id>/vote/", views.vote, name="vote"),
+    # before the steps: "live" would otherwise be read as one
+    path(
+        "c/<slug:slug>/proposals/<int:proposal_id>/live/", views.proposal_live, name="proposal_live"
+    ),
     path(
         "c/<slug:slug>/proposals/<int:proposal_id>/<str:step>/",
         views.proposal_step,

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from community import ratelimits
 from members import actions as member_actions
@@ -280,6 +280,8 @@ def _proposal_context(request, proposal: Proposal, vote_form=None) -> dict:
         "timeline": _timeline(proposal),
         "seconds": seconds,
         "seconds_needed": community.charter.seconds_required,
+        "live_seconds": len(seconds),
+        "votes_cast": _votes_cast(proposal),
         "has_seconded": any(s.user_id == user.pk for s in seconds),
         "votes": (
             selectors.vote_reasons_page(proposal, request.GET.get("votes"))
@@ -319,6 +321,38 @@ def _proposal_context(request, proposal: Proposal, vote_form=None) -> dict:
 def proposal(request, slug, proposal_id):
     proposal = permissions.access_proposal(request.user, slug, proposal_id)
     return render(request, "purposes/proposal.html", _proposal_context(request, proposal))
+
+
+def _live_context(proposal: Proposal, *, shown: str = "") -> dict:
+    """What the status line needs, counted as cheaply as it can be: the seconds only while
+    they are sought, the votes only once closed (the ballot is secret until then)."""
+    return {
+        "community": proposal.community,
+        "proposal": proposal,
+        "shown": shown,
+        "live_seconds": selectors.live_seconds(proposal).count()
+        if proposal.state == Proposal.State.SEEKING
+        else None,
+        "seconds_needed": proposal.community.charter.seconds_required
+        if proposal.state == Proposal.State.SEEKING
+        else None,
+        "votes_cast": _votes_cast(proposal),
+    }
+
+
+def _votes_cast(proposal: Proposal) -> int | None:
+    tally = proposal.tally() if proposal.is_closed else None
+    return tally.for_count + tally.against_count + tally.abstain_count if tally else None
+
+
+@require_GET
+def proposal_live(request, slug, proposal_id):
+    """The status line an open proposal's page polls (stage, seconds; votes once closed)."""
+    proposal = permissions.access_proposal(request.user, slug, proposal_id)
+    shown = request.GET.get("shown", "")
+    shown = shown if shown in Proposal.State.values else ""
+    context = _live_context(proposal, shown=shown)
+    return render(request, "purposes/proposal.html#live", context)
 
 
 @login_required

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -22,6 +22,16 @@ def index(request):
     page = selectors.notifications_page(user=request.user, page_number=request.GET.get("page"))
     context = {"page_obj": page, "items": page.object_list}
     return render(request, "community/notifications.html", context)
+
+
+@require_GET
+def unread(request):
+    """What the header polls: its notifications link with the unread count (one COUNT).
+    Someone signed out has no badge, so 204 leaves the page alone instead of a login
+    redirect being swapped into the header."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=204)
+    return render(request, "_partials/_notifications_link.html")
 
 
 @login_required

@@ -6,7 +6,7 @@ a 404 to outsiders) and writes only through ``community.actions``.
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -180,6 +180,26 @@ def thread(request, slug, thread_id, thread_slug):
     if request.htmx and after:
         return render(request, "community/thread.html#more-posts", context)
     return render(request, "community/thread.html", context)
+
+
+@require_GET
+def new_replies(request, slug, thread_id):
+    """What an open thread page polls: a "3 new replies" link when replies came after the
+    page counted ``seen`` of them, else 204 (htmx keeps the page as it is). Reads only."""
+    community = access_community(request.user, slug)
+    thread = selectors.get_thread_or_404(community=community, thread_id=thread_id)
+    seen = request.GET.get("seen", "")
+    if not seen.isdecimal() or len(seen) > 9:
+        return HttpResponseBadRequest(_("Say how many replies the page shows."))
+    first = selectors.first_new_reply(thread=thread, seen=int(seen))
+    if first is None:
+        return HttpResponse(status=204)
+    # The query makes the link a new address, so following it reloads the page even when
+    # only the #fragment would otherwise differ from the one being read.
+    path, _hash, anchor = _post_url(first).partition("#")
+    url = f"{path}?new={first.pk}" + (f"#{anchor}" if anchor else "")
+    context = {"count": thread.reply_count - int(seen), "url": url}
+    return render(request, "community/thread.html#new-replies", context)
 
 
 @require_GET

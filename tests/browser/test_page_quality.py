@@ -52,6 +52,10 @@ NOT_PAGES = {
     "community:health_csv",
     "members:export_data",
     "mfa_download_recovery_codes",
+    # fragments an open page polls, not pages
+    "community:new_replies",
+    "notifications_unread",
+    "purposes:proposal_live",
 }
 # Pages checked once more in the dark theme: the ones a newcomer sees first.
 DARK_ROUTES = {

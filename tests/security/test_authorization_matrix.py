@@ -215,6 +215,11 @@ MATRIX: dict[str, dict[str, str]] = {
         "GET": "302 404 403 404 403 403 403 200 200",
         "POST": "302 404 403 404 403 403 403 302 302",
     },
+    "community:new_replies": {
+        # without ?seen= the poll cannot say what is new: 400 to whoever may read the thread
+        "GET": "404 404 400 404 400 400 400 404 404",
+        "POST": "405 405 405 405 405 405 405 405 405",
+    },
     "community:thread": {
         "GET": "404 404 200 404 200 200 200 404 404",
         "POST": "405 405 405 405 405 405 405 405 405",
@@ -323,6 +328,10 @@ MATRIX: dict[str, dict[str, str]] = {
         "GET": "302 404 302 404 404 404 404 404 404",
         "POST": "302 405 405 405 405 405 405 405 405",
     },
+    "notifications_unread": {
+        "GET": "204 200 200 200 200 200 200 200 200",
+        "POST": "405 405 405 405 405 405 405 405 405",
+    },
     "notifications_read": {
         "GET": "302 405 405 405 405 405 405 405 405",
         "POST": "302 404 302 404 404 404 404 404 404",
@@ -354,6 +363,10 @@ MATRIX: dict[str, dict[str, str]] = {
     "purposes:offshoot": {
         "GET": "302 404 200 404 200 200 200 404 404",
         "POST": "302 404 400 404 400 400 400 404 404",
+    },
+    "purposes:proposal_live": {
+        "GET": "404 404 200 404 200 200 200 404 404",
+        "POST": "405 405 405 405 405 405 405 405 405",
     },
     "purposes:proposal": {
         "GET": "404 404 200 404 200 200 200 404 404",
