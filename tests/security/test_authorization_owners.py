@@ -214,6 +214,7 @@ OWNER_BOUND: dict[str, Case] = {
 SHARED = {
     "community:thread_short": "a thread is the community's conversation: every reader",
     "community:thread": "a thread is the community's conversation: every reader",
+    "community:new_replies": "a thread's new-replies poll: every reader of the thread",
     "community:post": "a post's page: every reader",
     "community:reply": "replying is open to every member who may post",
     "community:post_revisions": "a post's kept edit history: every reader of the post",
@@ -221,6 +222,7 @@ SHARED = {
     "members:profile": "a profile is public",
     "members:avatar": "a member's picture is public, like the profile",
     "purposes:proposal": "a proposal (not a draft) is read by every member",
+    "purposes:proposal_live": "a proposal's status-line poll: every reader of the proposal",
     "purposes:vote": "every elector votes, the proposer too",
     "notifications_unsubscribe": "the signed token is the credential, not the session",
 }
