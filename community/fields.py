@@ -24,39 +24,32 @@ class TextFormField(forms.CharField):
         return clean_text(value) if value else value
 
 
-class LineField(models.CharField):
+class _CleanedOnSave:
+    """Applies ``cleaner`` to the value whenever the model is saved, so text that reaches
+    the database by any path (a form, an action, a task) follows the one cleaning rule."""
+
+    cleaner = staticmethod(clean_text)
+    form_class = TextFormField
+
     def pre_save(self, model_instance, add):
         value = getattr(model_instance, self.attname)
         if isinstance(value, str):
-            value = clean_line(value)
+            value = self.cleaner(value)
             setattr(model_instance, self.attname, value)
         return value
 
     def formfield(self, **kwargs):
-        return super().formfield(**{"form_class": LineFormField, **kwargs})
+        return super().formfield(**{"form_class": self.form_class, **kwargs})
 
 
-class CleanTextField(models.TextField):
-    def pre_save(self, model_instance, add):
-        value = getattr(model_instance, self.attname)
-        if isinstance(value, str):
-            value = clean_text(value)
-            setattr(model_instance, self.attname, value)
-        return value
-
-    def formfield(self, **kwargs):
-        return super().formfield(**{"form_class": TextFormField, **kwargs})
+class LineField(_CleanedOnSave, models.CharField):
+    cleaner = staticmethod(clean_line)
+    form_class = LineFormField
 
 
-class CleanCharField(models.CharField):
+class CleanTextField(_CleanedOnSave, models.TextField):
+    pass
+
+
+class CleanCharField(_CleanedOnSave, models.CharField):
     """A CharField holding text that may span lines (a vote or moderation reason)."""
-
-    def pre_save(self, model_instance, add):
-        value = getattr(model_instance, self.attname)
-        if isinstance(value, str):
-            value = clean_text(value)
-            setattr(model_instance, self.attname, value)
-        return value
-
-    def formfield(self, **kwargs):
-        return super().formfield(**{"form_class": TextFormField, **kwargs})
