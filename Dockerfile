@@ -21,4 +21,4 @@ RUN DEBUG=false SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
     && mkdir -p /app/var && chown commons /app/var
 USER commons
 EXPOSE 8000
-CMD ["gunicorn", "community.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

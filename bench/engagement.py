@@ -14,11 +14,11 @@ set-based SQL (INSERT ... SELECT over generate_series, no Python loop over rows)
 them), one thread per ten posts, and replies in rounds, each reply under a random earlier
 post of its thread, written over the last 120 days. Then it times, with the real code:
 
-1. the full recomputation of every pair count (community.relationships.recompute_all),
+1. the full recomputation of every pair count (engagement.relationships.recompute_all),
    for the 90 days ending at the last midnight;
 2. the daily incremental run: counts recomputed up to the midnight before, then brought
-   forward one day (community.relationships.bring_up_to), and checked equal to (1);
-3. the daily snapshot of every community (community.snapshots.take_snapshots).
+   forward one day (engagement.relationships.bring_up_to), and checked equal to (1);
+3. the daily snapshot of every community (engagement.snapshots.take_snapshots).
 """
 
 import argparse
@@ -29,7 +29,7 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "community.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault(
     "DATABASE_URL", "postgres://postgres:postgres@127.0.0.1:5432/commons_bench_eng"
 )
@@ -42,15 +42,9 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from community import relationships, snapshots  # noqa: E402
-from community.models import (  # noqa: E402
-    Community,
-    EngagementSnapshot,
-    EngagementWatermark,
-    MemberPair,
-    Post,
-    Thread,
-)
+from community.models import Community, Post, Thread  # noqa: E402
+from engagement import relationships, snapshots  # noqa: E402
+from engagement.models import EngagementSnapshot, EngagementWatermark, MemberPair  # noqa: E402
 from members.models import Membership, User  # noqa: E402
 from purposes.models import Charter  # noqa: E402
 

@@ -14,7 +14,7 @@ What it does, every run from scratch:
    proposal in voting whose electorate is every member, open for days), collects static
    files, and makes a logged-in session with a fixed CSRF token for every member, written
    with the pages and posts to aim at into the data file of ``bench/load.lua``.
-2. Starts the production stack on 127.0.0.1 only: gunicorn (``community.wsgi``, LOAD_WORKERS
+2. Starts the production stack on 127.0.0.1 only: gunicorn (``config.wsgi``, LOAD_WORKERS
    sync workers, default 3 as in docker-compose.yml, port LOAD_PORT, default 8731, DEBUG
    off, an access log with each request's kind, status and time) and a Celery worker
    (concurrency 2) on Redis, both on that database.
@@ -420,10 +420,10 @@ def run(stack: Stack) -> int:
 
     base = f"http://127.0.0.1:{PORT}"
     access_log, worker_log = VAR / "access.log", VAR / "worker.log"
-    stack.start("worker", [str(BIN / "celery"), "-A", "community", "worker", "--loglevel=INFO",
+    stack.start("worker", [str(BIN / "celery"), "-A", "config", "worker", "--loglevel=INFO",
                            "--concurrency=2", "--without-gossip", "--without-mingle",
                            "-n", f"load-{PORT}@%h"], env, worker_log)  # fmt: skip
-    stack.start("gunicorn", [str(BIN / "gunicorn"), "community.wsgi", "--bind",
+    stack.start("gunicorn", [str(BIN / "gunicorn"), "config.wsgi", "--bind",
                              f"127.0.0.1:{PORT}", "--workers", str(WORKERS),
                              "--access-logfile", str(access_log),
                              "--access-logformat", ACCESS_FORMAT], env,

@@ -3,7 +3,7 @@ SECRET_KEY, ALLOWED_HOSTS, the database and Redis all come from the environment,
 production), except that collectstatic writes under the run's own folder instead of the
 checkout's ``staticfiles/``. Never used by the real site."""
 
-from community.settings import *  # noqa: F403
-from community.settings import VAR_DIR
+from config.settings import *  # noqa: F403
+from config.settings import VAR_DIR
 
 STATIC_ROOT = VAR_DIR / "static"

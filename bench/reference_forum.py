@@ -200,7 +200,7 @@ def main() -> None:
     # two figures of a row are taken a minute apart whatever else the machine is doing.
     spirit = (gunicorn(python.parent, "django.core.wsgi:get_wsgi_application()"),
               reference_env(), PROJECT)  # fmt: skip
-    commons = (gunicorn(Path(PYTHON).parent, "community.wsgi:application"), commons_env(), BASE)
+    commons = (gunicorn(Path(PYTHON).parent, "config.wsgi:application"), commons_env(), BASE)
     ref, ours = {}, {}
     for _, ref_page, our_page in PAIRS:
         ref |= measure("spirit", spirit, ref_session, [ref_page], args)

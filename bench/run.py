@@ -185,7 +185,7 @@ def http(db: str, env: dict, session: dict, args) -> list[dict]:
     if args.gthread:
         servers.append(("gthread", ["-k", "gthread", "--threads", "4"]))
     for server, flags in servers:
-        cmd = [str(Path(PYTHON).parent / "gunicorn"), "community.wsgi:application", "-w", "2",
+        cmd = [str(Path(PYTHON).parent / "gunicorn"), "config.wsgi:application", "-w", "2",
                *flags, "-b", f"127.0.0.1:{args.port}", "--log-level", "warning"]  # fmt: skip
         proc = subprocess.Popen(cmd, env=env, cwd=BASE)
         try:
@@ -228,7 +228,7 @@ def jobs(postgres_url: str, full: bool) -> list[dict]:
     ]  # fmt: skip
     for name, url, cmd in specs:
         recreate_postgres(url)
-        env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "community.settings"}
+        env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings"}
         started = time.perf_counter()
         out = run([PYTHON, *cmd], env, capture_output=True).stdout
         results.append(emit({

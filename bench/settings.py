@@ -17,8 +17,8 @@ os.environ.setdefault("CELERY_BROKER_URL", "filesystem://")
 # (set back below, after the check).
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 
-from community.settings import *  # noqa: E402, F403
-from community.settings import BASE_DIR, TEMPLATES, VAR_DIR  # noqa: E402
+from config.settings import *  # noqa: E402, F403
+from config.settings import BASE_DIR, TEMPLATES, VAR_DIR  # noqa: E402
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 ROOT_URLCONF = "bench.urls"

@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 
-from community.urls import urlpatterns as site_urlpatterns
+from config.urls import urlpatterns as site_urlpatterns
 
 ITEMS = [
     {"title": f"Item {i}: the shed rota and the seed swap", "author": f"Member {i}", "n": i}

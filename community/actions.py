@@ -16,21 +16,20 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from members import permissions
-
-from .markdown import MAX_BODY_CHARS, clean_text, find_mentions, render_markdown, too_costly
-from .models import (
+from community.models import (
     MAX_STORED_DEPTH,
     Community,
-    Notification,
     Post,
     PostRevision,
     ReadState,
     Thread,
     path_segment,
 )
-from .notifications import do_notify
-from .text import clean_line
+from core.markdown import MAX_BODY_CHARS, clean_text, find_mentions, render_markdown, too_costly
+from core.text import clean_line
+from members import permissions
+from notifications.actions import do_notify
+from notifications.models import Notification
 
 MAX_TITLE_CHARS = 200
 

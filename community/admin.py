@@ -1,12 +1,13 @@
 """Django admin for discussions: lists of threads, posts and notifications, showing only
-what anyone may read (see community.admin_lists). Takedowns of illegal content come with
+what anyone may read (see core.admin). Takedowns of illegal content come with
 moderation, as logged actions, not admin edits."""
 
 from django.contrib import admin
 from django.contrib.sites.admin import SiteAdmin as BaseSiteAdmin
 
-from .admin_lists import ListOnlyAdmin, ReadOnlyAdmin
-from .models import Notification, Post, Thread
+from community.models import Post, Thread
+from core.admin import ListOnlyAdmin, ReadOnlyAdmin
+from notifications.models import Notification
 
 
 @admin.register(Thread)
@@ -38,4 +39,4 @@ class NotificationAdmin(ListOnlyAdmin):
 class SiteAdmin(ReadOnlyAdmin, BaseSiteAdmin):
     """The site's name and domain go into every account email (links, subjects): staff
     changing them could point password resets elsewhere. Set them by deployment, not here.
-    Registered in place of Django's by community.admin_apps."""
+    Registered in place of Django's by config.admin."""

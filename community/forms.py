@@ -6,9 +6,8 @@ import secrets
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .fields import LineFormField
-from .markdown import MAX_BODY_CHARS, clean_text, too_costly
-from .models import Delivery, Notification
+from core.fields import LineFormField
+from core.markdown import MAX_BODY_CHARS, clean_text, too_costly
 
 BODY_HELP = _(
     "Markdown works: **bold**, *italic*, [a link](https://example.org), > quotes, lists. "
@@ -112,20 +111,6 @@ class EditPostForm(forms.Form):
         if with_title:
             self.fields["title"] = copy.deepcopy(ThreadForm.base_fields["title"])
             self.order_fields(["title", "body"])
-
-
-class NotificationPreferencesForm(forms.Form):
-    """One radio group per kind of notification."""
-
-    def __init__(self, *args, current: dict[str, str], **kwargs):
-        super().__init__(*args, **kwargs)
-        for kind in Notification.Kind:
-            self.fields[kind.value] = forms.ChoiceField(
-                label=kind.label[:1].upper() + kind.label[1:],
-                choices=Delivery.choices,
-                initial=current.get(kind.value),
-                widget=forms.RadioSelect,
-            )
 
 
 class SearchForm(forms.Form):

@@ -18,9 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from community.models import Post
 from members import permissions
-
-from .models import Post
 
 # Seconds between two of these by one person.
 INTERVALS = {

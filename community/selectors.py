@@ -24,16 +24,16 @@ from django.db.models.expressions import Col
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from .models import (
+from community.models import (
     PATH_SEGMENT,
     Community,
     ModerationState,
-    Notification,
     Post,
     ReadState,
     Thread,
     readable_communities_filter,
 )
+from notifications.models import Notification
 
 THREADS_PER_PAGE = 30
 # Like Lemmy: one response carries at most this many posts (whole top-level branches,

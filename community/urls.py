@@ -1,51 +1,42 @@
-"""The root URLconf: the site's wiring. Nothing imports it."""
+"""URLs of the community app (namespace ``community``): /c/ and what hangs off a community."""
 
-from django.contrib import admin
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.urls import include, path
+from django.urls import path
 
-from .views import notifications, search, site
+from community import feeds
+from community.views import communities
+from community.views import threads as thread_views
 
-_admin_login = admin.site.login
+app_name = "community"
 
-
-def admin_login(request, extra_context=None):
-    """Signing in to the admin goes through allauth's login, with its rate limits and
-    two-factor step: the admin's own form, which has neither, only redirects there; a
-    signed-in non-staff user is refused instead of sent round in a loop (issue 9)."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.GET.get("next", "/admin/"), "account_login")
-    if not request.user.is_staff:
-        raise PermissionDenied
-    return _admin_login(request, extra_context)
-
-
-admin.site.login = admin_login
-
-urlpatterns = [
-    path("", site.home, name="home"),
-    path("healthz", site.healthz, name="healthz"),
-    path("", include("community.routes")),
-    path("", include("members.urls")),
-    path("", include("purposes.urls")),
-    path("notifications/", notifications.index, name="notifications"),
-    path("notifications/unread/", notifications.unread, name="notifications_unread"),
-    path("notifications/read-all/", notifications.read_all, name="notifications_read_all"),
-    path("notifications/<int:pk>/read/", notifications.read, name="notifications_read"),
-    path("notifications/<int:pk>/open/", notifications.open_, name="notifications_open"),
-    path("notifications/settings/", notifications.settings_, name="notifications_settings"),
+urlpatterns: list = [
+    # communities: directory, founding, home (issue 3)
+    path("c/", communities.directory, name="directory"),
+    path("c/new/", communities.new, name="new"),
+    path("c/<slug:slug>/", communities.home, name="home"),
+    path("c/<slug:slug>/founding/edit/", communities.founding_edit, name="founding_edit"),
+    path("c/<slug:slug>/founding/endorse/", communities.founding_endorse, name="founding_endorse"),
+    # threads: /c/<slug>/t/<id>/<thread-slug>/ (issue 4)
+    path("c/<slug:slug>/t/", thread_views.thread_list, name="thread_list"),
+    path("c/<slug:slug>/t/new/", thread_views.thread_new, name="thread_new"),
+    path("c/<slug:slug>/t/<int:thread_id>/", thread_views.thread_redirect, name="thread_short"),
+    # before the thread route: "reply" would otherwise be read as a thread slug
+    path("c/<slug:slug>/t/<int:thread_id>/reply/", thread_views.reply, name="reply"),
     path(
-        "notifications/unsubscribe/<str:token>/",
-        notifications.unsubscribe,
-        name="notifications_unsubscribe",
+        "c/<slug:slug>/t/<int:thread_id>/new-replies/", thread_views.new_replies, name="new_replies"
     ),
-    path("search/", search.search, name="search"),
-    path("accounts/", include("allauth.urls")),
-    path("admin/", admin.site.urls),
+    path(
+        "c/<slug:slug>/t/<int:thread_id>/<slug:thread_slug>/",
+        thread_views.thread,
+        name="thread",
+    ),
+    path(
+        "c/<slug:slug>/t/<int:thread_id>/<slug:thread_slug>/p/<int:post_id>/",
+        thread_views.post,
+        name="post",
+    ),
+    path("c/<slug:slug>/p/<int:post_id>/edit/", thread_views.edit, name="post_edit"),
+    path("c/<slug:slug>/p/<int:post_id>/delete/", thread_views.delete, name="post_delete"),
+    path("c/<slug:slug>/p/<int:post_id>/revisions/", thread_views.revisions, name="post_revisions"),
+    path("c/<slug:slug>/preview/", thread_views.preview, name="preview"),
+    path("c/<slug:slug>/feed.atom", feeds.CommunityThreadsFeed(), name="feed"),
 ]
-
-handler400 = "community.views.site.bad_request"
-handler403 = "community.views.site.permission_denied"
-handler404 = "community.views.site.page_not_found"
-handler500 = "community.views.site.server_error"

@@ -18,20 +18,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.links import absolute_url
-from community.models import (
-    DigestSetting,
-    Flag,
-    Notification,
-    NotificationPreference,
-    Post,
-    ReadState,
-    Thread,
-)
+from community.models import Post, ReadState, Thread
+from core.links import absolute_url
+from members import usernames
+from members.models import Application, Avatar, Invitation, Membership
+from moderation.models import Flag
+from notifications.models import DigestSetting, Notification, NotificationPreference
 from purposes.models import Proposal, Vote
-
-from . import usernames
-from .models import Application, Avatar, Invitation, Membership
 
 User = get_user_model()
 

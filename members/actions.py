@@ -17,13 +17,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.models import Community, Notification
-from community.notifications import do_notify
-from community.text import clean_line, clean_text
+from community.models import Community
+from core.text import clean_line, clean_text
+from members import avatars, permissions
+from members.models import Application, Avatar, Invitation, Membership, PlatformLogEntry, User
+from notifications.actions import do_notify
+from notifications.models import Notification
 from purposes.models import JoinPolicy
-
-from . import avatars, permissions
-from .models import Application, Avatar, Invitation, Membership, PlatformLogEntry, User
 
 INVITATION_LIFETIME = timedelta(days=14)
 MAX_MOTIVATION_CHARS = 2000

@@ -15,10 +15,9 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.shortcuts import render
 
-from community.links import absolute_url, site_url
-
-from . import usernames
-from .models import PlatformLogEntry
+from core.links import absolute_url, site_url
+from members import usernames
+from members.models import PlatformLogEntry
 
 
 def _rebased(url: str) -> str:

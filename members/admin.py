@@ -20,10 +20,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from community.admin_lists import ListOnlyAdmin
-
-from . import actions, permissions
-from .models import Application, Invitation, Membership, User
+from core.admin import ListOnlyAdmin
+from members import actions, permissions
+from members.models import Application, Invitation, Membership, User
 
 
 class LockForm(forms.Form):

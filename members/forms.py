@@ -3,10 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from community.fields import LineFormField, TextFormField
-
-from .actions import MAX_MOTIVATION_CHARS, MAX_REASON_CHARS
-from .avatars import MAX_AVATAR_BYTES
+from core.fields import LineFormField, TextFormField
+from members.actions import MAX_MOTIVATION_CHARS, MAX_REASON_CHARS
+from members.avatars import MAX_AVATAR_BYTES
 
 
 class AffirmForm(forms.Form):

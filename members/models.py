@@ -9,9 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from community.fields import CleanCharField, CleanTextField, LineField
-
-from . import usernames
+from core.fields import CleanCharField, CleanTextField, LineField
+from members import usernames
 
 
 class NameKeyField(models.CharField):

@@ -16,9 +16,8 @@ from django.utils import timezone
 from django.utils.timezone import now
 
 from community.models import Community
+from members.models import Application, Invitation, Membership, User
 from purposes.models import JoinPolicy, Proposal
-
-from .models import Application, Invitation, Membership, User
 
 
 def current_membership(user, community: Community) -> Membership | None:
@@ -236,7 +235,7 @@ def community_context(user, community: Community) -> dict:
     }
 
 
-# --- Moderation (issue 6): community.moderation enforces; views and templates ask here -----
+# --- Moderation (issue 6): moderation enforces; views and templates ask here -----
 
 
 def acting_member(user, community: Community) -> Membership | None:

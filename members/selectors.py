@@ -7,9 +7,9 @@ number of communities or members.
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from community.models import Community, ModerationAction
-
-from .models import Application, Avatar, Invitation, Membership, PlatformLogEntry, User
+from community.models import Community
+from members.models import Application, Avatar, Invitation, Membership, PlatformLogEntry, User
+from moderation.models import ModerationAction
 
 
 def with_member_count(communities: QuerySet) -> QuerySet:

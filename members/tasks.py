@@ -2,7 +2,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from . import actions
+from members import actions
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -2,9 +2,7 @@
 
 from django.urls import path
 
-from community.views import health as health_views
-
-from . import views
+from members import views
 
 app_name = "members"
 
@@ -34,5 +32,4 @@ urlpatterns = [
     path("u/<str:username>/export.json", views.export_data, name="export_data"),
     path("u/<str:username>/delete/", views.account_delete, name="account_delete"),
     # only for the user themself (issue 7); the view lives with the health pages
-    path("u/<str:username>/relationships/", health_views.my_relationships, name="relationships"),
 ]

@@ -53,7 +53,7 @@ _RESERVED_KEY = name_key("deleted")
 
 def validate_username(username: str, *, user=None) -> None:
     """Raise ValidationError if ``username`` may not be taken (by ``user``, when renaming)."""
-    from .models import User  # models import this module for the key field
+    from members.models import User  # models import this module for the key field
 
     if unicodedata.normalize("NFKC", username) != username:
         raise ValidationError(

@@ -20,15 +20,12 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from community import ratelimits
-from community.markdown import render_markdown
 from community.models import Community
-from purposes import founding
-from purposes.models import JoinPolicy
-
-from . import account_data, actions, avatars, selectors
-from .forms import AffirmForm, ApplicationForm, DecisionForm, InviteForm, ProfileForm
-from .models import Application, Invitation, User
-from .permissions import (
+from core.markdown import render_markdown
+from members import account_data, actions, avatars, selectors
+from members.forms import AffirmForm, ApplicationForm, DecisionForm, InviteForm, ProfileForm
+from members.models import Application, Invitation, User
+from members.permissions import (
     access_community,
     can_decide_application,
     can_edit_profile,
@@ -37,6 +34,8 @@ from .permissions import (
     get_community_or_404,
     has_moderators,
 )
+from purposes import founding
+from purposes.models import JoinPolicy
 
 MEMBERS_PER_PAGE = 100
 

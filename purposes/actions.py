@@ -22,16 +22,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from community.actions import do_create_thread
-from community.models import Community, ModerationAction, Notification, Post, Thread
-from community.moderation.log import do_log as do_log_moderation
-from community.notifications import do_notify, do_notify_many
+from community.models import Community, Post, Thread
 from members.actions import do_end_moderator_term, do_grant_moderator, do_remove_member
 from members.models import Membership, User
 from members.permissions import current_membership
-
-from .charter_diff import CharterText, diff_charters
-from .founding import check_found_community
-from .models import (
+from moderation.log import do_log as do_log_moderation
+from moderation.models import ModerationAction
+from notifications.actions import do_notify, do_notify_many
+from notifications.models import Notification
+from purposes.charter_diff import CharterText, diff_charters
+from purposes.founding import check_found_community
+from purposes.models import (
     Charter,
     ElectorateMember,
     OffshootDigest,
@@ -41,9 +42,9 @@ from .models import (
     Vote,
     rule_labels,
 )
-from .selectors import live_seconds, not_yet_reaffirmed
-from .signals import close_step
-from .tally import Outcome, Tally, decide
+from purposes.selectors import live_seconds, not_yet_reaffirmed
+from purposes.signals import close_step
+from purposes.tally import Outcome, Tally, decide
 
 logger = logging.getLogger(__name__)
 ACTIVE_WINDOW = timedelta(days=90)

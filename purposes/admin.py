@@ -2,15 +2,14 @@
 
 Platform staff cannot edit a charter or decide a vote (R2): these pages only show. A
 charter is public; proposals and votes are lists without detail pages, leaving out
-members-only communities (see community.admin_lists), and a vote's choice is never shown:
+members-only communities (see core.admin), and a vote's choice is never shown:
 tallies are hidden from everyone until the close.
 """
 
 from django.contrib import admin
 
-from community.admin_lists import ListOnlyAdmin, ReadOnlyAdmin
-
-from .models import Charter, Proposal, Vote
+from core.admin import ListOnlyAdmin, ReadOnlyAdmin
+from purposes.models import Charter, Proposal, Vote
 
 
 @admin.register(Charter)

@@ -4,13 +4,12 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from community.fields import LineFormField, TextFormField
-from community.text import clean_line
-
-from .charter_diff import CharterText
-from .founding import RULE_BOUNDS  # the same bounds as a founding charter
-from .models import Charter, JoinPolicy, Proposal, Vote
-from .selectors import nominable_members
+from core.fields import LineFormField, TextFormField
+from core.text import clean_line
+from purposes.charter_diff import CharterText
+from purposes.founding import RULE_BOUNDS  # the same bounds as a founding charter
+from purposes.models import Charter, JoinPolicy, Proposal, Vote
+from purposes.selectors import nominable_members
 
 MAX_GOALS = 10
 MAX_GOAL_CHARS = 200

@@ -23,14 +23,14 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from community.models import Community, Notification
-from community.notifications import do_notify
-from community.text import clean_line
+from community.models import Community
+from core.text import clean_line
 from members import actions as member_actions
 from members import permissions
 from members.models import Membership
-
-from .models import Charter, JoinPolicy
+from notifications.actions import do_notify
+from notifications.models import Notification
+from purposes.models import Charter, JoinPolicy
 
 # Addresses a community may not take: they are, or may become, the site's own paths.
 RESERVED_SLUGS = frozenset(

@@ -6,11 +6,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from community.fields import LineFormField, TextFormField
 from community.models import Community
-
-from . import founding
-from .models import Charter, JoinPolicy
+from core.fields import LineFormField, TextFormField
+from purposes import founding
+from purposes.models import Charter, JoinPolicy
 
 
 class CommunityForm(forms.Form):

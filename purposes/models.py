@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from community.fields import CleanCharField, CleanTextField, LineField
+from core.fields import CleanCharField, CleanTextField, LineField
 
 
 class JoinPolicy(models.TextChoices):
@@ -104,7 +104,7 @@ class Charter(models.Model):
 
     def text(self):
         """The diffable content of this version (purposes.charter_diff.CharterText)."""
-        from .charter_diff import CharterText
+        from purposes.charter_diff import CharterText
 
         return CharterText(purpose=self.purpose, goals=list(self.goals), rules=self.rules())
 
@@ -252,14 +252,14 @@ class Proposal(models.Model):
         return self.kind == self.Kind.ELECT_MODERATOR and self.nominee_accepted_at is None
 
     def proposed_text(self):
-        from .charter_diff import CharterText
+        from purposes.charter_diff import CharterText
 
         return CharterText(purpose=self.purpose, goals=list(self.goals), rules=dict(self.rules))
 
     def decision_rule(self, charter: Charter | None = None):
         """The rule that decides this proposal: the snapshot taken when voting opened,
         or (before then) what the given charter, by default the base, would require."""
-        from .tally import DecisionRule, Threshold
+        from purposes.tally import DecisionRule, Threshold
 
         if self.quorum_percent is not None and self.threshold:
             return DecisionRule(quorum_percent=self.quorum_percent, threshold=self.threshold)
@@ -273,7 +273,7 @@ class Proposal(models.Model):
         )
 
     def tally(self):
-        from .tally import Tally
+        from purposes.tally import Tally
 
         if self.for_count is None:
             return None

@@ -9,8 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from members.permissions import access_community, can_post, current_membership
-
-from .models import Proposal
+from purposes.models import Proposal
 
 
 def can_see_proposal(user, proposal: Proposal) -> bool:

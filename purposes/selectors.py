@@ -8,9 +8,8 @@ from django.utils.translation import gettext as _
 
 from community.models import Community
 from members.models import Membership
-
-from .charter_diff import CharterDiff, CharterText, diff_charters
-from .models import Charter, ElectorateMember, Proposal, ProposalRevision, Vote, rule_labels
+from purposes.charter_diff import CharterDiff, CharterText, diff_charters
+from purposes.models import Charter, ElectorateMember, Proposal, ProposalRevision, Vote, rule_labels
 
 
 def charter_versions(community: Community) -> list[Charter]:

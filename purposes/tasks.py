@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from . import actions
+from purposes import actions
 
 
 # A database that cannot be reached is retried a bounded number of times (after 1, 2, 4 s);

@@ -25,12 +25,11 @@ from members.permissions import (
     current_membership,
     get_community_or_404,
 )
-
-from . import actions, founding, permissions, selectors
-from .actions import ProposalError
-from .forms import ProposalForm, VoteForm
-from .founding_forms import CharterForm, CommunityForm
-from .models import Proposal
+from purposes import actions, founding, permissions, selectors
+from purposes.actions import ProposalError
+from purposes.forms import ProposalForm, VoteForm
+from purposes.founding_forms import CharterForm, CommunityForm
+from purposes.models import Proposal
 
 STEPS = {
     "submit": (actions.check_submit_proposal, _("Your proposal is now seeking seconds.")),

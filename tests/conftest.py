@@ -3,6 +3,10 @@ import shutil
 
 import pytest
 
+from community import actions
+from community.models import Post
+from tests.factories import CommunityFactory, MembershipFactory
+
 # pytest-playwright runs an event loop in the test thread; Django's ORM calls from the
 # test body are still synchronous and safe there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -74,7 +78,7 @@ def _fast_password_hashing(settings):
 @pytest.fixture(autouse=True)
 def _celery_eager(settings):
     """Run tasks in-process in tests; tests marked ``worker`` talk to a real worker."""
-    from community.celery import app
+    from config.celery import app
 
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
@@ -110,3 +114,35 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("figures")
         for line in figures:
             terminalreporter.write_line(line)
+
+
+# A community with two members and a thread, shared by the discussion, notification,
+# moderation and engagement tests.
+
+
+@pytest.fixture
+def community():
+    return CommunityFactory(slug="kitchen", name="Kitchen")
+
+
+@pytest.fixture
+def alice(community):
+    return MembershipFactory(community=community, user__username="alice").user
+
+
+@pytest.fixture
+def bruno(community):
+    return MembershipFactory(community=community, user__username="bruno").user
+
+
+@pytest.fixture
+def thread(community, alice):
+    """Alice's thread, made through the real action."""
+    return actions.check_create_thread(
+        actor=alice, community=community, title="Menu for Friday", body="Soup or stew?"
+    )
+
+
+@pytest.fixture
+def root(thread):
+    return Post.objects.get(thread=thread, depth=0)

@@ -1,7 +1,7 @@
 """Commons' Celery app with every job of the beat schedule sent each second, for the
 soak test of `run_commons` (`--celery-app tests.every_second`)."""
 
-from community.celery import app
+from config.celery import app
 
 __all__ = ["app"]
 

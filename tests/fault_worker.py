@@ -1,7 +1,7 @@
 """The Celery app for the fault tests' worker and beat processes
 (`celery -A tests.fault_worker worker|beat`): Commons' own app, plus
 
-- a receiver of ``purposes.signals.close_step`` and ``community.signals.snapshot_step``
+- a receiver of ``purposes.signals.close_step`` and ``engagement.signals.snapshot_step``
   that carries out a fault planned by the test, once: the plan is a file named by
   COMMONS_FAULT_PLAN holding "<step> <fault>"; the first job to reach that step claims
   the file (an atomic rename, so a redelivered task runs clean) and then either SIGKILLs
@@ -19,8 +19,8 @@ import psycopg
 from celery.concurrency import asynpool
 from django.db import connection
 
-from community.celery import app
-from community.signals import snapshot_step
+from config.celery import app
+from engagement.signals import snapshot_step
 from purposes.signals import close_step
 
 __all__ = ["app"]

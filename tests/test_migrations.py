@@ -31,7 +31,8 @@ print(json.dumps({m._meta.db_table: m._default_manager.count() for m in apps.get
 def row_counts(path: Path) -> dict[str, int]:
     with sqlite3.connect(path) as db:
         tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        return {t: db.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+        # Table names come from sqlite_master, not from input.
+        return {t: db.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}  # noqa: S608
 
 
 def manage(*args: str, database: Path) -> str:

@@ -39,7 +39,7 @@ def real_worker(
     tmp_path: Path,
     extra_env: dict[str, str] | None = None,
     *,
-    app: str = "community",
+    app: str = "config",
     pool: tuple[str, ...] = ("-P", "solo"),
     queue: str | None = None,
 ):

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from community import selectors as community_selectors
-from community import snapshots
 from community.models import Community
+from engagement import snapshots
 from members import selectors as member_selectors
 from members.permissions import (
     can_edit_founding_charter,

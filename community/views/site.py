@@ -4,8 +4,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from community.celery import app as celery_app
 from community.models import Community
+from config.celery import app as celery_app
 from members import selectors as member_selectors
 from members.models import Membership
 

@@ -14,10 +14,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from community import actions, ratelimits, selectors
 from community.forms import EditPostForm, ReplyForm, ThreadForm
-from community.markdown import too_costly
 from community.models import Post, PostRevision
-from community.moderation.flags import thread_moderation
+from core.markdown import too_costly
 from members.permissions import access_community, can_post, current_membership
+from moderation.flags import thread_moderation
 
 
 def _urls(community, thread=None) -> dict[str, str]:

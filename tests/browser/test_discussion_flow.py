@@ -6,7 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from community.models import Notification, Post, Thread
+from community.models import Post, Thread
+from notifications.models import Notification
 from tests.factories import PASSWORD, CommunityFactory, MembershipFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from community import snapshots
-from tests.community.test_relationships import opening, reply
+from engagement import snapshots
+from tests.engagement.test_relationships import opening, reply
 from tests.factories import PASSWORD, CommunityFactory, MembershipFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -15,9 +15,10 @@ from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from community.models import Flag, Notification
-from community.notifications import do_notify
 from members.models import Membership
+from moderation.models import Flag
+from notifications.actions import do_notify
+from notifications.models import Notification
 from purposes import actions as proposal_actions
 from purposes.models import Proposal
 from tests.factories import community_with_members, reply_to, thread_with_post

@@ -8,7 +8,7 @@ moderator and five others), so the draw is the five others: deterministic."""
 import pytest
 from playwright.sync_api import expect
 
-from community.models import Appeal, JuryMember, ModerationAction
+from moderation.models import Appeal, JuryMember, ModerationAction
 from tests.factories import (
     PASSWORD,
     CommunityFactory,
@@ -140,7 +140,7 @@ def test_when_the_only_moderator_flagged_a_post_members_restore_it(browser, live
         for i in range(3)
     ]
     _thread, root = thread_with_post(community=community, author=author, title="Pond")
-    from community.moderation.flags import check_flag_post
+    from moderation.flags import check_flag_post
 
     for user in [mod, *flaggers]:
         check_flag_post(actor=user, post=root, reason="spam")

@@ -41,20 +41,20 @@ VNU = TOOLS / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 PASSES = (
     ("anonymous", ()),
     ("member", ()),
-    ("moderator", ("community:moderation_review", "community:moderation_suspend")),
-    ("staff", ("community:takedown",)),
+    ("moderator", ("moderation:review", "moderation:suspend")),
+    ("staff", ("moderation:takedown",)),
 )
 WIDTHS = (1280, 360)
 # Routes that answer a GET with no HTML page of their own: a file, a feed, a download.
 NOT_PAGES = {
     "healthz",
     "community:feed",
-    "community:health_csv",
+    "engagement:health_csv",
     "members:export_data",
     "mfa_download_recovery_codes",
     # fragments an open page polls, not pages
     "community:new_replies",
-    "notifications_unread",
+    "notifications:unread",
     "purposes:proposal_live",
 }
 # Pages checked once more in the dark theme: the ones a newcomer sees first.

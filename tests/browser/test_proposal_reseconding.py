@@ -5,7 +5,7 @@ the page says why, and a typo fix afterwards keeps the new seconds."""
 import pytest
 from playwright.sync_api import expect
 
-from community.models import Notification
+from notifications.models import Notification
 from purposes import actions
 from purposes.models import Proposal
 from tests.factories import community_with_members

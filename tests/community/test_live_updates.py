@@ -61,10 +61,10 @@ def test_thread_page_polls_with_what_it_shows(client, settings):
 def test_unread_count_fragment_shows_the_count_and_nothing_to_anonymous(client):
     community, thread, root, alice, bruno, url = _thread()
     reply_to(root, author=bruno)  # notifies alice of a reply to her thread
-    anonymous = client.get(reverse("notifications_unread"))
+    anonymous = client.get(reverse("notifications:unread"))
     assert anonymous.status_code == 204
     client.force_login(alice)
-    response = client.get(reverse("notifications_unread"), headers={"HX-Request": "true"})
+    response = client.get(reverse("notifications:unread"), headers={"HX-Request": "true"})
     assert response.status_code == 200
     unread = alice.notifications.unread_count()
     assert f'<span class="nav-badge">{unread}' in response.content.decode() or unread == 0

@@ -1,4 +1,4 @@
-"""Tests for community.markdown: rendering, sanitisation, mentions, hostile input."""
+"""Tests for core.markdown: rendering, sanitisation, mentions, hostile input."""
 
 import re
 import time
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from community.markdown import (
+from core.markdown import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_TAGS,
     MAX_BODY_CHARS,

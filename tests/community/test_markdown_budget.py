@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from community import actions
-from community.markdown import MAX_BODY_CHARS, find_mentions, render_markdown, too_costly
+from core.markdown import MAX_BODY_CHARS, find_mentions, render_markdown, too_costly
 from tests.factories import CommunityFactory, MembershipFactory
 
 # Generous for a 2-core machine shared with other work; the worst bodies measure ~25 ms.

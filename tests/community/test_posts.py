@@ -8,7 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from community import actions
-from community.models import Notification, Post, PostRevision, Thread
+from community.models import Post, PostRevision, Thread
+from notifications.models import Notification
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

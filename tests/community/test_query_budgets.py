@@ -16,10 +16,10 @@ from django.test.utils import CaptureQueriesContext
 
 from community import actions
 from community.models import Community, Thread
-from community.moderation.flags import do_flag_post
-from community.moderation.takedowns import do_take_down
 from members import actions as member_actions
 from members.models import Membership, User
+from moderation.flags import do_flag_post
+from moderation.takedowns import do_take_down
 from purposes.models import Proposal
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from community import ratelimits
-from community.models import Flag, Post, Thread
+from community.models import Post, Thread
+from moderation.models import Flag
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory, thread_with_post
 
 pytestmark = pytest.mark.django_db
@@ -117,9 +118,9 @@ def test_flag_limit_is_429_with_the_note_kept(client, veteran, community):
         _t, post = thread_with_post(community=community, author=author, title=f"T{i}")
         posts.append(post)
     for post in posts[:20]:
-        url = reverse("community:flag_post", args=[community.slug, post.pk])
+        url = reverse("moderation:flag_post", args=[community.slug, post.pk])
         assert client.post(url, {"reason": "spam"}).status_code == 302
-    url = reverse("community:flag_post", args=[community.slug, posts[20].pk])
+    url = reverse("moderation:flag_post", args=[community.slug, posts[20].pk])
     response = client.post(url, {"reason": "other", "note": "my own note"})
     assert response.status_code == 429
     assert "Retry-After" in response

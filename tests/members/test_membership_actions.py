@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from community.models import Notification
 from members import actions
 from members.models import Application, Invitation, Membership, User
+from notifications.models import Notification
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from community.models import Notification
 from members import actions
 from members.models import Application, Membership
+from notifications.models import Notification
 from purposes import founding
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 

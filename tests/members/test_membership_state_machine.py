@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from community.moderation.suspensions import check_suspend_member, do_end_expired
 from members import actions, permissions
 from members.models import Application, Membership, User
+from moderation.suspensions import check_suspend_member, do_end_expired
 from purposes import actions as purpose_actions
 from purposes.actions import ProposalError
 from purposes.models import Proposal

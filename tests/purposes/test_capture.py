@@ -9,9 +9,10 @@ from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from community.models import Community, Notification
+from community.models import Community
 from members import actions as member_actions
 from members.models import Application, Membership
+from notifications.models import Notification
 from purposes import actions, founding
 from purposes.actions import PROPOSALS_PER_DAY, ProposalError
 from purposes.models import Charter, OffshootDigest, Proposal, ProposalRevision, Second

@@ -3,9 +3,10 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from community.models import Community, Notification
+from community.models import Community
 from members import actions as member_actions
 from members.models import Membership
+from notifications.models import Notification
 from purposes import founding
 from purposes.founding_forms import CharterForm, CommunityForm
 from purposes.models import Charter

@@ -3,9 +3,9 @@
 import pytest
 
 from community.models import Community
-from members import demo as members_demo
+from demo import members as members_demo
+from demo import purposes as demo
 from members.models import Application, Invitation, Membership
-from purposes import demo
 
 pytestmark = pytest.mark.django_db
 

@@ -8,10 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from community.models import Delivery, Notification
-from community.notifications import do_set_preferences
 from members import actions as member_actions
 from members.models import Membership
+from notifications.actions import do_set_preferences
+from notifications.models import Delivery, Notification
 from purposes import actions
 from purposes.models import Proposal
 from tests.factories import community_with_members

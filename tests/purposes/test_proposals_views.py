@@ -209,7 +209,8 @@ def test_unknown_step_is_404(client):
 
 
 def test_offshoot_founds_a_child_and_tells_the_members_in_a_daily_digest(client):
-    from community.models import Community, Notification
+    from community.models import Community
+    from notifications.models import Notification
 
     community, members = community_with_members(3)
     client.force_login(members[0].user)

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from community.models import Notification
+from notifications.models import Notification
 from purposes import actions, tasks
 from purposes.models import Charter, Proposal
 from tests.factories import MembershipFactory

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.db.models import Count
 
-from community.models import Notification
+from notifications.models import Notification
 from purposes import actions
 from purposes.models import Charter, Proposal, Vote
 from tests.factories import community_with_members

@@ -16,7 +16,7 @@ from tests.security.world import SECRET_WORDS, build_world
 pytestmark = pytest.mark.django_db
 
 GUARDED = [Membership, Application, Invitation, Charter, Proposal, Vote, Thread, Post]
-UNREGISTERED = ["community.Community", "community.Flag", "community.ModerationAction"]
+UNREGISTERED = ["community.Community", "moderation.Flag", "moderation.ModerationAction"]
 
 
 def _admin_url(model, view, *args):
@@ -81,7 +81,7 @@ def test_community_record_models_are_not_in_the_admin():
 REGISTERED = {
     "community.Thread",
     "community.Post",
-    "community.Notification",
+    "notifications.Notification",
     "members.User",
     "members.Membership",
     "members.Application",

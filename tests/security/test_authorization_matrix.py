@@ -24,9 +24,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from community import digests
-from community.emails import unsubscribe_token
-from community.models import ModerationAction
+from moderation.models import ModerationAction
+from notifications import digests
+from notifications.emails import unsubscribe_token
 from purposes import actions as purpose_actions
 from purposes.charter_diff import CharterText
 from purposes.models import Proposal
@@ -70,11 +70,11 @@ def route_kwargs(world, name: str, route: str) -> dict:
         "members:withdraw_application": objects["application"].pk,
         "members:invitation": objects["invitation"].pk,
         "members:decline_invitation": objects["invitation"].pk,
-        "notifications_read": objects["notification"].pk,
-        "notifications_open": objects["notification"].pk,
+        "notifications:read": objects["notification"].pk,
+        "notifications:open": objects["notification"].pk,
     }
     post_id = objects["post"].pk  # another member's post
-    if name.startswith("community:moderation"):
+    if name.startswith("moderation:home"):
         post_id = objects["hidden"].pk  # hidden by flags, kept hidden on review
     elif name in {"community:post_edit", "community:post_delete"}:
         post_id = objects["reply"].pk  # the member's own reply
@@ -100,7 +100,7 @@ def route_kwargs(world, name: str, route: str) -> dict:
 
 # Routes that take a POST without a CSRF token, and why.
 CSRF_EXEMPT = {
-    "notifications_unsubscribe",  # the signed token in the URL is the credential (RFC 8058)
+    "notifications:unsubscribe",  # the signed token in the URL is the credential (RFC 8058)
 }
 
 # What each POST sends: enough to pass the form where the role may act.
@@ -110,11 +110,11 @@ POST_DATA = {
     "community:reply": {"parent": "__post__", "body": "Me too", "token": "t1"},
     "community:post_edit": {"body": "Edited"},
     "community:preview": {"body": "*hi*"},
-    "community:flag_post": {"reason": "spam"},
-    "community:moderation_review": {"decision": "restore"},
-    "community:moderation_suspend": {"username": "author", "days": 2, "reason": "Rude"},
-    "community:appeal_new": {"statement": "Please"},
-    "community:takedown": {"reason": "Court order"},
+    "moderation:flag_post": {"reason": "spam"},
+    "moderation:review": {"decision": "restore"},
+    "moderation:suspend": {"username": "author", "days": 2, "reason": "Rude"},
+    "moderation:appeal_new": {"statement": "Please"},
+    "moderation:takedown": {"reason": "Court order"},
     "members:join": {"affirm": "on", "motivation": "I garden"},
     "members:invite": {"username": "applicant"},
     "members:application": {"decision": "admit"},
@@ -127,15 +127,15 @@ POST_DATA = {
 # route name: {method: statuses in ROLES order}
 # anonymous outsider member left suspended moderator expired staff superuser
 MATRIX: dict[str, dict[str, str]] = {
-    "community:appeal": {
+    "moderation:appeal": {
         "GET": "404 404 200 404 200 200 200 404 404",
         "POST": "404 404 403 404 403 403 403 404 404",
     },
-    "community:appeal_new": {
+    "moderation:appeal_new": {
         "GET": "302 404 403 404 403 403 403 404 404",
         "POST": "302 404 403 404 403 403 403 404 404",
     },
-    "community:digest_settings": {
+    "notifications:digest_settings": {
         "GET": "302 200 200 200 200 200 200 200 200",
         "POST": "302 400 400 400 400 400 400 400 400",
     },
@@ -147,7 +147,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "GET": "404 404 404 404 404 404 404 404 404",
         "POST": "404 404 404 404 404 404 404 404 404",
     },
-    "community:flag_post": {
+    "moderation:flag_post": {
         "GET": "302 404 200 404 403 200 200 404 404",
         "POST": "302 404 302 404 403 302 302 404 404",
     },
@@ -159,11 +159,11 @@ MATRIX: dict[str, dict[str, str]] = {
         "GET": "302 302 302 302 302 302 302 302 302",
         "POST": "302 302 302 302 302 302 302 302 302",
     },
-    "community:health": {
+    "engagement:health": {
         "GET": "404 404 200 404 200 200 200 404 404",
         "POST": "405 405 405 405 405 405 405 405 405",
     },
-    "community:health_csv": {
+    "engagement:health_csv": {
         "GET": "404 404 200 404 200 200 200 404 404",
         "POST": "405 405 405 405 405 405 405 405 405",
     },
@@ -171,15 +171,15 @@ MATRIX: dict[str, dict[str, str]] = {
         "GET": "200 200 200 200 200 200 200 200 200",
         "POST": "405 405 405 405 405 405 405 405 405",
     },
-    "community:moderation": {
+    "moderation:home": {
         "GET": "404 404 200 404 200 200 200 404 404",
         "POST": "405 405 405 405 405 405 405 405 405",
     },
-    "community:moderation_review": {
+    "moderation:review": {
         "GET": "302 404 403 404 403 200 403 404 404",
         "POST": "302 404 403 404 403 400 403 404 404",
     },
-    "community:moderation_suspend": {
+    "moderation:suspend": {
         "GET": "302 404 403 404 403 200 403 404 404",
         "POST": "302 404 403 404 403 302 403 404 404",
     },
@@ -211,7 +211,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "GET": "404 404 404 404 404 404 404 404 404",
         "POST": "404 404 302 404 403 302 302 404 404",
     },
-    "community:takedown": {
+    "moderation:takedown": {
         "GET": "302 404 403 404 403 403 403 200 200",
         "POST": "302 404 403 404 403 403 403 302 302",
     },
@@ -312,7 +312,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "GET": "302 403 200 403 403 403 403 403 403",
         "POST": "302 403 302 403 403 403 403 403 403",
     },
-    "members:relationships": {
+    "engagement:relationships": {
         "GET": "302 404 200 404 404 404 404 404 404",
         "POST": "302 405 405 405 405 405 405 405 405",
     },
@@ -320,31 +320,31 @@ MATRIX: dict[str, dict[str, str]] = {
         "GET": "302 405 405 405 405 405 405 405 405",
         "POST": "302 404 403 404 404 403 403 404 404",
     },
-    "notifications": {
+    "notifications:index": {
         "GET": "302 200 200 200 200 200 200 200 200",
         "POST": "302 405 405 405 405 405 405 405 405",
     },
-    "notifications_open": {
+    "notifications:open": {
         "GET": "302 404 302 404 404 404 404 404 404",
         "POST": "302 405 405 405 405 405 405 405 405",
     },
-    "notifications_unread": {
+    "notifications:unread": {
         "GET": "204 200 200 200 200 200 200 200 200",
         "POST": "405 405 405 405 405 405 405 405 405",
     },
-    "notifications_read": {
+    "notifications:read": {
         "GET": "302 405 405 405 405 405 405 405 405",
         "POST": "302 404 302 404 404 404 404 404 404",
     },
-    "notifications_read_all": {
+    "notifications:read_all": {
         "GET": "302 405 405 405 405 405 405 405 405",
         "POST": "302 302 302 302 302 302 302 302 302",
     },
-    "notifications_settings": {
+    "notifications:settings": {
         "GET": "302 200 200 200 200 200 200 200 200",
         "POST": "302 400 400 400 400 400 400 400 400",
     },
-    "notifications_unsubscribe": {
+    "notifications:unsubscribe": {
         "GET": "200 200 200 200 200 200 200 200 200",
         "POST": "200 200 200 200 200 200 200 200 200",
     },
@@ -573,7 +573,7 @@ def test_members_only_content_reaches_no_outsider_through_any_channel():
         reverse("purposes:charter", kwargs={"slug": "inner"}),
         reverse("members:profile", kwargs={"username": author}),
         reverse("members:profile", kwargs={"username": "member"}),
-        reverse("notifications"),
+        reverse("notifications:index"),
         reverse("members:invitations"),
         reverse("members:join", kwargs={"slug": "inner"}),
     ]
@@ -645,8 +645,8 @@ PUBLIC_READS = [
     "community:home",
     "community:thread_list",
     "community:feed",
-    "community:health",
-    "community:moderation",
+    "engagement:health",
+    "moderation:home",
     "members:members",
     "purposes:charter",
     "purposes:charter_history",

@@ -40,9 +40,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from community.models import Appeal, Community, JuryMember, ModerationAction, Notification, Post
+from community.models import Community, Post
 from members import actions as member_actions
 from members.models import Application, Invitation, Membership, User
+from moderation.models import Appeal, JuryMember, ModerationAction
+from notifications.models import Notification
 from purposes import actions as purpose_actions
 from purposes import founding
 from purposes.charter_diff import CharterText
@@ -123,25 +125,25 @@ OWNER_BOUND: dict[str, Case] = {
         "reply", "member",
         GET="200 403 403 403 403", POST="302* 403 403 403 403"),
     # flagging is for the others (staff who are members flag as members); never one's own
-    "community:flag_post": Case(
+    "moderation:flag_post": Case(
         "reply", "member", data={"reason": "spam"}, owner_may=False,
         others_may=("other", "moderator", "staff", "superuser"),
         GET="403 200 200 200 200", POST="400 302* 302* 302* 302*"),
     # a moderator never reviews their own hidden post; another moderator does
-    "community:moderation_review": Case(
+    "moderation:review": Case(
         "mod_hidden", "moderator", data={"decision": "restore"}, owner_may=False,
         other="member", moderator="mod2", others_may=("moderator",),
         GET="200 403 200 403 403", POST="403 403 302* 403 403"),
     # only the member a decision concerns appeals it: their post kept hidden...
-    "community:appeal_new": Case(
+    "moderation:appeal_new": Case(
         "decision", "member", data={"statement": "Please look again"},
         GET="200 403 403 403 403", POST="302* 403 403 403 403"),
     # ...or their suspension
-    "community:appeal_new suspension": Case(
+    "moderation:appeal_new suspension": Case(
         "suspension", "suspendee", data={"statement": "It was a joke"}, other="member",
         GET="200 403 403 403 403", POST="302* 403 403 403 403"),
     # an appeal is read by every member; only a juror drawn answers (never the appellant)
-    "community:appeal": Case(
+    "moderation:appeal": Case(
         "appeal", "juror", data={"answer": "accept"}, other="author", readers_see=True,
         GET="200 200 200 200 200", POST="302* 403 403 403 403"),
     # the founding charter's author edits it while the community forms, not the founders
@@ -171,14 +173,14 @@ OWNER_BOUND: dict[str, Case] = {
     "members:account_delete": Case(
         "member", "member", data={"password": PASSWORD},
         GET="200 404 404 404 404", POST="302* 404 404 404 404"),
-    "members:relationships": Case(
+    "engagement:relationships": Case(
         "member", "member",
         GET="200 404 404 404 404", POST="405 405 405 405 405"),
-    "notifications_read": Case(
+    "notifications:read": Case(
         "notification", "member",
         GET="405 405 405 405 405", POST="302* 404 404 404 404"),
     # following one's own notification marks it read (the reader's own bookkeeping)
-    "notifications_open": Case(
+    "notifications:open": Case(
         "notification", "member", bookkeeping_get=True,
         GET="302* 404 404 404 404", POST="405 405 405 405 405"),
     # proposals: the proposer revises, submits, withdraws, rebases, re-drafts. A refused
@@ -218,13 +220,13 @@ SHARED = {
     "community:post": "a post's page: every reader",
     "community:reply": "replying is open to every member who may post",
     "community:post_revisions": "a post's kept edit history: every reader of the post",
-    "community:takedown": "the one staff power (R2), over anyone's post",
+    "moderation:takedown": "the one staff power (R2), over anyone's post",
     "members:profile": "a profile is public",
     "members:avatar": "a member's picture is public, like the profile",
     "purposes:proposal": "a proposal (not a draft) is read by every member",
     "purposes:proposal_live": "a proposal's status-line poll: every reader of the proposal",
     "purposes:vote": "every elector votes, the proposer too",
-    "notifications_unsubscribe": "the signed token is the credential, not the session",
+    "notifications:unsubscribe": "the signed token is the credential, not the session",
 }
 
 
@@ -273,19 +275,19 @@ def build_owners_world() -> Owners:
     # a post of the member's, kept hidden by a moderator: theirs to appeal
     _t, kept = thread_with_post(community=inner, author=member, title="Mine")
     for user in flaggers:
-        act(user, "community:flag_post", {"post_id": kept.pk}, {"reason": "spam"})
+        act(user, "moderation:flag_post", {"post_id": kept.pk}, {"reason": "spam"})
     review = {"decision": "keep_hidden", "reason": "Ads"}
-    act(moderator, "community:moderation_review", {"post_id": kept.pk}, review)
+    act(moderator, "moderation:review", {"post_id": kept.pk}, review)
     decision = ModerationAction.objects.get(post=kept, kind=ModerationAction.Kind.KEEP_HIDDEN)
     suspend = {"username": "suspendee", "days": 2, "reason": "Rude"}
-    act(moderator, "community:moderation_suspend", {}, suspend)
+    act(moderator, "moderation:suspend", {}, suspend)
     suspension = ModerationAction.objects.get(
         member=users["suspendee"], kind=ModerationAction.Kind.SUSPEND
     )
     # a moderator's own post, hidden by flags and waiting for review
     _t, mod_hidden = thread_with_post(community=inner, author=moderator, title="Moderator's")
     for user in flaggers:
-        act(user, "community:flag_post", {"post_id": mod_hidden.pk}, {"reason": "spam"})
+        act(user, "moderation:flag_post", {"post_id": mod_hidden.pk}, {"reason": "spam"})
 
     # the member's proposals, one in each state an owner acts on
     def draft(title, *, actor=member, kind=Proposal.Kind.AMEND_PURPOSE, target=None):
@@ -634,7 +636,7 @@ def test_flagging_ones_own_post_is_refused_with_the_reason_not_a_crash():
     says why not; it used to raise on the unbound form (a 500)."""
     world = build_world()
     reply = world.objects["reply"]
-    url = reverse("community:flag_post", kwargs={"slug": "inner", "post_id": reply.pk})
+    url = reverse("moderation:flag_post", kwargs={"slug": "inner", "post_id": reply.pk})
     client = client_for(world.users["member"])
     for method, htmx, expected in [
         ("GET", False, 403),

@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from community.celery import app
-from community.models import Notification, Post
+from community.models import Post
+from config.celery import app
+from notifications.models import Notification
 from purposes import actions as purpose_actions
 from purposes.models import Proposal
 from tests.factories import (

@@ -13,9 +13,11 @@ from django.test import Client
 from django.urls import reverse
 
 from community.actions import do_reply
-from community.models import ModerationAction, Notification, Post, PostRevision, Thread
+from community.models import Post, PostRevision, Thread
 from members.account_data import do_delete_account
 from members.models import Application, Membership, User
+from moderation.models import ModerationAction
+from notifications.models import Notification
 from purposes.actions import do_cast_vote
 from purposes.models import Charter, Proposal, Vote
 from tests.factories import PASSWORD, UserFactory
@@ -127,7 +129,7 @@ def test_account_deletion_anonymises_and_keeps_the_record_whole(client):
     assert list(Vote.objects.filter(user=author).values_list("pk", "choice")) == votes_before
     # Signed out here and everywhere; the old name signs nobody in.
     assert "_auth_user_id" not in client.session
-    assert elsewhere.get(reverse("notifications")).status_code == 302
+    assert elsewhere.get(reverse("notifications:index")).status_code == 302
     login = Client().post(reverse("account_login"), {"login": "author", "password": PASSWORD})
     assert "_auth_user_id" not in login.wsgi_request.session
     # The thread reads on, its posts by a former member.

@@ -10,13 +10,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from community.actions import check_create_thread
-from community.models import ModerationAction, Post
-from community.moderation.appeals import check_file_appeal, eligible_jurors
-from community.moderation.flags import check_flag_post
-from community.moderation.suspensions import check_suspend_member
+from community.models import Post
 from members import actions as member_actions
 from members import permissions
 from members.models import Membership
+from moderation.appeals import check_file_appeal, eligible_jurors
+from moderation.flags import check_flag_post
+from moderation.models import ModerationAction
+from moderation.suspensions import check_suspend_member
 from purposes import actions
 from purposes.actions import ProposalError
 from purposes.models import ElectorateMember, Proposal
@@ -176,7 +177,7 @@ def test_finding_4_a_suspension_lifted_or_ended_is_lifted_on_every_row():
     troll = MembershipFactory(community=community).user
     _suspend(mod, community, troll, days=1)
     member_actions.check_leave(actor=troll, community=community)
-    from community.moderation.suspensions import do_end_expired
+    from moderation.suspensions import do_end_expired
 
     do_end_expired(now=timezone.now() + timedelta(days=2))
     member_actions.check_join(actor=_fresh(troll), community=community, affirmed=True)

@@ -11,11 +11,13 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from community import actions, digests, emails
-from community.models import DigestSetting, Post
-from tests.community.test_digests import END, IN_WEEK, member
-from tests.community.test_relationships import opening
+from community import actions
+from community.models import Post
+from notifications import digests, emails
+from notifications.models import DigestSetting
+from tests.engagement.test_relationships import opening
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+from tests.notifications.test_digests import END, IN_WEEK, member
 
 pytestmark = pytest.mark.django_db
 

@@ -8,13 +8,15 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from community import actions, digests, emails, tasks
-from community.models import Community, DigestSent, DigestSetting, Notification, Post
+from community import actions
+from community.models import Community, Post
 from members.models import User
+from notifications import digests, emails, tasks
+from notifications.models import DigestSent, DigestSetting, Notification
 from purposes.models import Proposal
-from tests.community.test_digests import END, IN_WEEK, member
-from tests.community.test_relationships import opening
+from tests.engagement.test_relationships import opening
 from tests.factories import CommunityFactory, MembershipFactory
+from tests.notifications.test_digests import END, IN_WEEK, member
 
 pytestmark = pytest.mark.django_db
 

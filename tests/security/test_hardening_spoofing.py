@@ -1,4 +1,4 @@
-"""Names cannot be spoofed: one cleaning rule (community.text) strips bidi overrides,
+"""Names cannot be spoofed: one cleaning rule (core.text) strips bidi overrides,
 controls and invisible characters from every user-supplied field, wherever the row is
 saved; and "@username" stands beside a display name wherever one could pass for another
 member (post author lines, the vote reasons, the member lists)."""
@@ -10,9 +10,10 @@ from django.test import Client
 from django.urls import reverse
 
 from community import actions
-from community.fields import CleanCharField, CleanTextField, LineField
-from community.models import Community, ModerationAction
+from community.models import Community
+from core.fields import CleanCharField, CleanTextField, LineField
 from members.models import User
+from moderation.models import ModerationAction
 from purposes.models import Vote
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 from tests.purposes.test_votes import in_voting
@@ -25,7 +26,8 @@ SPOOF = f"Alice{RLO}gnp.exe\u2066\u200b\x1b"
 # Text columns no person types: ids, paths, tokens, states, rendered HTML, URLs.
 NOT_TYPED = {
     "community.Community.slug", "community.Community.visibility", "community.Community.state",
-    "community.Notification.url", "community.Notification.kind", "community.Notification.delivery",
+    "notifications.Notification.url", "notifications.Notification.kind",
+    "notifications.Notification.delivery",
     "community.Post.path", "community.Post.body_html", "community.Post.client_token",
     "community.Post.moderation_state", "community.PostRevision.body_html",
     "members.Avatar.content_type",
@@ -33,7 +35,7 @@ NOT_TYPED = {
 
 
 def typed_text_fields():
-    for app in ("community", "members", "purposes"):
+    for app in ("community", "members", "purposes", "moderation", "notifications", "engagement"):
         for model in apps.get_app_config(app).get_models():
             for field in model._meta.get_fields():
                 if not isinstance(field, models.CharField | models.TextField):
@@ -59,9 +61,9 @@ def test_every_typed_text_field_applies_the_cleaning_rule_item_6():
     # The remaining fields hold computed values (a stage, a threshold, a frequency name).
     assert set(plain) <= {
         "community.Thread.slug",
-        "community.EngagementWatermark.name",
-        "community.EngagementSnapshot.stage",
-        "community.DigestSent.frequency",
+        "engagement.EngagementWatermark.name",
+        "engagement.EngagementSnapshot.stage",
+        "notifications.DigestSent.frequency",
         "purposes.Proposal.threshold",
     }, plain
 

@@ -19,10 +19,11 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from community.fields import CleanCharField, CleanTextField, LineField
-from community.models import Community, Flag, ModerationAction, Post
+from community.models import Community, Post
+from core.fields import CleanCharField, CleanTextField, LineField
 from members import actions as member_actions
 from members.models import Application, Membership, User
+from moderation.models import Flag, ModerationAction
 from purposes import actions as purpose_actions
 from purposes.models import Charter, Proposal, Vote
 from tests.factories import CommunityFactory, UserFactory
@@ -137,7 +138,7 @@ def test_names_and_bios_leave_nothing_live(stage, payloads):
         urls = [
             reverse("members:members", args=["inner"]),
             thread.get_absolute_url(),
-            reverse("community:moderation", args=["inner"]),
+            reverse("moderation:home", args=["inner"]),
             reverse("purposes:proposal", args=["inner", stage["proposal"].pk]),
             reverse("members:profile", args=[stage["members"][0].username]),
         ]
@@ -202,9 +203,9 @@ def test_motivations_flags_and_moderation_text_leave_nothing_live(stage, payload
         urls = [
             reverse("members:applications", args=["inner"]),
             reverse("members:application", args=["inner", stage["applications"][0].pk]),
-            reverse("community:moderation", args=["inner"]),
-            reverse("community:moderation_review", args=["inner", hidden.pk]),
-            reverse("community:appeal", args=["inner", appeal.pk]),
+            reverse("moderation:home", args=["inner"]),
+            reverse("moderation:review", args=["inner", hidden.pk]),
+            reverse("moderation:appeal", args=["inner", appeal.pk]),
             reverse("members:members", args=["inner"]),
         ]
         assert_nothing_live(client, urls, "motivation/flag/moderation", batch)

@@ -54,11 +54,11 @@ def test_logout_ends_the_session_on_the_server(client):
     key = _session_key(client)
     stolen = Client()
     stolen.cookies["sessionid"] = key
-    assert stolen.get(reverse("notifications")).status_code == 200
+    assert stolen.get(reverse("notifications:index")).status_code == 200
     client.post(reverse("account_logout"))
     assert not Session.objects.filter(session_key=key).exists()
     # The old cookie, replayed, is anonymous.
-    assert stolen.get(reverse("notifications")).status_code == 302
+    assert stolen.get(reverse("notifications:index")).status_code == 302
 
 
 def test_password_change_ends_the_other_sessions(client):
@@ -66,15 +66,15 @@ def test_password_change_ends_the_other_sessions(client):
     other = Client()
     _log_in(other, user.username)
     _log_in(client, user.username)
-    assert other.get(reverse("notifications")).status_code == 200
+    assert other.get(reverse("notifications:index")).status_code == 200
     response = client.post(
         reverse("account_change_password"),
         {"oldpassword": PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
     )
     assert response.status_code == 302
     # The browser that changed it stays signed in; every other session is out.
-    assert client.get(reverse("notifications")).status_code == 200
-    assert other.get(reverse("notifications")).status_code == 302
+    assert client.get(reverse("notifications:index")).status_code == 200
+    assert other.get(reverse("notifications:index")).status_code == 302
 
 
 def test_password_reset_ends_every_session(client, mailoutbox):
@@ -90,7 +90,7 @@ def test_password_reset_ends_every_session(client, mailoutbox):
     )
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
-    assert signed_in.get(reverse("notifications")).status_code == 302
+    assert signed_in.get(reverse("notifications:index")).status_code == 302
 
 
 def test_failed_sign_in_answers_the_same_for_known_and_unknown_accounts(client):

@@ -104,7 +104,7 @@ def test_staff_lock_refuses_login_ends_sessions_and_is_public_finding_2(client):
     member = UserFactory(username="spammer", email="spammer-private@example.org")
     member_client = type(client)()
     member_client.force_login(member)
-    assert member_client.get(reverse("notifications")).status_code == 200
+    assert member_client.get(reverse("notifications:index")).status_code == 200
 
     client.force_login(staff)
     assert _lock(client, member, "").status_code == 400  # a reason is required
@@ -118,7 +118,7 @@ def test_staff_lock_refuses_login_ends_sessions_and_is_public_finding_2(client):
     assert (entry.kind, entry.actor, entry.member) == ("lock", staff, member)
 
     # The existing session stops working; a new login shows the reason.
-    assert member_client.get(reverse("notifications")).status_code == 302
+    assert member_client.get(reverse("notifications:index")).status_code == 302
     login = type(client)().post(
         reverse("account_login"), {"login": "spammer", "password": PASSWORD}, follow=True
     )
@@ -218,7 +218,7 @@ def test_staff_read_a_members_only_post_only_through_a_logged_review_finding_3(c
     staff = world.users["staff"]
     post = world.objects["post"]
     client.force_login(staff)
-    url = reverse("community:takedown", args=[world.inner.slug, post.pk])
+    url = reverse("moderation:takedown", args=[world.inner.slug, post.pk])
     page = client.get(url).content.decode()
     for word in SECRET_WORDS:
         assert word not in page
@@ -248,7 +248,7 @@ def test_a_public_post_is_shown_for_takedown_without_a_log_entry_finding_3(clien
         community=world.public, author=world.users["author"], body="Plainly public words"
     )
     client.force_login(world.users["staff"])
-    page = client.get(reverse("community:takedown", args=[world.public.slug, post.pk]))
+    page = client.get(reverse("moderation:takedown", args=[world.public.slug, post.pk]))
     assert "Plainly public words" in page.content.decode()
     assert not PlatformLogEntry.objects.exists()
 

@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import OperationalError, connection
 from django.utils import timezone
 
-from community.models import Notification
+from notifications.models import Notification
 from purposes import actions
 from purposes.models import Charter, Proposal
 from purposes.signals import close_step
@@ -49,18 +49,18 @@ def test_a_task_that_always_crashes_runs_once_is_logged_and_leaves_the_queue(
     with real_worker(tmp_path, extra_env={"DATABASE_URL": database_url()}) as (client, queue):
         # A malformed date: send_digest_batch raises ValueError however often it runs.
         crash = client.send_task(
-            "community.tasks.send_digest_batch", args=[[], "weekly", "not-a-date"], queue=queue
+            "notifications.tasks.send_digest_batch", args=[[], "weekly", "not-a-date"], queue=queue
         )
         assert wait_for(lambda: f"[{crash.id}] raised unexpected" in log.read_text()), (
             log.read_text()
         )
-        after = client.send_task("community.tasks.ping", args=["still here"], queue=queue)
+        after = client.send_task("config.tasks.ping", args=["still here"], queue=queue)
         assert wait_for(lambda: f"[{after.id}] succeeded" in log.read_text()), log.read_text()
         time.sleep(3)  # time for a redelivery, if there were one
         text = log.read_text()
         broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
         waiting = broker.llen(queue)
-    assert text.count(f"Task community.tasks.send_digest_batch[{crash.id}] received") == 1, text
+    assert text.count(f"Task notifications.tasks.send_digest_batch[{crash.id}] received") == 1, text
     assert "ValueError" in text
     assert waiting == 0
     figure(f"crashing task: 1 attempt, logged, queue empty ({queue})")

@@ -18,8 +18,8 @@ from django.test import Client
 from django.urls import reverse
 
 from community import actions
-from community.markdown import render_markdown, too_costly
 from community.models import Post
+from core.markdown import render_markdown, too_costly
 from tests.factories import CommunityFactory, MembershipFactory
 from tests.security.payloads import load_payloads
 
@@ -155,7 +155,7 @@ def test_thread_pages_leave_no_payload_live(payloads):
         client.get(reverse("community:feed", kwargs={"slug": "xss"})),
         client.get(reverse("search"), {"q": "script"}),
         client.get(reverse("search"), {"q": "alert"}),
-        client.get(reverse("notifications")),
+        client.get(reverse("notifications:index")),
     ]
     pages += [client.get(thread.get_absolute_url()) for thread in titled]
     for response in pages:

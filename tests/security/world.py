@@ -12,13 +12,14 @@ from datetime import timedelta
 from django.utils import timezone
 
 from community.actions import do_reply
-from community.models import JuryMember, Notification
-from community.moderation.appeals import check_file_appeal
-from community.moderation.flags import check_flag_post
-from community.moderation.review import check_review_post
-from community.notifications import do_notify
 from members import actions as member_actions
 from members.models import Membership
+from moderation.appeals import check_file_appeal
+from moderation.flags import check_flag_post
+from moderation.models import JuryMember
+from moderation.review import check_review_post
+from notifications.actions import do_notify
+from notifications.models import Notification
 from purposes import actions as purpose_actions
 from purposes.charter_diff import CharterText
 from purposes.models import Proposal

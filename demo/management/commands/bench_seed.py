@@ -1,0 +1,299 @@
+"""``manage.py bench_seed``: the benchmark data set (issue 8), deterministic and fast.
+
+Same seed, same rows: members ``bench-1`` … ``bench-N`` (one password for all), public
+active communities ``bench-0`` … ``bench-K`` (``bench-0`` holds every member and the
+measured threads), ``--threads`` threads of about ``--posts-per-thread`` posts nested a few
+levels, one thread of ``--big-thread`` posts nested up to eight levels ("The big
+thread"), a proposal in voting with 60 % of its electorate voted, one closed by a real
+tally, and one in discussion. Posts are inserted in bulk with ids assigned here (COPY on
+PostgreSQL, bulk_create elsewhere); their HTML is rendered once per distinct body.
+Run it on an empty database (the benchmark runner makes a fresh one): it refuses one that
+holds any account it did not create, and runs with DEBUG off only when told ``--i-know``.
+"""
+
+import random
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from django.utils import timezone
+
+from bench.vocabulary import WORDS, markdown_bodies
+from community.models import Community, Post, Thread, path_segment
+from core.markdown import render_markdown
+from members.models import Membership, User
+from purposes import actions as purpose_actions
+from purposes.models import Charter, Proposal, Vote
+
+PASSWORD = "bench-password"  # noqa: S105 (benchmark data, never a real account)
+SEED = 20260801
+SEEDED_BY = "bench_seed"
+
+
+def _bodies(rng: random.Random, count: int) -> list[tuple[str, str]]:
+    """``count`` distinct Markdown bodies with their HTML, rendered once each."""
+    return [(text, render_markdown(text)) for text in markdown_bodies(rng, count)]
+
+
+def _tree(rng: random.Random, count: int, max_depth: int) -> list[tuple[int, int]]:
+    """A reply tree of ``count`` posts: (parent index or -1, depth) per post, in creation
+    order. Replies favour recent posts, so conversations run several levels deep."""
+    nodes = [(-1, 0)]
+    for i in range(1, count):
+        while True:
+            parent = 0 if rng.random() < 0.25 else rng.randint(max(0, i - 6), i - 1)
+            if nodes[parent][1] < max_depth:
+                break
+        nodes.append((parent, nodes[parent][1] + 1))
+    return nodes
+
+
+class Command(BaseCommand):
+    help = "Generate the benchmark data set (deterministic; run on an empty database)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--members", type=int, default=1000)
+        parser.add_argument("--communities", type=int, default=20)
+        parser.add_argument("--threads", type=int, default=200)
+        parser.add_argument("--posts-per-thread", type=int, default=20)
+        parser.add_argument("--big-thread", type=int, default=500)
+        parser.add_argument("--seed", type=int, default=SEED)
+        # Another prefix adds a second data set beside the first (the budget tests do).
+        parser.add_argument("--prefix", default="bench")
+        parser.add_argument(
+            "--i-know",
+            action="store_true",
+            help="Seed even with DEBUG off (the benchmark runs on production settings).",
+        )
+
+    def handle(self, *args, **options):
+        self.prefix = options["prefix"]
+        if not settings.DEBUG and not options["i_know"]:
+            raise CommandError(
+                "DEBUG is off: this looks like a production site. The benchmark data is for "
+                "a scratch database; run with --i-know to seed anyway."
+            )
+        # The data set joins its members to communities, posts and votes as them: never as
+        # an account someone made (R1), so any account but its own stops it.
+        foreign = User.objects.exclude(seeded_by=SEEDED_BY).order_by("username")
+        if names := list(foreign.values_list("username", flat=True)[:10]):
+            raise CommandError(
+                "Not seeding: this database holds accounts bench_seed did not create "
+                f"({', '.join(names)}). Seed an empty database."
+            )
+        if Community.objects.filter(slug=f"{self.prefix}-0").exists():
+            raise CommandError("Benchmark data already present: seed an empty database.")
+        started = time.perf_counter()
+        rng = random.Random(options["seed"])
+        # A fixed "now", so two runs make the same rows (dates included) on the same day.
+        now = timezone.now().replace(hour=12, minute=0, second=0, microsecond=0)
+        with transaction.atomic():
+            users = self._members(options["members"], now)
+            communities = self._communities(options["communities"], users, rng, now)
+            posts = self._threads(options, users, communities, rng, now)
+        self._proposals(communities[0], users, rng, now)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        self.stdout.write(
+            f"bench_seed: {len(users):,} members, {len(communities)} communities, "
+            f"{posts:,} posts in {time.perf_counter() - started:.1f} s"
+        )
+
+    def _members(self, count: int, now) -> list[User]:
+        password = make_password(PASSWORD)
+        users = [
+            User(
+                username=f"{self.prefix}-{i}",
+                email=f"{self.prefix}-{i}@example.org",
+                display_name=f"Member {i}",
+                password=password,
+                date_joined=now - timedelta(days=200),
+                seeded_by=SEEDED_BY,
+            )
+            for i in range(1, count + 1)
+        ]
+        User.objects.bulk_create(users, batch_size=500)
+        # allauth reads verified addresses from its own table; logging in needs one.
+        from allauth.account.models import EmailAddress
+
+        names = [user.username for user in users]
+        users = list(User.objects.filter(username__in=names).order_by("id"))
+        EmailAddress.objects.bulk_create(
+            [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users],
+            batch_size=500,
+        )
+        return users
+
+    def _communities(self, count, users, rng, now) -> list[Community]:
+        communities = []
+        for i in range(count):
+            community = Community.objects.create(
+                name=f"{self.prefix.title()} Gardeners {i}",
+                slug=f"{self.prefix}-{i}",
+                tagline="Growing food together, measured.",
+                state=Community.State.ACTIVE,
+                activated_at=now - timedelta(days=180),
+            )
+            charter = Charter.objects.create(
+                community=community,
+                version=1,
+                purpose="To grow food together and share what we learn.",
+                goals=["Share tools", "Teach newcomers", "Grow more food"],
+                author=users[0],
+            )
+            Community.objects.filter(pk=community.pk).update(charter=charter)
+            community.charter = charter
+            communities.append(community)
+        memberships = []
+        for n, user in enumerate(users):
+            others = {0, 1 + n % max(1, count - 1)} if count > 1 else {0}
+            for c in sorted(others):
+                memberships.append(
+                    Membership(
+                        user=user,
+                        community=communities[c],
+                        # Before the proposals' discussion began (14 days ago): all vote.
+                        joined_at=now - timedelta(days=rng.randint(15, 180)),
+                        role="moderator" if n < 2 else "member",
+                        affirmed_charter=communities[c].charter,
+                        affirmed_at=now - timedelta(days=5),
+                    )
+                )
+        Membership.objects.bulk_create(memberships, batch_size=1000)
+        return communities
+
+    def _threads(self, options, users, communities, rng, now) -> int:
+        bodies = _bodies(rng, 60)
+        per_thread = options["posts_per_thread"]
+        specs = []  # (community, title, post count, max depth)
+        for t in range(options["threads"]):
+            community = communities[0] if t % 2 == 0 else communities[t % len(communities)]
+            count = max(1, per_thread + rng.randint(-2, 2)) if t else per_thread
+            specs.append((community, f"Thread {t}: {' '.join(rng.sample(WORDS, 3))}", count, 4))
+        specs.append((communities[0], "The big thread", options["big_thread"], 8))
+        next_post_id = (Post.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
+        threads, rows = [], []
+        for n, (community, title, count, max_depth) in enumerate(specs):
+            start = now - timedelta(days=60) + timedelta(minutes=17 * n)
+            thread = Thread(
+                community=community,
+                title=title,
+                slug=title.lower().replace(":", "").replace(" ", "-")[:80],
+                author=users[rng.randrange(len(users))],
+                created_at=start,
+                last_activity_at=start + timedelta(minutes=count),
+                reply_count=count - 1,
+            )
+            threads.append(thread)
+            rows.append((thread, _tree(rng, count, max_depth), start))
+        Thread.objects.bulk_create(threads, batch_size=500)
+        posts = []
+        for thread, tree, start in rows:
+            paths, child_seq, ids = [], [0] * len(tree), []
+            for parent, _depth in tree:
+                if parent < 0:
+                    path = path_segment(1)
+                else:
+                    child_seq[parent] += 1
+                    path = paths[parent] + path_segment(child_seq[parent])
+                paths.append(path)
+                ids.append(next_post_id)
+                next_post_id += 1
+            for i, (parent, depth) in enumerate(tree):
+                body, html = bodies[rng.randrange(len(bodies))]
+                posts.append(
+                    Post(
+                        id=ids[i],
+                        thread_id=thread.pk,
+                        author_id=users[rng.randrange(len(users))].pk,
+                        parent_id=ids[parent] if parent >= 0 else None,
+                        path=paths[i],
+                        depth=depth,
+                        child_seq=child_seq[i],
+                        body=body,
+                        body_html=html,
+                        created_at=start + timedelta(minutes=i),
+                    )
+                )
+        self._insert_posts(posts)
+        return len(posts)
+
+    def _insert_posts(self, posts: list[Post]) -> None:
+        if connection.vendor != "postgresql":
+            Post.objects.bulk_create(posts, batch_size=500)
+            return
+        # COPY: one round trip for every post, several times faster than multi-row INSERTs.
+        columns = [
+            "id", "thread_id", "author_id", "parent_id", "path", "depth", "child_seq", "body",
+            "body_html", "created_at", "client_token", "moderation_state", "moderation_reason",
+        ]  # fmt: skip
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(
+                f"COPY {Post._meta.db_table} ({', '.join(columns)}) FROM STDIN"
+            ) as copy,
+        ):
+            for p in posts:
+                copy.write_row(
+                    (p.id, p.thread_id, p.author_id, p.parent_id, p.path, p.depth,
+                     p.child_seq, p.body, p.body_html, p.created_at, "", "", "")
+                )  # fmt: skip
+        # Not `manage.py sqlsequencereset`: its output wraps the SQL in BEGIN/COMMIT, which
+        # would commit the caller's transaction (a test's, for one).
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sequence_reset_sql(no_style(), [Post]):
+                cursor.execute(sql)
+
+    def _proposals(self, community: Community, users, rng, now) -> None:
+        """Three proposals through the real actions: one closed (tallied), one in voting
+        with 60 % of the electorate voted, one in discussion."""
+        charter = community.charter
+        made = []
+        for title, state in (
+            ("Share the big shed", "closed"),
+            ("Meet every other Sunday", "voting"),
+            ("Add a seed library goal", "discussion"),
+        ):
+            proposal = Proposal.objects.create(
+                community=community, kind="purpose", title=title, author=users[0],
+                rationale="Because it helps us grow.\n\nWe talked it over in the thread.",
+                base_charter=charter, purpose=charter.purpose + " " + title + ".",
+                goals=charter.goals, rules=charter.rules(), state="discussion",
+                submitted_at=now - timedelta(days=14),
+                discussion_started_at=now - timedelta(days=14),
+                discussion_ends_at=now - timedelta(days=11),
+            )  # fmt: skip
+            made.append((proposal, state))
+        for proposal, state in made:
+            if state == "discussion":
+                Proposal.objects.filter(pk=proposal.pk).update(
+                    discussion_ends_at=now + timedelta(days=2)
+                )
+                continue
+            opened = now - timedelta(days=10 if state == "closed" else 1)
+            purpose_actions.do_open_voting(proposal_id=proposal.pk, now=opened)
+            electorate = list(proposal.electorate.values_list("user_id", flat=True))
+            # Three in five vote, three in four of them for: the closed one passes at
+            # every size (so every size has the same page shapes, re-affirm banner included).
+            voters = [u for i, u in enumerate(electorate) if i % 5 < 3]
+            Vote.objects.bulk_create(
+                [
+                    Vote(
+                        proposal=proposal,
+                        user_id=u,
+                        choice=("for", "for", "against", "for")[i % 4],
+                        cast_at=opened + timedelta(hours=rng.randint(1, 20)),
+                    )
+                    for i, u in enumerate(voters)
+                ],
+                batch_size=1000,
+            )
+            if state == "closed":
+                proposal.refresh_from_db()
+                purpose_actions.do_close_proposal(
+                    proposal_id=proposal.pk, now=proposal.voting_ends_at + timedelta(seconds=1)
+                )
