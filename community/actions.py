@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from community import permissions
 from community.models import (
     MAX_STORED_DEPTH,
     Community,
@@ -27,7 +28,7 @@ from community.models import (
 )
 from core.markdown import MAX_BODY_CHARS, clean_text, find_mentions, render_markdown, too_costly
 from core.text import clean_line
-from members import permissions
+from members import permissions as members_permissions
 from notifications.actions import do_notify
 from notifications.models import Notification
 
@@ -127,7 +128,7 @@ def ensure_can_post(*, actor, community: Community) -> None:
         return
     if community.is_dissolved:
         raise PermissionDenied(_("This community is dissolved: its discussions are read-only."))
-    membership = permissions.current_membership(actor, community)
+    membership = members_permissions.current_membership(actor, community)
     if membership is not None and membership.is_suspended:
         raise PermissionDenied(_("You are suspended in this community: you can read but not post."))
     raise PermissionDenied(_("Only members of this community can post here. Join it first."))

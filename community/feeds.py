@@ -12,8 +12,8 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
 from community.models import Community, Post
+from community.permissions import get_community_or_404
 from core.links import absolute_url
-from members.permissions import get_community_or_404
 
 FEED_ITEMS = 30
 _RELATIVE_LINK_RE = re.compile(r'\b(href|src)="(/(?!/)[^"]*)')

@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
+from community.permissions import access_community, community_context
 from engagement import health as engagement
 from engagement import relationships, snapshots
 from engagement.models import EngagementSnapshot
 from engagement.plots import Series, line_chart
-from members.permissions import access_community, community_context
 
 
 @dataclass

@@ -21,17 +21,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from community import ratelimits
 from community.models import Community
+from community.permissions import access_community, community_context, get_community_or_404
 from core.markdown import render_markdown
 from members import account_data, actions, avatars, selectors
 from members.forms import AffirmForm, ApplicationForm, DecisionForm, InviteForm, ProfileForm
 from members.models import Application, Invitation, User
 from members.permissions import (
-    access_community,
     can_decide_application,
     can_edit_profile,
     can_see_applications,
-    community_context,
-    get_community_or_404,
     has_moderators,
 )
 from purposes import founding

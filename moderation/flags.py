@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.models import Community, ModerationState, Post
-from members import permissions
+from members import permissions as members_permissions
 from members.models import Membership, User
+from moderation import permissions
 from moderation.log import Kind, _community_of, _notify, _post_link, _set_post_state, moderation_url
 from moderation.models import Flag
 
@@ -66,9 +67,9 @@ def check_flag_post(
     """A member flags someone else's post, once. Refused for non-members, suspended
     members, staff acting as such (R2), one's own post, and a post already gone."""
     community = _community_of(post)
-    membership = permissions.acting_member(actor, community)
+    membership = members_permissions.acting_member(actor, community)
     if membership is None:
-        if permissions.is_member(actor, community) and not community.is_dissolved:
+        if members_permissions.is_member(actor, community) and not community.is_dissolved:
             raise PermissionDenied(_("You are suspended in this community: you cannot flag."))
         raise PermissionDenied(_("Only members of this community can flag its posts."))
     if post.author_id == actor.pk:
@@ -194,7 +195,7 @@ def thread_moderation(*, user, community: Community, posts: list[Post]) -> Threa
     """For the thread page: whether the viewer may flag and moderates (membership is
     cached per request), and the page's posts they already flagged (one query). Each post
     gets ``show_text`` and ``flagged_by_me``, read by the post partials."""
-    membership = permissions.acting_member(user, community)
+    membership = members_permissions.acting_member(user, community)
     moderates = membership is not None and membership.is_moderator
     flagged: frozenset = frozenset()
     ids = [post.pk for post in posts if post is not None]

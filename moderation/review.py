@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.models import Community, ModerationState, Post
-from members import permissions
+from members import permissions as members_permissions
 from members.models import Membership, User
+from moderation import permissions
 from moderation.flags import _live_flags
 from moderation.log import (
     Kind,
@@ -49,7 +50,7 @@ def moderators_review(post: Post) -> bool:
     author nor one of its flaggers. When none may, members vote to restore it instead, so
     a post is never stuck with nobody allowed to decide."""
     community = _community_of(post)
-    if not permissions.has_moderators(community):
+    if not members_permissions.has_moderators(community):
         return False
     flaggers = Flag.objects.filter(post=post).values("flagger_id")
     return (
@@ -71,7 +72,7 @@ def review_refusal(user, post: Post) -> str | None:
     """Why ``user`` may not review ``post`` (None: they may). One place for the view's
     buttons and the actions' refusals."""
     community = _community_of(post)
-    membership = permissions.acting_member(user, community)
+    membership = members_permissions.acting_member(user, community)
     if membership is None:
         return _("Only members of this community review its posts.")
     if post.author_id == user.pk:
@@ -102,7 +103,7 @@ def check_review_post(*, actor, post: Post, decision: str, reason: str = "") -> 
     if not permissions.can_moderate(actor, community):
         raise PermissionDenied(
             _("Only elected moderators in term can review posts here.")
-            if permissions.has_moderators(community)
+            if members_permissions.has_moderators(community)
             else _("This community has no moderator: members vote to restore hidden posts.")
         )
     refusal = review_refusal(actor, post)
@@ -197,7 +198,7 @@ def check_vote_restore(*, actor, post: Post) -> RestoreVote:
     """Where no moderator may review the post: an established member votes to restore it
     (not its author, not a flagger)."""
     community = _community_of(post)
-    if permissions.acting_member(actor, community) is None:
+    if members_permissions.acting_member(actor, community) is None:
         raise PermissionDenied(_("Only members of this community review its posts."))
     if moderators_review(post):
         raise PermissionDenied(
@@ -274,7 +275,7 @@ def review_queue(*, community: Community, user) -> list[Post]:
         .select_related("thread", "author")
         .order_by("moderated_at", "created_at")[:100]
     )
-    membership = permissions.acting_member(user, community)
+    membership = members_permissions.acting_member(user, community)
     established = None  # asked once, and only if some post is for members to review
     for post in posts:
         post.thread.community = community
@@ -299,9 +300,9 @@ def may_see_queue(user, community: Community) -> bool:
     post is one that no moderator may review (so members decide it)."""
     if permissions.can_moderate(user, community):
         return True
-    if permissions.acting_member(user, community) is None:
+    if members_permissions.acting_member(user, community) is None:
         return False
-    if not permissions.has_moderators(community):
+    if not members_permissions.has_moderators(community):
         return True
     return (
         Post.objects.filter(thread__community=community, moderation_state=ModerationState.HIDDEN)

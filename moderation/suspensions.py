@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.models import Community
-from members import permissions
 from members.models import Membership
+from moderation import permissions
 from moderation.log import Kind, _clean_reason, _notify, do_log, moderation_url
 from moderation.models import ModerationAction
 

@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.models import ModerationState, Post
-from members import permissions
 from members.models import PlatformLogEntry
+from moderation import permissions
 from moderation.log import (
     Kind,
     _clean_reason,

@@ -17,16 +17,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from community import ratelimits, selectors
+from community.permissions import access_community, get_community_or_404
 from core.fields import TextFormField
-from members.permissions import (
-    access_community,
-    can_flag,
-    can_moderate,
-    can_take_down,
-    current_membership,
-    get_community_or_404,
-    has_moderators,
-)
+from members.permissions import current_membership, has_moderators
 from moderation.appeals import (
     appeal_tally,
     check_answer_jury,
@@ -39,6 +32,7 @@ from moderation.appeals import (
 from moderation.flags import MAX_NOTE_CHARS, check_flag_post, flag_threshold
 from moderation.log import log_page
 from moderation.models import Appeal, Flag, JuryMember, ModerationAction
+from moderation.permissions import can_flag, can_moderate, can_take_down
 from moderation.review import (
     Decision,
     check_review_post,

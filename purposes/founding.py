@@ -23,10 +23,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from community import permissions
 from community.models import Community
 from core.text import clean_line
 from members import actions as member_actions
-from members import permissions
 from members.models import Membership
 from notifications.actions import do_notify
 from notifications.models import Notification

@@ -8,7 +8,8 @@ is seen only by its proposer and, for an election, its nominee.
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from members.permissions import access_community, can_post, current_membership
+from community.permissions import access_community, can_post
+from members.permissions import current_membership
 from purposes.models import Proposal
 
 

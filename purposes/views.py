@@ -18,13 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from community import ratelimits
+from community.permissions import access_community, can_read, get_community_or_404
 from members import actions as member_actions
-from members.permissions import (
-    access_community,
-    can_read,
-    current_membership,
-    get_community_or_404,
-)
+from members.permissions import current_membership
 from purposes import actions, founding, permissions, selectors
 from purposes.actions import ProposalError
 from purposes.forms import ProposalForm, VoteForm

@@ -14,13 +14,9 @@ from django.views.decorators.http import require_GET
 
 from community import selectors as community_selectors
 from community.models import Community
+from community.permissions import can_edit_founding_charter, community_context, get_community_or_404
 from engagement import snapshots
 from members import selectors as member_selectors
-from members.permissions import (
-    can_edit_founding_charter,
-    community_context,
-    get_community_or_404,
-)
 from purposes import founding
 from purposes import selectors as purpose_selectors
 from purposes.founding_forms import CharterForm, CommunityForm

@@ -15,8 +15,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from community import actions, ratelimits, selectors
 from community.forms import EditPostForm, ReplyForm, ThreadForm
 from community.models import Post, PostRevision
+from community.permissions import access_community, can_post
 from core.markdown import too_costly
-from members.permissions import access_community, can_post, current_membership
+from members.permissions import current_membership
 from moderation.flags import thread_moderation
 
 

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
+from community import permissions as community_permissions
 from members import actions, permissions
 from members.models import Application, Membership, User
 from moderation.suspensions import check_suspend_member, do_end_expired
@@ -143,7 +144,7 @@ class MembershipMachine(RuleBasedStateMachine):
     def suspended_people_neither_post_nor_vote(self):
         for i in self.suspended:
             user = self._user(i)
-            assert not permissions.can_post(user, self.community)
+            assert not community_permissions.can_post(user, self.community)
             with pytest.raises(ProposalError):
                 purpose_actions.check_cast_vote(actor=user, proposal=self.proposal, choice="for")
 
@@ -152,7 +153,7 @@ class MembershipMachine(RuleBasedStateMachine):
         for i in self.removed:
             user = self._user(i)
             assert not permissions.is_member(user, self.community)
-            assert not permissions.can_post(user, self.community)
+            assert not community_permissions.can_post(user, self.community)
             with pytest.raises(ProposalError):
                 purpose_actions.check_cast_vote(actor=user, proposal=self.proposal, choice="for")
 

@@ -9,11 +9,13 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from community import permissions as community_permissions
 from community.actions import check_create_thread
 from community.models import Post
 from members import actions as member_actions
-from members import permissions
+from members import permissions as members_permissions
 from members.models import Membership
+from moderation import permissions as moderation_permissions
 from moderation.appeals import check_file_appeal, eligible_jurors
 from moderation.flags import check_flag_post
 from moderation.models import ModerationAction
@@ -163,7 +165,7 @@ def test_finding_4_a_suspension_survives_leaving_and_rejoining():
     member_actions.check_join(actor=_fresh(troll), community=community, affirmed=True)
     again = Membership.objects.current().get(user=troll, community=community)
     assert again.is_suspended and again.suspension_reason == "Rude"
-    assert not permissions.can_post(troll, community)
+    assert not community_permissions.can_post(troll, community)
     with pytest.raises(ProposalError, match="suspended"):
         actions.check_create_proposal(
             actor=troll, community=community, kind="remove", title="x", rationale="y",
@@ -219,7 +221,7 @@ def test_finding_4_a_removed_member_cannot_join_an_open_community_again_at_once(
     _four_vote_for(proposal, members)
     with pytest.raises(ValidationError, match="removed you"):
         member_actions.check_join(actor=_fresh(target.user), community=community, affirmed=True)
-    assert permissions.join_option(_fresh(target.user), community).kind == "apply"
+    assert members_permissions.join_option(_fresh(target.user), community).kind == "apply"
     # The way back: an application that a member admits.
     application = member_actions.check_apply(
         actor=target.user, community=community, motivation="I am sorry.", affirmed=True
@@ -312,9 +314,9 @@ def test_finding_5_established_members_hide_a_post():
 def test_finding_5_a_member_of_eight_days_who_never_took_part_is_not_established():
     community = CommunityFactory(activated_at=timezone.now() - timedelta(days=30))
     idle = MembershipFactory(community=community, joined_at=timezone.now() - timedelta(days=8))
-    assert not permissions.is_established(idle.user, community)
+    assert not moderation_permissions.is_established(idle.user, community)
     thread_with_post(community=community, author=idle.user)
-    assert permissions.is_established(idle.user, community)
+    assert moderation_permissions.is_established(idle.user, community)
 
 
 # --- Finding 6: suspended members keep governance powers (voting) --------------------------
