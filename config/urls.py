@@ -13,7 +13,7 @@ _admin_login = admin.site.login
 def admin_login(request, extra_context=None):
     """Signing in to the admin goes through allauth's login, with its rate limits and
     two-factor step: the admin's own form, which has neither, only redirects there; a
-    signed-in non-staff user is refused instead of sent round in a loop (issue 9)."""
+    signed-in non-staff user is refused instead of sent round in a loop."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.GET.get("next", "/admin/"), "account_login")
     if not request.user.is_staff:

@@ -1,4 +1,4 @@
-"""``manage.py bench_seed``: the benchmark data set (issue 8), deterministic and fast.
+"""``manage.py bench_seed``: the benchmark data set, deterministic and fast.
 
 Same seed, same rows: members ``bench-1`` … ``bench-N`` (one password for all), public
 active communities ``bench-0`` … ``bench-K`` (``bench-0`` holds every member and the
