@@ -92,17 +92,17 @@ def test_directory_query_count_does_not_grow(client, django_assert_max_num_queri
 
 
 def test_new_requires_login_and_verified_email(client):
-    assert client.get(reverse("community:new")).status_code == 302
+    assert client.get(reverse("purposes:found")).status_code == 302
     client.force_login(UserFactory(verified=False))
-    assert client.get(reverse("community:new")).status_code == 403
-    assert client.post(reverse("community:new"), founding_data()).status_code == 403
+    assert client.get(reverse("purposes:found")).status_code == 403
+    assert client.post(reverse("purposes:found"), founding_data()).status_code == 403
     assert not Community.objects.exists()
 
 
 def test_new_founds_a_forming_community_and_redirects_home(client):
     founder = UserFactory()
     client.force_login(founder)
-    response = client.post(reverse("community:new"), founding_data())
+    response = client.post(reverse("purposes:found"), founding_data())
     community = Community.objects.get()
     assert response["Location"] == community.get_absolute_url() == "/c/seed-savers/"
     assert community.is_forming and community.charter.goals == [
@@ -126,7 +126,7 @@ def test_new_founds_a_forming_community_and_redirects_home(client):
 )
 def test_new_refuses_bad_input_keeps_what_was_typed(client, overrides, message):
     client.force_login(UserFactory())
-    response = client.post(reverse("community:new"), founding_data(**overrides))
+    response = client.post(reverse("purposes:found"), founding_data(**overrides))
     page = response.content.decode()
     assert response.status_code == 400
     assert message in page
@@ -139,7 +139,7 @@ def test_new_refuses_bad_input_keeps_what_was_typed(client, overrides, message):
 def test_new_refuses_taken_slug(client):
     CommunityFactory(slug="seed-savers")
     client.force_login(UserFactory())
-    response = client.post(reverse("community:new"), founding_data())
+    response = client.post(reverse("purposes:found"), founding_data())
     assert response.status_code == 400 and "is taken" in response.content.decode()
     assert Community.objects.count() == 1
 
@@ -200,9 +200,9 @@ def test_home_query_count_does_not_grow(client, django_assert_max_num_queries):
 def test_founding_edit_page_only_for_author_while_forming(client):
     author = UserFactory()
     client.force_login(author)
-    client.post(reverse("community:new"), founding_data())
+    client.post(reverse("purposes:found"), founding_data())
     community = Community.objects.get()
-    url = reverse("community:founding_edit", args=[community.slug])
+    url = reverse("purposes:founding_edit", args=[community.slug])
     assert "We save and swap seeds" in client.get(url).content.decode()
     data = {k.replace("community-", "x-"): v for k, v in founding_data().items()}
     data["charter-purpose"] = "We save seeds."
@@ -231,7 +231,7 @@ def test_endorse_page_for_a_founder_whose_endorsement_was_reset(client, settings
     home = client.get(community.get_absolute_url()).content.decode()
     assert "Read and endorse the charter" in home
     assert "Edit the founding charter" not in home  # not the author
-    url = reverse("community:founding_endorse", args=[community.slug])
+    url = reverse("purposes:founding_endorse", args=[community.slug])
     assert "Endorse this charter" in client.get(url).content.decode()
     response = client.post(url, {"revision": community.charter.revision}, follow=True)
     assert "is now active" in response.content.decode()
@@ -243,7 +243,7 @@ def test_staff_cannot_endorse_or_edit_for_others(client):
     community = CommunityFactory(state="forming", activated_at=None)
     MembershipFactory(community=community)
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    client.post(reverse("community:founding_endorse", args=[community.slug]))
+    client.post(reverse("purposes:founding_endorse", args=[community.slug]))
     assert not Membership.objects.filter(user__is_staff=True).exists()
     community.refresh_from_db()
     assert community.is_forming
