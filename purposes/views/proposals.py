@@ -90,7 +90,8 @@ def proposal_new(request, slug):
         actor=request.user,
     )
     if request.method == "POST" and form.is_valid():
-        if limited := ratelimits.hit(user=request.user, action="proposal"):  # 3 a day (issue 6)
+        # The rate limit of proposals a day (community.ratelimits.DAILY), before the action.
+        if limited := ratelimits.hit(user=request.user, action="proposal"):
             ctx = {"community": community, "form": form, "kind": Proposal.Kind(kind)}
             ctx["proposal"] = None
             return ratelimits.refuse(
