@@ -9,12 +9,9 @@ from community.views import threads as thread_views
 app_name = "community"
 
 urlpatterns: list = [
-    # communities: directory, founding, home (issue 3)
+    # communities: the directory and a community's home (founding is in purposes)
     path("c/", communities.directory, name="directory"),
-    path("c/new/", communities.new, name="new"),
     path("c/<slug:slug>/", communities.home, name="home"),
-    path("c/<slug:slug>/founding/edit/", communities.founding_edit, name="founding_edit"),
-    path("c/<slug:slug>/founding/endorse/", communities.founding_endorse, name="founding_endorse"),
     # threads: /c/<slug>/t/<id>/<thread-slug>/ (issue 4)
     path("c/<slug:slug>/t/", thread_views.thread_list, name="thread_list"),
     path("c/<slug:slug>/t/new/", thread_views.thread_new, name="thread_new"),

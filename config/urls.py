@@ -26,9 +26,10 @@ admin.site.login = admin_login
 urlpatterns = [
     path("", site.home, name="home"),
     path("healthz", site.healthz, name="healthz"),
+    # purposes before community: its /c/new/ would otherwise be read as /c/<slug>/
+    path("", include("purposes.urls")),
     path("", include("community.urls")),
     path("", include("members.urls")),
-    path("", include("purposes.urls")),
     path("", include("moderation.urls")),
     path("", include("engagement.urls")),
     path("notifications/", include("notifications.urls")),

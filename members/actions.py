@@ -60,7 +60,7 @@ def do_delete_unverified_signups(*, joined_before: datetime) -> int:
     return deleted
 
 
-# --- Results of proposals (purposes.actions applies them) ------------------------------
+# --- Results of proposals (purposes.closing applies them) ------------------------------
 # A proposal names a member, but its result belongs to the person: it applies to whatever
 # membership row is current when the vote closes (they may have left and rejoined since).
 # Each returns whether anything changed, so the log records only what did.

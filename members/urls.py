@@ -9,7 +9,6 @@ app_name = "members"
 urlpatterns = [
     path("c/<slug:slug>/join/", views.join, name="join"),
     path("c/<slug:slug>/leave/", views.leave, name="leave"),
-    path("c/<slug:slug>/affirm/", views.affirm, name="affirm"),
     path("c/<slug:slug>/members/", views.members, name="members"),
     path("c/<slug:slug>/invite/", views.invite, name="invite"),
     path("c/<slug:slug>/applications/", views.applications, name="applications"),

@@ -137,25 +137,6 @@ def leave(request, slug):
     return render(request, "members/leave.html", {"community": community} | ctx)
 
 
-@login_required
-@require_POST
-def affirm(request, slug):
-    """Affirm the charter in force (endorse the founding charter, while forming)."""
-    community = get_community_or_404(slug)
-    try:
-        if community.is_forming:
-            founding.check_endorse_founding_charter(
-                actor=request.user, community=community, revision=request.POST.get("revision")
-            )
-            messages.success(request, _("You endorsed the founding charter."))
-        else:
-            actions.check_affirm_charter(actor=request.user, community=community)
-            messages.success(request, _("You affirmed the charter in force."))
-    except ValidationError as error:
-        messages.error(request, _error_messages(error))
-    return redirect(community)
-
-
 def members(request, slug):
     community = access_community(request.user, slug)
     page = Paginator(selectors.current_members(community), MEMBERS_PER_PAGE).get_page(

@@ -47,7 +47,7 @@ def do_log(
     at: datetime | None = None,
 ) -> ModerationAction:
     """Add one entry to the community's public moderation log. Called by every action in
-    this package, and by purposes.actions when a proposal makes or recalls a moderator."""
+    this package, and by purposes.closing when a proposal makes or recalls a moderator."""
     return ModerationAction.objects.create(
         community=community,
         kind=kind,

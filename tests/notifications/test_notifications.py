@@ -16,7 +16,8 @@ from members.models import Membership, User
 from notifications import actions as notifications
 from notifications import emails, tasks
 from notifications.models import Delivery, Notification, NotificationPreference
-from purposes import actions as purpose_actions
+from purposes.closing import do_close_proposal, do_notify_result
+from purposes.voting import check_cast_vote, do_open_voting
 from tests.factories import (
     CommunityFactory,
     MembershipFactory,
@@ -404,8 +405,8 @@ def test_do_notify_many_query_count_does_not_grow_with_the_audience(
 def test_result_goes_to_current_members_and_the_proposer_who_left():
     community, members, proposal = in_voting(4)
     for m in members:
-        purpose_actions.check_cast_vote(actor=m.user, proposal=proposal, choice="for")
-    purpose_actions.do_close_proposal(proposal_id=proposal.pk, now=proposal.voting_ends_at)
+        check_cast_vote(actor=m.user, proposal=proposal, choice="for")
+    do_close_proposal(proposal_id=proposal.pk, now=proposal.voting_ends_at)
     Membership.objects.filter(community=community, user=proposal.author).update(
         left_at=timezone.now()
     )
@@ -414,13 +415,13 @@ def test_result_goes_to_current_members_and_the_proposer_who_left():
     gone.save()
     late = MembershipFactory(community=community).user
     MembershipFactory()  # elsewhere
-    told = purpose_actions.do_notify_result(proposal_id=proposal.pk, now=proposal.voting_ends_at)
+    told = do_notify_result(proposal_id=proposal.pk, now=proposal.voting_ends_at)
     rows = Notification.objects.filter(kind="proposal", text__contains="Passed")
     expected = {members[1].user_id, members[2].user_id, late.pk, proposal.author_id}
     assert told == 4
     assert set(rows.values_list("recipient_id", flat=True)) == expected
     assert rows.count() == 4
-    assert purpose_actions.do_notify_result(proposal_id=proposal.pk) == 0  # once
+    assert do_notify_result(proposal_id=proposal.pk) == 0  # once
 
 
 def test_voting_open_notice_goes_to_the_electorate_by_preference(
@@ -435,7 +436,7 @@ def test_voting_open_notice_goes_to_the_electorate_by_preference(
         mock.patch.object(tasks.send_notification_emails_batch, "delay") as enqueue,
         django_capture_on_commit_callbacks(execute=True),
     ):
-        purpose_actions.do_open_voting(proposal_id=proposal.pk, now=proposal.discussion_ends_at)
+        do_open_voting(proposal_id=proposal.pk, now=proposal.discussion_ends_at)
     opened = Notification.objects.filter(text__startswith="Voting has opened")
     assert sorted(opened.values_list("recipient_id", "delivery")) == sorted(
         (m.user_id, "immediately" if m == members[1] else "daily") for m in members
@@ -449,10 +450,10 @@ def test_do_notify_result_query_count_does_not_grow_with_the_community(
 ):
     community, members, proposal = in_voting(size)
     for m in members[:3]:
-        purpose_actions.check_cast_vote(actor=m.user, proposal=proposal, choice="for")
-    purpose_actions.do_close_proposal(proposal_id=proposal.pk, now=proposal.voting_ends_at)
+        check_cast_vote(actor=m.user, proposal=proposal, choice="for")
+    do_close_proposal(proposal_id=proposal.pk, now=proposal.voting_ends_at)
     # savepoint, lock, insert, right-away ids, save, release; and for this change of purpose,
     # the new charter, then the re-affirm request's insert and right-away ids.
     with django_assert_max_num_queries(9):
-        told = purpose_actions.do_notify_result(proposal_id=proposal.pk)
+        told = do_notify_result(proposal_id=proposal.pk)
     assert told == size

@@ -1,4 +1,5 @@
-"""Views of the purposes app: the charter and its history, proposals, seconds and votes.
+"""The proposal pages: the list, drafting and revising, a proposal with its seconds,
+discussion and vote, the steps its proposer and members take, and the vote itself.
 
 Thin views (CONVENTIONS rule 6): parse → access → action → render. Every POST works
 without JavaScript (post/redirect/get); the vote panel is swapped in place for htmx.
@@ -6,98 +7,46 @@ without JavaScript (post/redirect/get); the vote panel is swapped in place for h
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from community import ratelimits
-from community.permissions import access_community, can_read, get_community_or_404
-from members import actions as member_actions
+from community.permissions import access_community, can_read
 from members.permissions import current_membership
-from purposes import actions, founding, permissions, selectors
-from purposes.actions import ProposalError
+from purposes import permissions, selectors
+from purposes.drafting import (
+    check_accept_nomination,
+    check_create_proposal,
+    check_rebase_proposal,
+    check_redraft_proposal,
+    check_revise_proposal,
+    check_submit_proposal,
+    check_withdraw_proposal,
+)
 from purposes.forms import ProposalForm, VoteForm
-from purposes.founding_forms import CharterForm, CommunityForm
+from purposes.guards import ProposalError
 from purposes.models import Proposal
+from purposes.seconds import check_second_proposal, discussion_thread_url
+from purposes.voting import check_cast_vote
 
 STEPS = {
-    "submit": (actions.check_submit_proposal, _("Your proposal is now seeking seconds.")),
-    "second": (actions.check_second_proposal, _("You seconded this proposal.")),
-    "withdraw": (actions.check_withdraw_proposal, _("You withdrew the proposal.")),
-    "accept": (actions.check_accept_nomination, _("You accepted the nomination.")),
-    "rebase": (actions.check_rebase_proposal, _("The proposal now builds on the current charter.")),
+    "submit": (check_submit_proposal, _("Your proposal is now seeking seconds.")),
+    "second": (check_second_proposal, _("You seconded this proposal.")),
+    "withdraw": (check_withdraw_proposal, _("You withdrew the proposal.")),
+    "accept": (check_accept_nomination, _("You accepted the nomination.")),
+    "rebase": (check_rebase_proposal, _("The proposal now builds on the current charter.")),
 }
 
 
 def offshoot_url(community) -> str:
     """Where "start a new community from this one" goes: the founding form, pre-filled."""
     return f"{reverse('purposes:offshoot', kwargs={'slug': community.slug})}"
-
-
-def charter(request, slug):
-    """The charter in force: public for every community, even a members-only one."""
-    community = get_community_or_404(slug)
-    community.parent  # noqa: B018 - loaded here for the lineage, not in the template
-    if community.charter is None:
-        raise Http404("No charter yet")
-    membership = current_membership(request.user, community)
-    return render(
-        request,
-        "purposes/charter.html",
-        {
-            "community": community,
-            "can_read": can_read(request.user, community),
-            "charter": community.charter,
-            "offshoots": list(community.offshoots.exclude(state="dissolved").order_by("name")),
-            "membership": membership,
-            "affirmed": membership is not None
-            and membership.affirmed_charter_id == community.charter_id,
-        },
-    )
-
-
-@login_required
-@require_POST
-def affirm(request, slug):
-    """Affirm (or re-affirm) the charter in force, then go back where the member was."""
-    community = get_community_or_404(slug)
-    try:
-        if community.is_forming:  # an endorsement names the founding revision it read
-            founding.check_endorse_founding_charter(
-                actor=request.user, community=community, revision=request.POST.get("revision")
-            )
-        else:
-            member_actions.check_affirm_charter(actor=request.user, community=community)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, _("You affirmed the charter, version %(v)s.") % {
-            "v": community.charter.version})  # fmt: skip
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect("purposes:charter", slug=slug)
-
-
-def charter_history(request, slug):
-    community = get_community_or_404(slug)
-    return render(
-        request,
-        "purposes/charter_history.html",
-        {
-            "community": community,
-            "can_read": can_read(request.user, community),
-            "versions": selectors.charter_versions(community),
-            "membership": current_membership(request.user, community),
-        },
-    )
 
 
 def proposal_list(request, slug):
@@ -141,14 +90,15 @@ def proposal_new(request, slug):
         actor=request.user,
     )
     if request.method == "POST" and form.is_valid():
-        if limited := ratelimits.hit(user=request.user, action="proposal"):  # 3 a day (issue 6)
+        # The rate limit of proposals a day (community.ratelimits.DAILY), before the action.
+        if limited := ratelimits.hit(user=request.user, action="proposal"):
             ctx = {"community": community, "form": form, "kind": Proposal.Kind(kind)}
             ctx["proposal"] = None
             return ratelimits.refuse(
                 request, "purposes/proposal_form.html", ctx, form=form, limited=limited
             )
         try:
-            proposal = actions.check_create_proposal(
+            proposal = check_create_proposal(
                 actor=request.user,
                 community=community,
                 kind=kind,
@@ -202,7 +152,7 @@ def proposal_edit(request, slug, proposal_id):
         del form.fields["target"]  # the member a proposal concerns is fixed when drafted
     if request.method == "POST" and form.is_valid():
         try:
-            actions.check_revise_proposal(
+            check_revise_proposal(
                 actor=request.user,
                 proposal=proposal,
                 title=form.cleaned_data["title"],
@@ -293,7 +243,7 @@ def _proposal_context(request, proposal: Proposal, vote_form=None) -> dict:
         ),
         "tally": proposal.tally(),
         "quorum_needed": proposal.tally().quorum_needed(rule) if proposal.tally() else None,
-        "thread_url": actions.discussion_thread_url(proposal=proposal),
+        "thread_url": discussion_thread_url(proposal=proposal),
         "revisions": revisions,
         # Why a proposal seeks seconds again: the revision that withdrew them.
         "seconds_reset": next((r for r in reversed(revisions) if r.seconds_reset), None)
@@ -356,7 +306,7 @@ def proposal_step(request, slug, proposal_id, step):
     proposal = permissions.access_proposal(request.user, slug, proposal_id)
     if step == "redraft":
         try:
-            new = actions.check_redraft_proposal(actor=request.user, proposal=proposal)
+            new = check_redraft_proposal(actor=request.user, proposal=proposal)
         except ProposalError as error:
             messages.error(request, error.message)
             return redirect(proposal)
@@ -383,7 +333,7 @@ def vote(request, slug, proposal_id):
     error = None
     if form.is_valid():
         try:
-            actions.check_cast_vote(
+            check_cast_vote(
                 actor=request.user,
                 proposal=proposal,
                 choice=form.cleaned_data["choice"],
@@ -407,38 +357,3 @@ def vote(request, slug, proposal_id):
         return redirect(proposal)
     context = _proposal_context(request, proposal, vote_form=form)
     return render(request, "purposes/proposal.html", context, status=400)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def offshoot(request, slug):
-    """Start a new community from this one: the founding form, pre-filled with a copy of
-    this community's charter (R4)."""
-    parent = access_community(request.user, slug)
-    if current_membership(request.user, parent) is None or parent.is_dissolved:
-        raise Http404("Only members may start a community from this one")
-    community_form = CommunityForm(request.POST or None, prefix="community")
-    charter_form = CharterForm(
-        request.POST or None, initial=CharterForm.initial_from(parent.charter), prefix="charter"
-    )
-    if request.method == "POST" and community_form.is_valid() and charter_form.is_valid():
-        data = community_form.cleaned_data
-        try:
-            child = actions.check_start_offshoot(
-                actor=request.user, parent=parent, name=data["name"], slug=data["slug"],
-                tagline=data["tagline"], visibility=data["visibility"],
-                charter=charter_form.cleaned_data,
-            )  # fmt: skip
-        except ValidationError as error:
-            community_form.add_error(None, error)
-        else:
-            messages.success(request, _("%(name)s is founded, grown out of %(parent)s.") % {
-                "name": child.name, "parent": parent.name})  # fmt: skip
-            return redirect(child)
-    return render(
-        request,
-        "purposes/offshoot.html",
-        {"community": parent, "can_read": True, "community_form": community_form,
-         "charter_form": charter_form, "membership": current_membership(request.user, parent)},
-        status=400 if request.method == "POST" else 200,
-    )  # fmt: skip
