@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from community.models import Community, ModerationState, Post
 from members import permissions
 from members.models import Membership, User
-from moderation.log import Kind, _notify, do_log
+from moderation.log import Kind, do_log, do_notify_moderation
 from moderation.models import Appeal, Flag, JuryMember, ModerationAction
-from moderation.review import _restore, moderators_review
-from moderation.suspensions import _lift_suspension
+from moderation.review import do_restore_post, moderators_review
+from moderation.suspensions import do_lift_suspension
 
 MAX_STATEMENT_CHARS = 2000
 JURY_SIZE = 5
@@ -201,7 +201,7 @@ def _seat(*, appeal: Appeal, user_ids: list[int], state: str, now: datetime) -> 
         text = _("You were drawn for the jury of an appeal in %(community)s. Accept or decline.")
     else:
         text = _("An appeal in %(community)s is decided by a vote of the members: yours counts.")
-    _notify(
+    do_notify_moderation(
         list(User.objects.filter(pk__in=user_ids)),
         community=appeal.community,
         text=text % {"community": appeal.community.name},
@@ -374,7 +374,7 @@ def _decide(*, appeal: Appeal, granted: bool, tally: AppealTally, now: datetime)
                 .get(pk=decision.post_id)
             )
             if post.is_hidden:
-                _restore(
+                do_restore_post(
                     post=post,
                     actor=None,
                     reason=_("The appeal was granted by %(by)s.") % {"by": by},
@@ -388,7 +388,7 @@ def _decide(*, appeal: Appeal, granted: bool, tally: AppealTally, now: datetime)
                 .first()
             )
             if membership is not None:
-                _lift_suspension(
+                do_lift_suspension(
                     membership=membership,
                     actor=None,
                     reason=_("The appeal was granted by %(by)s.") % {"by": by},
@@ -410,7 +410,7 @@ def _decide(*, appeal: Appeal, granted: bool, tally: AppealTally, now: datetime)
         if granted
         else _("The appeal in %(community)s was denied: the decision stands.")
     )
-    _notify(
+    do_notify_moderation(
         list(User.objects.filter(pk__in=involved)),
         community=community,
         text=text % {"community": community.name},
