@@ -1,5 +1,5 @@
 """Appeals: who may appeal and how often, jury draws, answers, votes, deadlines, the member
-vote of small communities, and the outcome applied and logged (issue 6)."""
+vote of small communities, and the outcome applied and logged."""
 
 import random
 from datetime import timedelta

@@ -1,5 +1,5 @@
 """Moderation: flags and hiding, review by moderators and by members, suspensions, terms,
-staff takedowns and the public log (issue 6)."""
+staff takedowns and the public log."""
 
 from datetime import timedelta
 

@@ -1,5 +1,5 @@
 """Moderation under concurrency on PostgreSQL: many flags at once hide a post exactly once
-with one log entry; jurors declining at once get distinct replacements (issue 6)."""
+with one log entry; jurors declining at once get distinct replacements."""
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
