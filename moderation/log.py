@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from community.models import Community, Post
 from members.models import User
-from moderation.models import ModerationAction
+from moderation.models import Appeal, ModerationAction
 from notifications import actions as notifications
 from notifications.models import Notification
 
@@ -30,6 +30,12 @@ LOG_PER_PAGE = 50
 
 def moderation_url(community: Community) -> str:
     return reverse("moderation:home", kwargs={"slug": community.slug})
+
+
+def appeal_url(appeal: Appeal) -> str:
+    return reverse(
+        "moderation:appeal", kwargs={"slug": appeal.community.slug, "appeal_id": appeal.pk}
+    )
 
 
 # --- The log ------------------------------------------------------------------------------

@@ -10,13 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members.models import Membership
-from moderation.appeals import (
-    check_answer_jury,
-    check_cast_jury_vote,
-    check_file_appeal,
-    do_sweep_appeals,
-)
+from moderation.appeals import check_file_appeal
 from moderation.flags import check_flag_post
+from moderation.juries import check_answer_jury, check_cast_jury_vote, do_sweep_appeals
 from moderation.models import Appeal, JuryMember, ModerationAction
 from moderation.review import check_review_post
 from moderation.suspensions import check_suspend_member

@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from community.models import Post
-from moderation.appeals import check_file_appeal, do_answer_jury
+from moderation.appeals import check_file_appeal
 from moderation.flags import check_flag_post
+from moderation.juries import do_answer_jury
 from moderation.models import Flag, JuryMember, ModerationAction
 from moderation.review import check_review_post
 from notifications.models import Notification
