@@ -38,17 +38,20 @@ def refused(
     template: str,
     context: dict | None = None,
     status: int = 403,
+    htmx_status: int | None = None,
 ) -> HttpResponse:
     """The answer to a refusal: the page ``template`` (rendered with ``context`` and the
     refusal's ``message``), with ``status``.
 
     An htmx request gets only the page's ``refusal`` partial (``template#refusal``, which
-    shows ``message``), with the same status: base.html's htmx-config swaps 4xx bodies in.
-    After an htmx POST it replaces the form that was sent (``HX-Retarget: closest form``),
-    not wherever a success would have gone."""
+    shows ``message``), with ``htmx_status`` (by default the same status: base.html's
+    htmx-config swaps 4xx bodies in). After an htmx POST it replaces the form that was
+    sent (``HX-Retarget: closest form``), not wherever a success would have gone."""
     message = str(error) or _("You may not do that here.")
     if request.htmx:
-        response = render(request, f"{template}#refusal", {"message": message}, status=status)
+        response = render(
+            request, f"{template}#refusal", {"message": message}, status=htmx_status or status
+        )
         if request.method == "POST":
             response["HX-Retarget"] = "closest form"
             response["HX-Reswap"] = "outerHTML"

@@ -99,3 +99,10 @@ def test_refused_leaves_the_target_of_an_htmx_get_alone():
     assert response.status_code == 403
     assert "No." in response.text
     assert "HX-Retarget" not in response
+
+
+def test_refused_gives_htmx_its_own_status_when_asked():
+    request = request_for("POST", htmx=True)
+    response = refused(request, PermissionDenied("No."), template=TEMPLATE, htmx_status=200)
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == "closest form"
