@@ -1,5 +1,5 @@
 """Moderation: flags and hiding, review by moderators and by members, suspensions, terms,
-staff takedowns and the public log (issue 6)."""
+staff takedowns and the public log."""
 
 from datetime import timedelta
 
@@ -345,6 +345,17 @@ def test_restore_votes_restore_when_as_many_as_flags(flat):
     with pytest.raises(PermissionDenied, match="established members"):
         check_vote_restore(actor=late, post=post)
     assert RestoreVote.objects.count() == 2
+
+
+def test_review_view_restore_vote_twice_says_why_on_the_page(client, flat):
+    community, people, post = flat
+    url = reverse("moderation:review", kwargs={"slug": community.slug, "post_id": post.pk})
+    client.force_login(people[4])
+    assert client.post(url, {"restore_vote": "1"}).status_code == 302
+    again = client.post(url, {"restore_vote": "1"}, follow=True)
+    assert again.status_code == 200
+    assert "already voted to restore" in again.text
+    assert RestoreVote.objects.filter(post=post).count() == 1
 
 
 def test_restore_votes_refused_for_author_and_flaggers(flat):

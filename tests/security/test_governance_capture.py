@@ -16,8 +16,9 @@ from members import actions as member_actions
 from members import permissions as members_permissions
 from members.models import Membership
 from moderation import permissions as moderation_permissions
-from moderation.appeals import check_file_appeal, eligible_jurors
+from moderation.appeals import check_file_appeal
 from moderation.flags import check_flag_post
+from moderation.juries import eligible_jurors
 from moderation.models import ModerationAction
 from moderation.suspensions import check_suspend_member
 from purposes.drafting import check_create_proposal, check_submit_proposal
