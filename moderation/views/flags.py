@@ -28,6 +28,7 @@ def _charter_points(community) -> list[str]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@ratelimits.rate_limited("flag")
 def flag_post(request, slug, post_id):
     """GET: the flag form (a page, or a fragment under the post for htmx). POST: the flag."""
     community = access_community(request.user, slug)
@@ -37,10 +38,8 @@ def flag_post(request, slug, post_id):
     context = {"community": community, "post": post, "form": form}
     if not can_flag(request.user, post):
         return _why_not(request, template, context)
-    if request.method == "GET" or not form.is_valid():
+    if request.method == "GET" or not form.is_valid() or request.rate_limit.exceeded(form=form):
         return render(request, template, context, status=400 if request.method == "POST" else 200)
-    if limited := ratelimits.hit(user=request.user, action="flag"):
-        return ratelimits.refuse(request, template, context, form=form, limited=limited)
     try:
         context["flag"] = check_flag_post(actor=request.user, post=post, **form.cleaned_data)
     except PermissionDenied as error:

@@ -71,60 +71,48 @@ def proposal_list(request, slug):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@ratelimits.rate_limited("proposal")
 def proposal_new(request, slug):
     community = access_community(request.user, slug)
     if not permissions.can_propose(request.user, community):
         raise Http404("Only members may propose")
     kind = request.GET.get("kind") or request.POST.get("kind")
     if kind not in Proposal.Kind.values:
-        return render(
-            request,
-            "purposes/proposal_kind.html",
-            {"community": community, "can_read": True, "offshoot_url": offshoot_url(community)},
-        )
+        context = {"community": community, "can_read": True}
+        context["offshoot_url"] = offshoot_url(community)
+        return render(request, "purposes/proposal_kind.html", context)
     form = ProposalForm(
-        request.POST or None,
-        kind=kind,
-        charter=community.charter,
-        community=community,
+        request.POST or None, kind=kind, charter=community.charter, community=community,
         actor=request.user,
+    )  # fmt: skip
+    valid = request.method == "POST" and form.is_valid()
+    proposal = (
+        valid and not request.rate_limit.exceeded(form=form) and _create(request, community, form)
     )
-    if request.method == "POST" and form.is_valid():
-        # The rate limit of proposals a day (community.ratelimits.DAILY), before the action.
-        if limited := ratelimits.hit(user=request.user, action="proposal"):
-            ctx = {"community": community, "form": form, "kind": Proposal.Kind(kind)}
-            ctx["proposal"] = None
-            return ratelimits.refuse(
-                request, "purposes/proposal_form.html", ctx, form=form, limited=limited
-            )
-        try:
-            proposal = check_create_proposal(
-                actor=request.user,
-                community=community,
-                kind=kind,
-                title=form.cleaned_data["title"],
-                rationale=form.cleaned_data["rationale"],
-                proposed=form.proposed(),
-                target=form.cleaned_data.get("target"),
-            )
-        except ProposalError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("Draft saved. Check the change, then submit it."))
-            return redirect(proposal)
+    if proposal:
+        messages.success(request, _("Draft saved. Check the change, then submit it."))
+        return redirect(proposal)
+    context = {"community": community, "can_read": True, "form": form, "proposal": None}
+    context["kind"] = Proposal.Kind(kind)
     status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "purposes/proposal_form.html",
-        {
-            "community": community,
-            "can_read": True,
-            "form": form,
-            "kind": Proposal.Kind(kind),
-            "proposal": None,
-        },  # fmt: skip
-        status=status,
-    )
+    return render(request, "purposes/proposal_form.html", context, status=status)
+
+
+def _create(request, community, form: ProposalForm) -> Proposal | None:
+    """The draft, or None with the action's refusal on the form."""
+    try:
+        return check_create_proposal(
+            actor=request.user,
+            community=community,
+            kind=form.kind,
+            title=form.cleaned_data["title"],
+            rationale=form.cleaned_data["rationale"],
+            proposed=form.proposed(),
+            target=form.cleaned_data.get("target"),
+        )
+    except ProposalError as error:
+        form.add_error(None, error.message)
+        return None
 
 
 @login_required
