@@ -11,8 +11,12 @@ whole) when the input is wrong. A view catches them and hands them here:
     except ValidationError as error:
         add_errors(form, error)
         return render(request, template, context, status=400)
+
+``act`` is that ``try`` for a form, ``say_error`` for a step with no form (a button whose
+refusal is shown as a message after the redirect).
 """
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import HttpResponse
@@ -27,8 +31,23 @@ def add_errors(form: Form, error: ValidationError) -> None:
     if not hasattr(error, "error_dict"):
         form.add_error(None, error.messages)
         return
-    for name, messages in error.message_dict.items():
-        form.add_error(name if name in form.fields else None, messages)
+    for name, field_messages in error.message_dict.items():
+        form.add_error(name if name in form.fields else None, field_messages)
+
+
+def act(form: Form, action, /, **arguments):
+    """What ``action(**arguments)`` returns; or, when it refuses the input, None with its
+    ``ValidationError`` on ``form`` (``add_errors``)."""
+    try:
+        return action(**arguments)
+    except ValidationError as error:
+        add_errors(form, error)
+        return None
+
+
+def say_error(request, error: ValidationError) -> None:
+    """An action's refusal as the message shown on the next page."""
+    messages.error(request, " ".join(error.messages))
 
 
 def refused(

@@ -21,6 +21,7 @@ from community.permissions import (
     community_context,
     get_community_or_404,
 )
+from core.web import act, say_error
 from members.permissions import current_membership
 from purposes import founding, selectors
 from purposes.founding_forms import CharterForm, CommunityForm
@@ -93,67 +94,51 @@ def founding_edit(request, slug):
         raise PermissionDenied(
             _("Only the founder who wrote the founding charter can edit it, while it forms.")
         )
-    form = CharterForm(
-        _posted(request), initial=CharterForm.initial_from(community.charter), prefix="charter"
-    )
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                founding.check_edit_founding_charter(
-                    actor=request.user, community=community, charter=form.cleaned_data
-                )
-                messages.success(
-                    request,
-                    _(
-                        "The founding charter is saved. If it changed, the other founders "
-                        "need to endorse it again."
-                    ),
-                )
-                return redirect(community)
-            except ValidationError as error:
-                form.add_error(None, error)
-        status = 400
-    return render(
-        request,
-        "purposes/founding_edit.html",
-        {"community": community, "form": form},
-        status=status,
-    )
+    initial = CharterForm.initial_from(community.charter)
+    form = CharterForm(_posted(request), initial=initial, prefix="charter")
+    valid = request.method == "POST" and form.is_valid()
+    if valid and act(
+        form, founding.check_edit_founding_charter, actor=request.user, community=community,
+        charter=form.cleaned_data,
+    ):  # fmt: skip
+        messages.success(request, _("The founding charter is saved. If it changed, the other "
+                                    "founders need to endorse it again."))  # fmt: skip
+        return redirect(community)
+    status = 400 if request.method == "POST" else 200
+    context = {"community": community, "form": form}
+    return render(request, "purposes/founding_edit.html", context, status=status)
 
 
 @login_required
 def founding_endorse(request, slug):
     """A founder reads the founding charter as it stands and endorses it."""
     community = get_community_or_404(slug)
-    ctx = community_context(request.user, community)
     if request.method == "POST":
-        try:
-            founding.check_endorse_founding_charter(
-                actor=request.user, community=community, revision=request.POST.get("revision")
-            )
-            community.refresh_from_db()
-            if community.is_active:
-                messages.success(
-                    request,
-                    _("You endorsed the charter, and %(name)s is now active.")
-                    % {"name": community.name},
-                )
-            else:
-                messages.success(request, _("You endorsed the founding charter."))
-            return redirect(community)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            if error.code == "charter_changed":  # show the charter as it is now
-                return redirect("purposes:founding_endorse", slug=community.slug)
-            return redirect(community)
+        return _endorse(request, community)
+    ctx = community_context(request.user, community)
     if not ctx["can_endorse"]:
         return redirect(community)
-    return render(
-        request,
-        "purposes/founding_endorse.html",
-        {"community": community, "charter": community.charter} | ctx,
-    )
+    context = {"community": community, "charter": community.charter} | ctx
+    return render(request, "purposes/founding_endorse.html", context)
+
+
+def _endorse(request, community: Community):
+    try:
+        founding.check_endorse_founding_charter(
+            actor=request.user, community=community, revision=request.POST.get("revision")
+        )
+    except ValidationError as error:
+        say_error(request, error)
+        if error.code == "charter_changed":  # show the charter as it is now
+            return redirect("purposes:founding_endorse", slug=community.slug)
+        return redirect(community)
+    community.refresh_from_db()
+    if community.is_active:
+        done = _("You endorsed the charter, and %(name)s is now active.")
+        messages.success(request, done % {"name": community.name})
+    else:
+        messages.success(request, _("You endorsed the founding charter."))
+    return redirect(community)
 
 
 @login_required
@@ -168,24 +153,20 @@ def offshoot(request, slug):
     charter_form = CharterForm(
         request.POST or None, initial=CharterForm.initial_from(parent.charter), prefix="charter"
     )
-    if request.method == "POST" and community_form.is_valid() and charter_form.is_valid():
-        data = community_form.cleaned_data
-        try:
-            child = check_start_offshoot(
-                actor=request.user, parent=parent, name=data["name"], slug=data["slug"],
-                tagline=data["tagline"], visibility=data["visibility"],
-                charter=charter_form.cleaned_data,
-            )  # fmt: skip
-        except ValidationError as error:
-            community_form.add_error(None, error)
-        else:
-            messages.success(request, _("%(name)s is founded, grown out of %(parent)s.") % {
-                "name": child.name, "parent": parent.name})  # fmt: skip
-            return redirect(child)
-    return render(
-        request,
-        "purposes/offshoot.html",
-        {"community": parent, "can_read": True, "community_form": community_form,
-         "charter_form": charter_form, "membership": current_membership(request.user, parent)},
-        status=400 if request.method == "POST" else 200,
-    )  # fmt: skip
+    valid = request.method == "POST" and community_form.is_valid() and charter_form.is_valid()
+    data = valid and community_form.cleaned_data
+    if data and (child := act(
+        community_form, check_start_offshoot, actor=request.user, parent=parent,
+        name=data["name"], slug=data["slug"], tagline=data["tagline"],
+        visibility=data["visibility"], charter=charter_form.cleaned_data,
+    )):  # fmt: skip
+        done = _("%(name)s is founded, grown out of %(parent)s.")
+        messages.success(request, done % {"name": child.name, "parent": parent.name})
+        return redirect(child)
+    context = {"community": parent, "can_read": True, "community_form": community_form}
+    context |= {
+        "charter_form": charter_form,
+        "membership": current_membership(request.user, parent),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "purposes/offshoot.html", context, status=status)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from community import ratelimits
 from community.permissions import access_community, can_read
+from core.web import act, say_error
 from members.permissions import current_membership
 from purposes import permissions, selectors
 from purposes.drafting import (
@@ -100,19 +101,12 @@ def proposal_new(request, slug):
 
 def _create(request, community, form: ProposalForm) -> Proposal | None:
     """The draft, or None with the action's refusal on the form."""
-    try:
-        return check_create_proposal(
-            actor=request.user,
-            community=community,
-            kind=form.kind,
-            title=form.cleaned_data["title"],
-            rationale=form.cleaned_data["rationale"],
-            proposed=form.proposed(),
-            target=form.cleaned_data.get("target"),
-        )
-    except ProposalError as error:
-        form.add_error(None, error.message)
-        return None
+    data = form.cleaned_data
+    return act(
+        form, check_create_proposal, actor=request.user, community=community, kind=form.kind,
+        title=data["title"], rationale=data["rationale"], proposed=form.proposed(),
+        target=data.get("target"),
+    )  # fmt: skip
 
 
 @login_required
@@ -121,37 +115,21 @@ def proposal_edit(request, slug, proposal_id):
     proposal = permissions.access_proposal(request.user, slug, proposal_id)
     if not permissions.can_revise(request.user, proposal):
         raise Http404("Not revisable")
-    initial = {
-        "title": proposal.title,
-        "rationale": proposal.rationale,
-        "purpose": proposal.purpose,
-        "goals": "\n".join(proposal.goals),
-        **proposal.rules,
-    }
+    initial = {"title": proposal.title, "rationale": proposal.rationale}
+    initial |= {"purpose": proposal.purpose, "goals": "\n".join(proposal.goals), **proposal.rules}
     form = ProposalForm(
-        request.POST or None,
-        kind=proposal.kind,
-        charter=proposal.base_charter,
-        community=proposal.community,
-        actor=request.user,
-        initial=initial,
-    )
+        request.POST or None, kind=proposal.kind, charter=proposal.base_charter,
+        community=proposal.community, actor=request.user, initial=initial,
+    )  # fmt: skip
     if proposal.kind in Proposal.TARGET_KINDS:
         del form.fields["target"]  # the member a proposal concerns is fixed when drafted
-    if request.method == "POST" and form.is_valid():
-        try:
-            check_revise_proposal(
-                actor=request.user,
-                proposal=proposal,
-                title=form.cleaned_data["title"],
-                rationale=form.cleaned_data["rationale"],
-                proposed=form.proposed(),
-            )
-        except ProposalError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("Proposal revised."))
-            return redirect(proposal)
+    data = request.method == "POST" and form.is_valid() and form.cleaned_data
+    if data and act(
+        form, check_revise_proposal, actor=request.user, proposal=proposal, title=data["title"],
+        rationale=data["rationale"], proposed=form.proposed(),
+    ):  # fmt: skip
+        messages.success(request, _("Proposal revised."))
+        return redirect(proposal)
     return render(
         request,
         "purposes/proposal_form.html",
@@ -296,7 +274,7 @@ def proposal_step(request, slug, proposal_id, step):
         try:
             new = check_redraft_proposal(actor=request.user, proposal=proposal)
         except ProposalError as error:
-            messages.error(request, error.message)
+            say_error(request, error)
             return redirect(proposal)
         messages.success(request, _("A new draft on the current charter: check and submit it."))
         return redirect(new)
@@ -306,7 +284,7 @@ def proposal_step(request, slug, proposal_id, step):
     try:
         action(actor=request.user, proposal=proposal)
     except ProposalError as error:
-        messages.error(request, error.message)
+        say_error(request, error)
     else:
         messages.success(request, done)
     return redirect(proposal)
@@ -318,20 +296,11 @@ def vote(request, slug, proposal_id):
     """Cast or change a vote. htmx gets the vote panel back; a plain POST a redirect."""
     proposal = permissions.access_proposal(request.user, slug, proposal_id)
     form = VoteForm(request.POST)
-    error = None
-    if form.is_valid():
-        try:
-            check_cast_vote(
-                actor=request.user,
-                proposal=proposal,
-                choice=form.cleaned_data["choice"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ProposalError as exc:
-            error = exc.message
-            form.add_error(None, error)
+    ok = form.is_valid() and act(
+        form, check_cast_vote, actor=request.user, proposal=proposal,
+        choice=form.cleaned_data["choice"], reason=form.cleaned_data["reason"],
+    ) is not None  # fmt: skip
     if request.htmx:
-        ok = form.is_valid() and error is None
         context = _proposal_context(request, proposal, vote_form=None if ok else form)
         context["just_voted"] = ok
         # The panel in place, and the reasons list out of band (a new reason shows at once).
@@ -340,7 +309,7 @@ def vote(request, slug, proposal_id):
             "purposes/proposal.html#vote-reasons", {**context, "oob": True}, request
         )
         return HttpResponse(html, status=200 if ok else 422)
-    if form.is_valid() and error is None:
+    if ok:
         messages.success(request, _("Your vote is recorded. You can change it until the close."))
         return redirect(proposal)
     context = _proposal_context(request, proposal, vote_form=form)
