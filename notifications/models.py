@@ -8,7 +8,9 @@ from core.fields import LineField
 
 class Delivery(models.TextChoices):
     IMMEDIATELY = "immediately", _("Email me right away")
-    DAILY = "daily", _("In a daily digest")
+    # The value is older than the choice of digest frequency (DigestSetting): it means
+    # "in my digest", daily or weekly as the member chose.
+    DAILY = "daily", _("In my digest")
     NEVER = "never", _("Never by email (only on the site)")
 
 
@@ -95,7 +97,8 @@ class NotificationPreference(models.Model):
 
 
 class DigestSetting(models.Model):
-    """How often a member wants the activity digest. No row means the default (weekly)."""
+    """How often a member wants their digest (digested notifications and their
+    communities' activity). No row means the default (weekly)."""
 
     class Frequency(models.TextChoices):
         DAILY = "daily", _("Daily")
