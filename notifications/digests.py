@@ -43,7 +43,7 @@ from purposes.models import Proposal
 
 logger = logging.getLogger(__name__)
 Frequency = DigestSetting.Frequency
-DEFAULT = Frequency.WEEKLY
+DEFAULT = DigestSetting.DEFAULT
 INACTIVE_DAYS = 180
 BATCH_SIZE = 200
 MAX_ITEMS = 20
@@ -51,11 +51,6 @@ PERIODS = {Frequency.DAILY: timedelta(days=1), Frequency.WEEKLY: timedelta(days=
 # Digested notifications are picked up to this old: a week and the hours the weekly run
 # comes after midnight, so none falls between two weekly digests.
 NOTIFICATIONS_MAX_AGE = PERIODS[Frequency.WEEKLY] + timedelta(days=1)
-
-
-def frequency_of(user) -> str:
-    setting = DigestSetting.objects.filter(user=user).first()
-    return setting.frequency if setting else DEFAULT
 
 
 def period_end(now: datetime) -> datetime:

@@ -105,10 +105,12 @@ class DigestSetting(models.Model):
         WEEKLY = "weekly", _("Weekly")
         OFF = "off", _("Never")
 
+    DEFAULT = Frequency.WEEKLY
+
     user = models.OneToOneField(
         "members.User", on_delete=models.CASCADE, related_name="digest_setting"
     )
-    frequency = models.CharField(max_length=8, choices=Frequency, default=Frequency.WEEKLY)
+    frequency = models.CharField(max_length=8, choices=Frequency, default=DEFAULT)
 
     class Meta:
         db_table = "community_digestsetting"

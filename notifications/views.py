@@ -11,9 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from community import selectors
 from notifications import actions as notifications
-from notifications import digests, emails
+from notifications import digests, emails, selectors
 from notifications.forms import EmailSettingsForm
 from notifications.models import Notification
 
@@ -75,7 +74,9 @@ def settings_(request):
     digest comes. One form, one save."""
     data = request.POST if request.method == "POST" else None
     current = notifications.preferences_for(request.user)
-    form = EmailSettingsForm(data, current=current, frequency=digests.frequency_of(request.user))
+    form = EmailSettingsForm(
+        data, current=current, frequency=selectors.digest_frequency(request.user)
+    )
     if data is not None and form.is_valid():
         notifications.do_set_email_settings(
             user=request.user, choices=form.kind_choices(), frequency=form.cleaned_data["frequency"]
