@@ -307,15 +307,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "moderation.tasks.sweep_appeals",
         "schedule": 300.0,
     },
-    # Notifications: batched emails of busy threads, and the daily digest of
-    # notifications for members who chose it.
+    # Notifications: batched emails of busy threads (the digest is enqueued below).
     "notification-emails": {
         "task": "notifications.tasks.send_due_notification_emails",
         "schedule": 300.0,
-    },
-    "notification-digests": {
-        "task": "notifications.tasks.send_daily_digests",
-        "schedule": crontab(hour=6, minute=15),
     },
     "delete-unverified-signups": {
         "task": "members.tasks.delete_unverified_signups",
@@ -332,7 +327,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=0, minute=10),
     },
     # Engagement: yesterday's relationships and snapshots, a weekly recount,
-    # and the activity digests (daily every morning, weekly on Mondays).
+    # and the digests, each member's at the frequency they chose (daily every morning,
+    # weekly on Mondays): their digested notifications and their communities' activity.
     "engagement-snapshots": {
         "task": "engagement.tasks.take_daily_snapshots",
         "schedule": crontab(hour=0, minute=20),

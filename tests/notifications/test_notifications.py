@@ -14,8 +14,8 @@ from community import actions
 from community.models import Post
 from members.models import Membership, User
 from notifications import actions as notifications
-from notifications import emails, tasks
-from notifications.models import Delivery, Notification, NotificationPreference
+from notifications import digests, emails, tasks
+from notifications.models import Delivery, DigestSetting, Notification, NotificationPreference
 from purposes.closing import do_close_proposal, do_notify_result
 from purposes.voting import check_cast_vote, do_open_voting
 from tests.factories import (
@@ -28,6 +28,8 @@ from tests.purposes.test_proposals import to_discussion
 from tests.purposes.test_votes import in_voting
 
 pytestmark = pytest.mark.django_db(transaction=False)
+
+END = digests.period_end(timezone.now())
 
 
 def reply(author, thread, parent, body="Works for me"):
@@ -160,10 +162,12 @@ def test_read_notifications_are_not_emailed(
     thread, root, alice, bruno, django_capture_on_commit_callbacks
 ):
     NotificationPreference.objects.create(user=alice, kind="reply", delivery=Delivery.DAILY)
+    DigestSetting.objects.create(user=alice, frequency="daily")
     reply(bruno, thread, root)
     notifications.do_mark_all_read(user=alice)
     with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.send_daily_digests() == 0
+        assert tasks.enqueue_digests("daily") == 0
+        assert digests.do_send_batch(user_ids=[alice.pk], frequency="daily", end=END) == 0
     assert mail.outbox == []
 
 
@@ -173,6 +177,8 @@ def test_daily_digest_collects_and_never_sends_nothing(
     NotificationPreference.objects.create(user=alice, kind="reply", delivery=Delivery.DAILY)
     chen = MembershipFactory(community=community).user
     NotificationPreference.objects.create(user=chen, kind="mention", delivery=Delivery.NEVER)
+    for user in (alice, bruno, chen):
+        DigestSetting.objects.create(user=user, frequency="daily")
     with (
         mock.patch.object(tasks.send_notification_emails, "delay") as enqueue,
         django_capture_on_commit_callbacks(execute=True),
@@ -182,18 +188,33 @@ def test_daily_digest_collects_and_never_sends_nothing(
     enqueue.assert_not_called()  # only users with something to send right away
     assert mail.outbox == []
     with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.send_daily_digests() == 2
-        assert tasks.send_daily_digests() == 0
+        assert tasks.enqueue_digests("daily") == 1  # one batch: alice alone
+        assert tasks.enqueue_digests("daily") == 0
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [alice.email]
     assert "daily digest" in mail.outbox[0].subject
+    # The one digest holds both replies, and they are marked emailed with it.
+    assert mail.outbox[0].body.count("replied to you") == 2
+    assert "/notifications/unsubscribe/" in mail.outbox[0].body
+    assert not Notification.objects.filter(recipient=alice, emailed_at__isnull=True).exists()
+
+
+def settings_data(**choices) -> dict[str, str]:
+    """What the settings page posts: a delivery for every kind and the digest frequency."""
+    return (
+        {kind: "immediately" for kind in Notification.Kind.values}
+        | {"frequency": "weekly"}
+        | choices
+    )
 
 
 def test_preferences_page_saves_choices(client, alice, thread, root, bruno):
     client.force_login(alice)
     response = client.get(reverse("notifications:settings"))
     assert "Replies to you" in response.text
-    data = {kind: "never" for kind in Notification.Kind.values} | {"mention": "daily"}
+    data = settings_data(
+        **(dict.fromkeys(Notification.Kind.values, "never") | {"mention": "daily"})
+    )
     response = client.post(reverse("notifications:settings"), data)
     assert response.status_code == 302
     assert notifications.preferences_for(alice)["reply"] == "never"
@@ -202,6 +223,39 @@ def test_preferences_page_saves_choices(client, alice, thread, root, bruno):
     assert Notification.objects.get().delivery == "never"
     response = client.post(reverse("notifications:settings"), {"reply": "sometimes"})
     assert response.status_code == 400
+
+
+def test_settings_page_digest_frequency_default_weekly_then_saved(client):
+    user = UserFactory()
+    client.force_login(user)
+    url = reverse("notifications:settings")
+    html = client.get(url).content.decode()
+    assert 'value="weekly"' in html and "checked" in html.split('value="weekly"')[1][:80]
+    response = client.post(url, settings_data(frequency="daily"))
+    assert response.status_code == 302
+    assert DigestSetting.objects.get(user=user).frequency == "daily"
+
+
+def test_settings_page_rejects_an_unknown_frequency_and_saves_nothing(client):
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post(reverse("notifications:settings"), settings_data(frequency="hourly"))
+    assert response.status_code == 400
+    assert "Choose how often" in response.content.decode()
+    assert not DigestSetting.objects.exists()
+    assert not NotificationPreference.objects.exists()
+
+
+def test_settings_page_needs_a_login(client):
+    response = client.get(reverse("notifications:settings"))
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+def test_old_digest_settings_address_leads_to_the_settings_page(client):
+    response = client.get(reverse("notifications:digest_settings"))
+    assert response.status_code == 301
+    assert response["Location"] == reverse("notifications:settings")
 
 
 def test_unsubscribe_link_works_logged_out_and_get_changes_nothing(client, alice):
