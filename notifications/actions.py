@@ -38,7 +38,8 @@ DEFAULT_DELIVERY = {
     Notification.Kind.INVITATION: Delivery.IMMEDIATELY,
     Notification.Kind.APPLICATION: Delivery.IMMEDIATELY,
     Notification.Kind.MODERATION: Delivery.IMMEDIATELY,
-    Notification.Kind.PROPOSAL: Delivery.DAILY,
+    # A vote may last only days: a weekly digest could tell members after it closed.
+    Notification.Kind.PROPOSAL: Delivery.IMMEDIATELY,
     Notification.Kind.COMMUNITY: Delivery.DAILY,
 }
 

@@ -342,15 +342,15 @@ def test_do_notify_many_chooses_each_delivery_as_do_notify_does():
     users = [MembershipFactory(community=community).user for _ in range(5)]
     chose_now, chose_never, chose_other_kind, no_email, default = users
     for user, kind, delivery in (
-        (chose_now, "proposal", Delivery.IMMEDIATELY),
-        (chose_never, "proposal", Delivery.NEVER),
+        (chose_now, "community", Delivery.IMMEDIATELY),
+        (chose_never, "community", Delivery.NEVER),
         (chose_other_kind, "reply", Delivery.NEVER),
-        (no_email, "proposal", Delivery.IMMEDIATELY),
+        (no_email, "community", Delivery.IMMEDIATELY),
     ):
         NotificationPreference.objects.create(user=user, kind=kind, delivery=delivery)
     User.objects.filter(pk=no_email.pk).update(email="")
     no_email.email = ""
-    for kind in ("proposal", "mention"):  # a kind that waits for the digest, one that doesn't
+    for kind in ("community", "mention"):  # a kind that waits for the digest, one that doesn't
         one = notifications.do_notify(recipients=users, kind=kind, text="one", url="/")
         many = notifications.do_notify_many(
             recipients=members_of(community), kind=kind, text="many", url="/"
@@ -364,7 +364,7 @@ def test_do_notify_many_chooses_each_delivery_as_do_notify_does():
         )
         assert got == expected
     by_user = dict(
-        Notification.objects.filter(kind="proposal", text="many").values_list(
+        Notification.objects.filter(kind="community", text="many").values_list(
             "recipient_id", "delivery"
         )
     )
@@ -385,12 +385,12 @@ def test_do_notify_many_enqueues_each_right_away_recipient_once_after_commit(
     users = [MembershipFactory(community=community).user for _ in range(7)]
     right_away = users[:5]
     for user in [*right_away, users[5]]:
-        NotificationPreference.objects.create(user=user, kind="proposal", delivery="immediately")
+        NotificationPreference.objects.create(user=user, kind="community", delivery="immediately")
     User.objects.filter(pk=users[5].pk).update(email="")  # wants it, has nowhere to get it
     with mock.patch.object(tasks.send_notification_emails_batch, "delay") as enqueue:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             notifications.do_notify_many(
-                recipients=members_of(community), kind="proposal", text="Passed", url="/"
+                recipients=members_of(community), kind="community", text="Passed", url="/"
             )
         enqueue.assert_not_called()  # nothing before the commit
         for callback in callbacks:
@@ -404,10 +404,10 @@ def test_do_notify_many_enqueues_each_right_away_recipient_once_after_commit(
 def test_do_notify_many_emails_right_away_recipients(django_capture_on_commit_callbacks):
     community = CommunityFactory()
     users = [MembershipFactory(community=community).user for _ in range(3)]
-    NotificationPreference.objects.create(user=users[0], kind="proposal", delivery="immediately")
+    NotificationPreference.objects.create(user=users[0], kind="community", delivery="immediately")
     with django_capture_on_commit_callbacks(execute=True):
         notifications.do_notify_many(
-            recipients=members_of(community), kind="proposal", text="Passed", url="/"
+            recipients=members_of(community), kind="community", text="Passed", url="/"
         )
     assert [message.to for message in mail.outbox] == [[users[0].email]]
     assert Notification.objects.filter(emailed_at__isnull=False).get().recipient == users[0]
@@ -482,9 +482,7 @@ def test_voting_open_notice_goes_to_the_electorate_by_preference(
     django_capture_on_commit_callbacks,
 ):
     community, members = community_with_members(4)
-    NotificationPreference.objects.create(
-        user=members[1].user, kind="proposal", delivery="immediately"
-    )
+    NotificationPreference.objects.create(user=members[1].user, kind="proposal", delivery="daily")
     proposal = to_discussion(community, members)
     with (
         mock.patch.object(tasks.send_notification_emails_batch, "delay") as enqueue,
@@ -493,9 +491,11 @@ def test_voting_open_notice_goes_to_the_electorate_by_preference(
         do_open_voting(proposal_id=proposal.pk, now=proposal.discussion_ends_at)
     opened = Notification.objects.filter(text__startswith="Voting has opened")
     assert sorted(opened.values_list("recipient_id", "delivery")) == sorted(
-        (m.user_id, "immediately" if m == members[1] else "daily") for m in members
+        (m.user_id, "daily" if m == members[1] else "immediately") for m in members
     )
-    enqueue.assert_called_once_with([members[1].user_id])
+    # Right away to the electorate but members[1], who chose the digest; the proposer
+    # (members[0]) is told by a notice of their own, enqueued on its own.
+    enqueue.assert_called_once_with([m.user_id for m in members[2:]])
 
 
 @pytest.mark.parametrize("size", [5, 50])

@@ -46,7 +46,7 @@ def test_item_4_submitting_tells_every_other_member_it_seeks_seconds():
     Membership.objects.filter(pk=members[4].pk).update(
         suspended_until=timezone.now() + timedelta(days=3)
     )
-    do_set_preferences(user=members[1].user, choices={"proposal": Delivery.IMMEDIATELY})
+    do_set_preferences(user=members[1].user, choices={"proposal": Delivery.DAILY})
     proposal = seeking(community, members)
     told = Notification.objects.filter(kind="proposal", text__contains=SEEKING_TEXT)
     # Not the proposer, nor a suspended member, who cannot second.
@@ -55,8 +55,8 @@ def test_item_4_submitting_tells_every_other_member_it_seeks_seconds():
     )
     row = told.get(recipient=members[1].user)
     assert row.url == proposal.get_absolute_url() and "Grow food" in row.text
-    assert row.delivery == Delivery.IMMEDIATELY
-    assert told.get(recipient=members[2].user).delivery == Delivery.DAILY
+    assert row.delivery == Delivery.DAILY
+    assert told.get(recipient=members[2].user).delivery == Delivery.IMMEDIATELY
 
 
 def test_item_4_the_proposal_preference_says_it_covers_seconds():
