@@ -6,8 +6,8 @@ import secrets
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.fields import LineFormField
-from core.markdown import MAX_BODY_CHARS, clean_text, too_costly
+from core.fields import LineFormField, TextFormField
+from core.markdown import MAX_BODY_CHARS, too_costly
 
 BODY_HELP = _(
     "Markdown works: **bold**, *italic*, [a link](https://example.org), > quotes, lists. "
@@ -19,16 +19,7 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class CleanTextField(forms.CharField):
-    """A text field that drops NUL, control and invisible characters before validating
-    (a NUL byte pasted by accident should not cost the writer their text)."""
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        return clean_text(value) if value else value
-
-
-class BodyField(CleanTextField):
+class BodyField(TextFormField):
     def __init__(self, **kwargs):
         kwargs.setdefault("label", _("Message"))
         kwargs.setdefault("help_text", BODY_HELP)
@@ -114,4 +105,4 @@ class EditPostForm(forms.Form):
 
 
 class SearchForm(forms.Form):
-    q = CleanTextField(label=_("Search"), max_length=200, required=False)
+    q = TextFormField(label=_("Search"), max_length=200, required=False)

@@ -31,7 +31,6 @@ from community.models import (
     Post,
     ReadState,
     Thread,
-    readable_communities_filter,
 )
 from notifications.models import Notification
 
@@ -262,7 +261,7 @@ def search_posts(*, user, q: str, limit: int = SEARCH_RESULTS) -> list[Post]:
     posts = Post.objects.filter(
         deleted_at__isnull=True,
         moderation_state=ModerationState.VISIBLE,
-        thread__community__in=Community.objects.filter(readable_communities_filter(user)),
+        thread__community__in=Community.objects.readable_by(user),
     ).select_related("thread__community", "author")
     if connection.vendor == "postgresql":
         results = _search_postgres(posts, q, limit=limit)
