@@ -5,7 +5,7 @@ from allauth.account.forms import SignupForm as AllauthSignupForm
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import TextFormField
-from members.actions import MAX_DISPLAY_NAME_CHARS, clean_display_name, do_update_profile
+from members.profiles import MAX_DISPLAY_NAME_CHARS, clean_display_name, do_update_profile
 
 
 class LoginForm(AllauthLoginForm):

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from community.models import in_members_only_community
 from core.admin import ListOnlyAdmin, ReadOnlyAdmin
-from members import actions, permissions
+from members import accounts, permissions
 from members.models import Application, Invitation, Membership, User
 
 
@@ -30,7 +30,7 @@ class LockForm(forms.Form):
     reason = forms.CharField(
         label=_lazy("Reason (abuse or legal), shown in the public platform log"),
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
-        max_length=actions.MAX_LOCK_REASON_CHARS,
+        max_length=accounts.MAX_LOCK_REASON_CHARS,
     )
 
 
@@ -82,7 +82,7 @@ class UserAdmin(ReadOnlyAdmin, BaseUserAdmin):
         if request.method == "POST":
             status = 400
             if form.is_valid():
-                act = actions.check_lock_account if lock else actions.check_unlock_account
+                act = accounts.check_lock_account if lock else accounts.check_unlock_account
                 try:
                     act(actor=request.user, user=user, reason=form.cleaned_data["reason"])
                 except ValidationError as error:

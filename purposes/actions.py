@@ -23,9 +23,9 @@ from django.utils.translation import ngettext
 
 from community.actions import do_create_thread
 from community.models import Community, Post, Thread
-from members.actions import do_end_moderator_term, do_grant_moderator, do_remove_member
 from members.models import Membership, User
 from members.permissions import current_membership
+from members.standing import do_end_moderator_term, do_grant_moderator, do_remove_member
 from moderation.log import do_log as do_log_moderation
 from moderation.models import ModerationAction
 from notifications.actions import do_notify, do_notify_many

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from community import permissions
 from community.models import Community
 from core.text import clean_line
-from members import actions as member_actions
+from members import invitations, joining
 from members.models import Membership
 from notifications.actions import do_notify
 from notifications.models import Notification
@@ -196,7 +196,7 @@ def do_found_community(
             )
             community.charter = founding_charter
             community.save(update_fields=["charter"])
-            member_actions.do_join(user=founder, community=community)
+            joining.do_join(user=founder, community=community)
     except IntegrityError as error:
         # Two people chose the same free address at the same moment.
         raise ValidationError(
@@ -311,7 +311,7 @@ def check_join_as_founder(*, actor, community: Community, affirmed: bool, revisi
         locked = Community.objects.select_for_update().get(pk=community.pk)
         if locked.is_forming:
             _same_revision_or_error(Charter.objects.get(pk=locked.charter_id), revision)
-        membership = member_actions.check_join(actor=actor, community=locked, affirmed=affirmed)
+        membership = joining.check_join(actor=actor, community=locked, affirmed=affirmed)
     if locked.is_forming:
         do_activate_if_quorum(community=community)
     return membership
@@ -324,7 +324,7 @@ def check_accept_invitation_as_founder(*, actor, invitation, affirmed: bool, rev
         locked = Community.objects.select_for_update().get(pk=invitation.community_id)
         if locked.is_forming:
             _same_revision_or_error(Charter.objects.get(pk=locked.charter_id), revision)
-        membership = member_actions.check_accept_invitation(
+        membership = invitations.check_accept_invitation(
             actor=actor, invitation=invitation, affirmed=affirmed
         )
     if locked.is_forming:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from community import ratelimits
 from community.permissions import access_community, can_read, get_community_or_404
-from members import actions as member_actions
+from members import joining
 from members.permissions import current_membership
 from purposes import actions, founding, permissions, selectors
 from purposes.actions import ProposalError
@@ -74,7 +74,7 @@ def affirm(request, slug):
                 actor=request.user, community=community, revision=request.POST.get("revision")
             )
         else:
-            member_actions.check_affirm_charter(actor=request.user, community=community)
+            joining.check_affirm_charter(actor=request.user, community=community)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:

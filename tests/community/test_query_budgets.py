@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from community import actions
 from community.models import Community, Thread
-from members import actions as member_actions
+from members import joining
 from members.models import Membership, User
 from moderation.flags import do_flag_post
 from moderation.takedowns import do_take_down
@@ -148,7 +148,7 @@ def test_directory_shows_a_new_member_count_and_the_members_own_badge(client):
     before = Membership.objects.current().filter(community=community).count()
     assert f"{before} members" in client.get("/c/").content.decode()
     newcomer = User.objects.create(username="newcomer")
-    member_actions.do_join(user=newcomer, community=community)
+    joining.do_join(user=newcomer, community=community)
     assert f"{before + 1} members" in client.get("/c/").content.decode()
 
     client.force_login(newcomer)

@@ -16,8 +16,8 @@ from PIL import Image
 
 from members import avatars
 from members.account_data import do_delete_account
-from members.actions import check_update_profile
 from members.models import Avatar
+from members.profiles import check_update_profile
 from tests.factories import (
     CommunityFactory,
     MembershipFactory,

@@ -1,0 +1,35 @@
+"""What several members pages do alike."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from community.models import Community
+from purposes import founding
+
+
+def posted(request):
+    """The POST data, or None on GET: an empty POST still binds a form (and fails it)."""
+    return request.POST if request.method == "POST" else None
+
+
+def error_messages(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def after_joining(community: Community) -> None:
+    """A new founder may complete a forming community's quorum."""
+    if community.is_forming:
+        founding.do_activate_if_quorum(community=community)
+
+
+def welcome(request, community: Community) -> None:
+    community.refresh_from_db(fields=["state"])
+    if community.is_forming:
+        messages.success(
+            request,
+            _("You joined %(community)s as a founder and endorsed its founding charter.")
+            % {"community": community.name},
+        )
+    else:
+        messages.success(request, _("Welcome to %(community)s.") % {"community": community.name})
