@@ -93,6 +93,22 @@ class ReplyForm(TokenMixin):
     parent = forms.IntegerField(widget=forms.HiddenInput)
     body = BodyField(label=_("Your reply"))
 
+    @classmethod
+    def to(cls, parent, data=None, *, quote: bool = False) -> "ReplyForm":
+        """The form replying to ``parent``, its ids unique on a page of many such forms;
+        ``quote`` starts the body with the parent's text quoted (not a deleted or hidden
+        one's)."""
+        initial = {"parent": parent.pk}
+        if quote and not parent.is_deleted and not parent.moderation_state:
+            initial["body"] = quoted(parent)
+        return cls(data, initial=initial, auto_id=f"reply-{parent.pk}-%s")
+
+
+def quoted(post) -> str:
+    """A post's text as a Markdown quote, naming its author."""
+    lines = "\n".join(f"> {line}" if line else ">" for line in post.body.splitlines())
+    return f"@{post.author.username} wrote:\n\n{lines}\n\n"
+
 
 class EditPostForm(forms.Form):
     body = BodyField()

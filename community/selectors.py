@@ -69,6 +69,27 @@ def first_new_reply(*, thread: Thread, seen: int) -> Post | None:
     return post
 
 
+def reply_parent(*, thread: Thread, parent_id) -> Post | None:
+    """The post a reply answers, if ``parent_id`` names one in ``thread`` (else None)."""
+    try:
+        pk = int(parent_id)
+    except (TypeError, ValueError):
+        return None
+    parent = Post.objects.filter(pk=pk, thread=thread).select_related("author").first()
+    if parent is not None:
+        parent.thread = thread
+    return parent
+
+
+def landing_url(post: Post) -> str:
+    """Where to land after writing: the post on the thread page when it is shown there,
+    else its own page."""
+    thread = post.thread
+    if post.depth <= MAX_DISPLAY_DEPTH and thread.reply_count < MAX_POSTS_PER_PAGE:
+        return f"{thread.get_absolute_url()}#post-{post.pk}"
+    return post.get_absolute_url()
+
+
 def get_post_or_404(*, community: Community, post_id: int) -> Post:
     post = (
         Post.objects.filter(pk=post_id, thread__community=community)

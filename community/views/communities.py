@@ -127,7 +127,7 @@ def home(request, slug):
             extra["founding"] = founding.founding_status(community)
     return render(
         request,
-        "community/community_home.html",
+        "community/home.html",
         {"community": community, "charter": community.charter} | ctx | extra,
     )
 

@@ -22,7 +22,7 @@ def home(request):
             .order_by("-community__last_activity_at")
         )
     lively = member_selectors.directory_communities(state=Community.State.ACTIVE)[:6]
-    return render(request, "community/home.html", {"yours": yours, "lively": lively})
+    return render(request, "site/front.html", {"yours": yours, "lively": lively})
 
 
 def _database_ok() -> bool:
