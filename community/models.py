@@ -91,7 +91,7 @@ class Community(models.Model):
         return self.state == self.State.DISSOLVED
 
 
-# --- Threaded discussion (issue 4) ----------------------------------------------------------
+# --- Threaded discussion --------------------------------------------------------------------
 
 # A post's path is its ancestors' sequence numbers, each a fixed-width base-36 segment, so
 # ORDER BY path is depth-first order and a subtree is one indexed prefix range.
@@ -185,7 +185,7 @@ class Post(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True)
     # The form's one-time token: a double-click submits the same token twice, one post results.
     client_token = models.CharField(max_length=64, blank=True)
-    # Moderation (issue 6): hidden pending review, kept hidden, or taken down; never deleted.
+    # Moderation: hidden pending review, kept hidden, or taken down; never deleted.
     moderation_state = models.CharField(
         max_length=12, choices=ModerationState, default="", blank=True
     )

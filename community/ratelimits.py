@@ -1,4 +1,4 @@
-"""Rate limits and new-member limits (issue 6), kept in Django's cache (Redis in
+"""Rate limits and new-member limits against spam and floods, kept in Django's cache (Redis in
 production, so every web process shares them; the local-memory cache in tests).
 
 Views call ``hit`` once the form is valid and just before acting; when it returns a

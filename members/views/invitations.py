@@ -31,21 +31,21 @@ def invite(request, slug):
             return ratelimits.refuse(
                 request, "members/invite.html", ctx, form=form, limited=limited
             )
-        username = form.cleaned_data["username"]
         try:
-            invitation = actions.check_invite(
-                actor=request.user, community=community, username=username
-            )
+            return _invite(request, community, form.cleaned_data["username"])
         except ValidationError as error:
             form.add_error("username", error)
-        else:
-            name = invitation.invitee.shown_name
-            messages.success(
-                request, _("%(name)s is invited. It is up to them to accept.") % {"name": name}
-            )
-            return redirect("members:invite", slug=community.slug)
     status = 400 if request.method == "POST" else 200
     return render(request, "members/invite.html", ctx, status=status)
+
+
+def _invite(request, community, username: str):
+    invitation = actions.check_invite(actor=request.user, community=community, username=username)
+    name = invitation.invitee.shown_name
+    messages.success(
+        request, _("%(name)s is invited. It is up to them to accept.") % {"name": name}
+    )
+    return redirect("members:invite", slug=community.slug)
 
 
 @login_required

@@ -1,4 +1,4 @@
-"""Query budgets of every page, in one place (issue 8).
+"""Query budgets of every page, in one place.
 
 Each page has a fixed maximum number of SQL queries, anonymous and logged in; the count is
 measured on a small data set and again after a second, larger one is added beside it
@@ -24,7 +24,7 @@ from purposes.models import Proposal
 
 pytestmark = pytest.mark.django_db
 
-# The budgets: (anonymous, logged in). Thread pages stay within 15 (issue 8).
+# The budgets: (anonymous, logged in). Thread pages stay within 15.
 BUDGETS = {
     "directory": (6, 10),
     "home": (8, 12),

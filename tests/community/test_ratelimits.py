@@ -1,4 +1,4 @@
-"""Rate limits and new-member limits (issue 6): 429 with Retry-After, a page saying when
+"""Rate limits and new-member limits: 429 with Retry-After, a page saying when
 to try again, and the text the person typed kept in the form."""
 
 from datetime import timedelta

@@ -1,4 +1,4 @@
-"""Members' pictures (issue 15, finding 8): checked, squared, stripped of metadata, stored
+"""Members' pictures: checked, squared, stripped of metadata, stored
 in the database, served with long cache headers; a generated default; only one's own."""
 
 import base64

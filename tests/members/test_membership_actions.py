@@ -1,4 +1,4 @@
-"""Joining, applying, inviting, leaving: the actions, their refusals, and R1 (issue 3)."""
+"""Joining, applying, inviting, leaving: the actions, their refusals, and R1."""
 
 from datetime import timedelta
 
