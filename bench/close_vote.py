@@ -35,8 +35,10 @@ from django.utils import timezone  # noqa: E402
 
 from community.models import Community  # noqa: E402
 from members.models import Membership, User  # noqa: E402
-from purposes import actions  # noqa: E402
+from purposes import voting  # noqa: E402
+from purposes.closing import do_close_proposal, do_notify_result  # noqa: E402
 from purposes.models import Charter, Proposal, Vote  # noqa: E402
+from purposes.voting import do_open_voting  # noqa: E402
 
 
 @contextmanager
@@ -94,8 +96,8 @@ def build(members: int, tag: str) -> Proposal:
         discussion_started_at=now, discussion_ends_at=now,
     )  # fmt: skip
     started = time.perf_counter()
-    with timed(actions, "do_notify_many") as notify:
-        actions.do_open_voting(proposal_id=proposal.pk, now=now)
+    with timed(voting, "do_notify_many") as notify:
+        do_open_voting(proposal_id=proposal.pk, now=now)
     print(
         f"open voting (snapshot + notify {members:,}): {time.perf_counter() - started:.2f} s, "
         f"of which notify {notify[0]:.2f} s"
@@ -129,7 +131,7 @@ def main() -> None:
     close_at = proposal.voting_ends_at + timedelta(seconds=1)
 
     started = time.perf_counter()
-    actions.do_close_proposal(proposal_id=proposal.pk, now=close_at)
+    do_close_proposal(proposal_id=proposal.pk, now=close_at)
     elapsed = time.perf_counter() - started
 
     proposal.refresh_from_db()
@@ -139,7 +141,7 @@ def main() -> None:
     print(f"charter now version {Community.objects.get(pk=proposal.community_id).charter.version}")
     print(f"close + tally + apply: {elapsed * 1000:.0f} ms (target < 1000 ms)")
     started = time.perf_counter()
-    told = actions.do_notify_result(proposal_id=proposal.pk, now=close_at)
+    told = do_notify_result(proposal_id=proposal.pk, now=close_at)
     print(
         f"notify result to {told:,} members (separate step): {time.perf_counter() - started:.2f} s"
     )

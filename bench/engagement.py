@@ -1,4 +1,4 @@
-r"""Benchmark: the engagement job on 10,000 members and 1,000,000 posts (issue 7).
+r"""Benchmark: the engagement job on 10,000 members and 1,000,000 posts.
 
 Target (DESIGN.md): the full recomputation under 60 s on PostgreSQL on 2 cores, the daily
 incremental run in seconds. Usage:

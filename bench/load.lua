@@ -1,4 +1,4 @@
--- Mixed traffic for bench/load.py (issue 9): 80 % reads, 15 % replies, 5 % votes.
+-- Mixed traffic for bench/load.py: 80 % reads, 15 % replies, 5 % votes.
 --
 --   wrk -t2 -c8 -d600s --latency -s bench/load.lua http://127.0.0.1:8731 -- DATA PHASE
 --

@@ -1,4 +1,4 @@
-r"""The load test (issue 9): mixed traffic against the production stack for LOAD_SECONDS.
+r"""The load test: mixed traffic against the production stack for LOAD_SECONDS.
 
     make load                       # or: .venv/bin/python bench/load.py
     LOAD_SECONDS=60 make load       # a short run

@@ -1,4 +1,4 @@
-r"""Commons side by side with an established Django forum (issue 8's throughput target:
+r"""Commons side by side with an established Django forum (the throughput target:
 at least 3x the requests/s of such forums on the same pages, same machine, same data).
 
     make bench-reference

@@ -1,4 +1,4 @@
-r"""The benchmark suite (issue 8): one command, one table, and JSON lines.
+r"""The benchmark suite: one command, one table, and JSON lines.
 
     make bench                                  # SQLite; PostgreSQL too if BENCH_POSTGRES_URL
     .venv/bin/python bench/run.py [--postgres postgres://postgres:postgres@127.0.0.1:5432/x]

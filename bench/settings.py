@@ -1,4 +1,4 @@
-"""Settings for benchmarking (issue 8): the real site's settings, DEBUG off, plus two
+"""Settings for benchmarking: the real site's settings, DEBUG off, plus two
 ceiling views in a bench-only URLconf (``bench.urls``). Never used by the real site.
 
 The runner sets SECRET_KEY, ALLOWED_HOSTS and COMMONS_VAR_DIR in the environment.

@@ -1,9 +1,11 @@
-"""Rate limits and new-member limits against spam and floods, kept in Django's cache (Redis in
-production, so every web process shares them; the local-memory cache in tests).
+"""Rate limits and new-member limits, kept in Django's cache (Redis in production, so every
+web process shares them; the local-memory cache in tests).
 
-Views call ``hit`` once the form is valid and just before acting; when it returns a
-``Limited``, they answer with ``refuse``: the same form re-rendered with the text the
-person typed, a message saying when to try again, HTTP 429 and ``Retry-After``.
+A view declares its limit with ``@rate_limited("flag")`` and, once its form is valid and
+just before acting, asks ``request.rate_limit.exceeded(form=form)``. Over the limit, the
+message goes on the form, the view shows it again with the text the person typed, and the
+decorator answers HTTP 429 with ``Retry-After`` (200 for htmx, which swaps only successes).
+Only a valid submission counts: a form sent back for a typo costs nothing.
 """
 
 import math
@@ -11,6 +13,7 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import wraps
 
 from django.core.cache import cache
 from django.shortcuts import render
@@ -151,6 +154,47 @@ def link_error(*, user, community, body: str) -> str | None:
         "In your first day as a member a post may hold at most %(max)s links; this one has "
         "%(n)s. Remove some, or post them tomorrow."
     ) % {"max": NEW_MEMBER_MAX_LINKS, "n": count_links(body)}
+
+
+class RateLimit:
+    """The limit a view declared with ``@rate_limited``, counted when the view asks."""
+
+    def __init__(self, user, action: str):
+        self.user = user
+        self.action = action
+        self.limited: Limited | None = None
+
+    def exceeded(self, *, form=None, action: str = "", community=None, token: str = "") -> bool:
+        """Count one action now (``action`` overrides the view's, e.g. a form's preview
+        button). Over the limit, the message goes on ``form`` and the response will say
+        when to try again."""
+        limited = hit(
+            user=self.user, action=action or self.action, community=community, token=token
+        )
+        if limited is not None:
+            self.limited = limited
+            if form is not None:
+                form.add_error(None, limited.message)
+        return limited is not None
+
+
+def rate_limited(action: str):
+    """View decorator: ``request.rate_limit`` counts ``action`` when the view asks, and a
+    response rendered over the limit gets 429 (200 for htmx) and ``Retry-After``."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            request.rate_limit = RateLimit(request.user, action)
+            response = view(request, *args, **kwargs)
+            if request.rate_limit.limited is not None:
+                response.status_code = 200 if getattr(request, "htmx", False) else 429
+                response["Retry-After"] = str(request.rate_limit.limited.retry_after)
+            return response
+
+        return wrapper
+
+    return decorate
 
 
 def refuse(request, template: str, context: dict, *, limited: Limited, form=None):

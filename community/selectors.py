@@ -32,7 +32,6 @@ from community.models import (
     ReadState,
     Thread,
 )
-from notifications.models import Notification
 
 THREADS_PER_PAGE = 30
 # Like Lemmy: one response carries at most this many posts (whole top-level branches,
@@ -42,7 +41,6 @@ MAX_POSTS_PER_PAGE = 300
 MAX_DISPLAY_DEPTH = 8
 # On a post's own page, this many of its ancestors are shown above it for context.
 PERMALINK_CONTEXT = 3
-NOTIFICATIONS_PER_PAGE = 30
 SEARCH_RESULTS = 30
 
 
@@ -249,18 +247,6 @@ def _nest(page: PostPage, *, max_depth: int, read_at, user) -> None:
         previous = post
     if previous is not None:
         previous.closes = range(len(stack))
-
-
-# --- Notifications ------------------------------------------------------------------------
-
-
-def notifications_page(*, user, page_number) -> object:
-    items = (
-        Notification.objects.filter(recipient=user)
-        .select_related("actor", "community")
-        .order_by("-created_at", "-id")
-    )
-    return Paginator(items, NOTIFICATIONS_PER_PAGE).get_page(page_number)
 
 
 # --- Search -------------------------------------------------------------------------------

@@ -8,12 +8,9 @@ from community.views import communities, posts, threads
 app_name = "community"
 
 urlpatterns: list = [
-    # communities: directory, founding, home
+    # communities: the directory and a community's home (founding is in purposes)
     path("c/", communities.directory, name="directory"),
-    path("c/new/", communities.new, name="new"),
     path("c/<slug:slug>/", communities.home, name="home"),
-    path("c/<slug:slug>/founding/edit/", communities.founding_edit, name="founding_edit"),
-    path("c/<slug:slug>/founding/endorse/", communities.founding_endorse, name="founding_endorse"),
     # threads: /c/<slug>/t/<id>/<thread-slug>/
     path("c/<slug:slug>/t/", threads.thread_list, name="thread_list"),
     path("c/<slug:slug>/t/new/", threads.thread_new, name="thread_new"),

@@ -298,7 +298,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The schedule lives here, in code (django-celery-beat does not support Django 6.1).
 # Every job is a sweep of database state, so a missed or doubled beat is harmless.
 CELERY_BEAT_SCHEDULE = {
-    # Moderation (issue 6): terms and suspensions that ended, appeals past their 72 hours.
+    # Moderation: terms and suspensions that ended, appeals past their 72 hours.
     "moderation-expiry": {
         "task": "moderation.tasks.end_expired_moderation",
         "schedule": 300.0,
@@ -307,15 +307,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "moderation.tasks.sweep_appeals",
         "schedule": 300.0,
     },
-    # Notifications (issue 4): batched emails of busy threads, and the daily digest of
-    # notifications for members who chose it.
+    # Notifications: batched emails of busy threads (the digest is enqueued below).
     "notification-emails": {
         "task": "notifications.tasks.send_due_notification_emails",
         "schedule": 300.0,
-    },
-    "notification-digests": {
-        "task": "notifications.tasks.send_daily_digests",
-        "schedule": crontab(hour=6, minute=15),
     },
     "delete-unverified-signups": {
         "task": "members.tasks.delete_unverified_signups",
@@ -331,8 +326,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "purposes.tasks.send_offshoot_digests",
         "schedule": crontab(hour=0, minute=10),
     },
-    # Engagement (issue 7): yesterday's relationships and snapshots, a weekly recount,
-    # and the activity digests (daily every morning, weekly on Mondays).
+    # Engagement: yesterday's relationships and snapshots, a weekly recount,
+    # and the digests, each member's at the frequency they chose (daily every morning,
+    # weekly on Mondays): their digested notifications and their communities' activity.
     "engagement-snapshots": {
         "task": "engagement.tasks.take_daily_snapshots",
         "schedule": crontab(hour=0, minute=20),
@@ -423,6 +419,6 @@ LOGGING = {
     },
 }
 
-# Communities (issue 3): founders needed before a forming community becomes active.
+# Communities: founders needed before a forming community becomes active.
 FOUNDING_QUORUM = int(env("FOUNDING_QUORUM", "3"))
 CSRF_FAILURE_VIEW = "community.views.site.csrf_failure"

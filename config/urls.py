@@ -13,7 +13,7 @@ _admin_login = admin.site.login
 def admin_login(request, extra_context=None):
     """Signing in to the admin goes through allauth's login, with its rate limits and
     two-factor step: the admin's own form, which has neither, only redirects there; a
-    signed-in non-staff user is refused instead of sent round in a loop (issue 9)."""
+    signed-in non-staff user is refused instead of sent round in a loop."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.GET.get("next", "/admin/"), "account_login")
     if not request.user.is_staff:
@@ -26,9 +26,10 @@ admin.site.login = admin_login
 urlpatterns = [
     path("", site.home, name="home"),
     path("healthz", site.healthz, name="healthz"),
+    # purposes before community: its /c/new/ would otherwise be read as /c/<slug>/
+    path("", include("purposes.urls")),
     path("", include("community.urls")),
     path("", include("members.urls")),
-    path("", include("purposes.urls")),
     path("", include("moderation.urls")),
     path("", include("engagement.urls")),
     path("notifications/", include("notifications.urls")),

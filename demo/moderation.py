@@ -11,8 +11,9 @@ from community import actions
 from community.models import Community, Post, Thread
 from members import joining, standing
 from members.models import Membership
-from moderation.appeals import check_cast_jury_vote, check_file_appeal
+from moderation.appeals import check_file_appeal
 from moderation.flags import check_flag_post
+from moderation.juries import check_cast_jury_vote
 from moderation.log import do_log
 from moderation.models import ModerationAction
 from moderation.suspensions import check_suspend_member

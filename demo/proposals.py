@@ -14,9 +14,17 @@ from django.utils import timezone
 from community.models import Community
 from members import joining
 from members.models import Membership
-from purposes import actions
 from purposes.charter_diff import CharterText
+from purposes.closing import do_close_proposal, do_notify_result
+from purposes.drafting import (
+    check_accept_nomination,
+    check_create_proposal,
+    check_submit_proposal,
+    check_withdraw_proposal,
+)
 from purposes.models import Charter, Proposal
+from purposes.seconds import check_second_proposal
+from purposes.voting import check_cast_vote, do_open_voting
 
 # Tried first, in order; then any other active community. The first with at least three
 # current members gets the demo proposals.
@@ -51,18 +59,18 @@ def _pick() -> tuple[Community, list] | None:
 def _draft(community, author, at: datetime, **fields) -> Proposal:
     _fresh(author)
     community.refresh_from_db()
-    proposal = actions.check_create_proposal(actor=author, community=community, **fields)
+    proposal = check_create_proposal(actor=author, community=community, **fields)
     Proposal.objects.filter(pk=proposal.pk).update(created_at=at)
     proposal.refresh_from_db()
     return proposal
 
 
 def _to_discussion(proposal, seconders, at: datetime) -> Proposal:
-    actions.check_submit_proposal(actor=proposal.author, proposal=proposal, now=at)
+    check_submit_proposal(actor=proposal.author, proposal=proposal, now=at)
     needed = proposal.community.charter.seconds_required
     for user in seconders[:needed]:
         _fresh(user)
-        actions.check_second_proposal(actor=user, proposal=proposal, now=at + timedelta(hours=2))
+        check_second_proposal(actor=user, proposal=proposal, now=at + timedelta(hours=2))
     proposal.refresh_from_db()
     return proposal
 
@@ -70,17 +78,17 @@ def _to_discussion(proposal, seconders, at: datetime) -> Proposal:
 def _vote(proposal, votes: list[tuple], at: datetime) -> None:
     for user, choice, reason in votes:
         _fresh(user)
-        actions.check_cast_vote(actor=user, proposal=proposal, choice=choice, reason=reason, now=at)
+        check_cast_vote(actor=user, proposal=proposal, choice=choice, reason=reason, now=at)
 
 
 def _decided(proposal, seconders, votes, start: datetime) -> Proposal:
     """Run a proposal from submission to its close, starting at ``start`` (in the past)."""
     _to_discussion(proposal, seconders, start)
-    actions.do_open_voting(proposal_id=proposal.pk, now=proposal.discussion_ends_at)
+    do_open_voting(proposal_id=proposal.pk, now=proposal.discussion_ends_at)
     proposal.refresh_from_db()
     _vote(proposal, votes, proposal.voting_started_at + timedelta(hours=5))
-    actions.do_close_proposal(proposal_id=proposal.pk, now=proposal.voting_ends_at)
-    actions.do_notify_result(proposal_id=proposal.pk, now=proposal.voting_ends_at)
+    do_close_proposal(proposal_id=proposal.pk, now=proposal.voting_ends_at)
+    do_notify_result(proposal_id=proposal.pk, now=proposal.voting_ends_at)
     proposal.refresh_from_db()
     return proposal
 
@@ -158,7 +166,7 @@ def seed(users: dict) -> None:
         rationale="Someone should look at flags on weekdays.", target=nominee,
     )  # fmt: skip
     _fresh(second)
-    actions.check_accept_nomination(actor=second, proposal=election)
+    check_accept_nomination(actor=second, proposal=election)
     lapsed_votes = [(first, "for", "")] if len(members) > 4 else []
     # The nominee does not second their own election.
     _decided(election, [third, *others], lapsed_votes, now - timedelta(days=14))
@@ -173,7 +181,7 @@ def seed(users: dict) -> None:
                              rules=goals.rules),
     )  # fmt: skip
     _to_discussion(voting, [first, third], now - timedelta(days=5))
-    actions.do_open_voting(proposal_id=voting.pk, now=voting.discussion_ends_at)
+    do_open_voting(proposal_id=voting.pk, now=voting.discussion_ends_at)
     voting.refresh_from_db()
     _vote(voting, [(first, "for", "Yes: the seed swap deserves a home."),
                    (third, "abstain", "Happy either way.")], now - timedelta(hours=3))  # fmt: skip
@@ -193,16 +201,16 @@ def seed(users: dict) -> None:
         proposed=CharterText(purpose=goals.purpose + " The gates stay open until midnight.",
                              goals=goals.goals, rules=goals.rules),
     )  # fmt: skip
-    actions.check_submit_proposal(actor=first, proposal=seeking, now=now - timedelta(hours=5))
+    check_submit_proposal(actor=first, proposal=seeking, now=now - timedelta(hours=5))
     _fresh(second)
-    actions.check_second_proposal(actor=second, proposal=seeking, now=now - timedelta(hours=4))
+    check_second_proposal(actor=second, proposal=seeking, now=now - timedelta(hours=4))
     withdrawn = _draft(
         community, second, now - timedelta(days=3), kind="purpose", title="Rename the goals",
         rationale="On second thoughts, not needed.",
         proposed=CharterText(purpose=goals.purpose, goals=[g.upper() for g in goals.goals],
                              rules=goals.rules),
     )  # fmt: skip
-    actions.check_withdraw_proposal(actor=second, proposal=withdrawn, now=now - timedelta(days=2))
+    check_withdraw_proposal(actor=second, proposal=withdrawn, now=now - timedelta(days=2))
     _draft(
         community, first, now - timedelta(hours=1), kind="purpose",
         title="Bring back the Saturday work party",

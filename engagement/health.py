@@ -64,8 +64,8 @@ __all__ = [
 # charter uses for a quorum's active members, so the figures agree with one another.
 WINDOW_DAYS = 90
 
-# The health page also plots members active in the last 30 days (issue 7: "active members:
-# posted, replied or voted in 30 days"), a quicker pulse than the 90-day base of the stage.
+# The health page also plots members active in the last 30 days (posted, replied or voted),
+# a quicker pulse than the 90-day base of the stage.
 ACTIVE_DAYS_SHOWN = 30
 
 # Percent of active members who must be in at least one two-way relationship (at least

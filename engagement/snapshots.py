@@ -1,4 +1,4 @@
-"""The daily snapshot of every community's engagement figures (issue 7, R6).
+"""The daily snapshot of every community's engagement figures.
 
 :func:`take_snapshots` computes, for one day, the figures of every listed (not dissolved)
 community as of the end of that day (midnight UTC after it), in a fixed number of

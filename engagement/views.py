@@ -1,6 +1,6 @@
-"""A community's health (its stage, why, what would move it, plots over time), a member's
-own relationships, and their digest setting (issue 7, R6). Health is shown per community,
-never as a ranking of people: no page here lists other members by any figure."""
+"""A community's health (its stage, why, what would move it, plots over time) and a
+member's own relationships. Health is shown per community, never as a ranking of people:
+no page here lists other members by any figure."""
 
 import csv
 from dataclasses import dataclass
@@ -133,34 +133,51 @@ def _figures_title(day) -> str:
     return _("Figures as of %(day)s") % {"day": date_format(day, "j F Y")}
 
 
+def _figures_context(history: list[EngagementSnapshot]) -> dict:
+    """What the health page shows of the latest snapshot and the plots of all of them."""
+    if not history:
+        return {}
+    latest = history[-1]
+    figures = snapshots.health_figures(latest)
+    return {
+        "latest": latest,
+        "figures_title": _figures_title(latest.day),
+        "stage": engagement.stage(figures).value,
+        "explanation": engagement.explain(figures),
+        "conditions": engagement.conditions(figures),
+        "next_steps": engagement.next_steps(figures),
+        "turnout": snapshots.turnout_percent(
+            votes_cast=latest.votes_cast, electorate=latest.electorate
+        ),
+        "reciprocity": snapshots.reciprocity_percent(latest),
+        "first_reply_wait": _duration(latest.median_first_reply_seconds),
+        "charts": _charts(history),
+        "window_days": engagement.WINDOW_DAYS,
+        "active_days": engagement.ACTIVE_DAYS_SHOWN,
+    }
+
+
 @require_GET
 def health(request, slug):
     community = access_community(request.user, slug)
     history = snapshots.history(community=community)
-    latest = history[-1] if history else None
     context = {"community": community, **community_context(request.user, community)}
-    if latest is not None:
-        figures = snapshots.health_figures(latest)
-        context |= {
-            "latest": latest,
-            "figures_title": _figures_title(latest.day),
-            "stage": engagement.stage(figures).value,
-            "explanation": engagement.explain(figures),
-            "conditions": engagement.conditions(figures),
-            "next_steps": engagement.next_steps(figures),
-            "turnout": snapshots.turnout_percent(
-                votes_cast=latest.votes_cast, electorate=latest.electorate
-            ),
-            "reciprocity": snapshots.reciprocity_percent(latest),
-            "first_reply_wait": _duration(latest.median_first_reply_seconds),
-            "charts": _charts(history),
-            "window_days": engagement.WINDOW_DAYS,
-            "active_days": engagement.ACTIVE_DAYS_SHOWN,
-        }
+    context |= _figures_context(history)
     return render(request, "engagement/health.html", context)
 
 
 CSV_COLUMNS = ["day", *snapshots.FIGURE_FIELDS, "reciprocity_percent", "turnout_percent"]
+
+
+def _csv_row(snap: EngagementSnapshot) -> list:
+    recip = snapshots.reciprocity_percent(snap)
+    turnout = snapshots.turnout_percent(votes_cast=snap.votes_cast, electorate=snap.electorate)
+    return [
+        snap.day.isoformat(),
+        *(getattr(snap, name) for name in snapshots.FIGURE_FIELDS),
+        "" if recip is None else f"{recip:.1f}",
+        "" if turnout is None else f"{turnout:.1f}",
+    ]
 
 
 @require_GET
@@ -171,16 +188,7 @@ def health_csv(request, slug):
     writer = csv.writer(response)
     writer.writerow(CSV_COLUMNS)
     for snap in EngagementSnapshot.objects.filter(community=community).order_by("day"):
-        recip = snapshots.reciprocity_percent(snap)
-        turnout = snapshots.turnout_percent(votes_cast=snap.votes_cast, electorate=snap.electorate)
-        writer.writerow(
-            [
-                snap.day.isoformat(),
-                *(getattr(snap, name) for name in snapshots.FIGURE_FIELDS),
-                "" if recip is None else f"{recip:.1f}",
-                "" if turnout is None else f"{turnout:.1f}",
-            ]
-        )
+        writer.writerow(_csv_row(snap))
     return response
 
 
@@ -192,7 +200,7 @@ def my_relationships(request, username):
         raise Http404("No such page")
     return render(
         request,
-        "members/relationships.html",
+        "engagement/relationships.html",
         {
             "groups": relationships.of_user(request.user),
             "updated_until": relationships.watermark_until(),

@@ -9,7 +9,6 @@ app_name = "members"
 urlpatterns = [
     path("c/<slug:slug>/join/", joining.join, name="join"),
     path("c/<slug:slug>/leave/", joining.leave, name="leave"),
-    path("c/<slug:slug>/affirm/", joining.affirm, name="affirm"),
     path("c/<slug:slug>/members/", joining.members, name="members"),
     path("c/<slug:slug>/invite/", invitations.invite, name="invite"),
     path("c/<slug:slug>/applications/", applications.applications, name="applications"),

@@ -1,2 +1,3 @@
-"""Moderation by members (R7, issue 6), one module per concern: the log, flags, review,
-suspensions, appeals and platform takedowns."""
+"""Moderation by members (R7), one module per concern: the log and what every action
+shares (log), flags, review, suspensions, appeals (filing) and juries (deciding them),
+platform takedowns; the pages in views/."""

@@ -14,7 +14,7 @@ from community.models import Community, ModerationState, Post
 from members import permissions as members_permissions
 from members.models import Membership, User
 from moderation import permissions
-from moderation.log import Kind, _community_of, _notify, _post_link, _set_post_state, moderation_url
+from moderation.log import Kind, do_notify_moderation, do_set_post_state, moderation_url
 from moderation.models import Flag
 
 MAX_NOTE_CHARS = 500
@@ -40,13 +40,15 @@ def _moderators(community: Community) -> list[User]:
     )
 
 
-def _live_flags(post: Post):
+def live_flags(post: Post):
+    """The post's flags not yet dismissed by a restore: what the queue and the thresholds
+    count."""
     return Flag.objects.filter(post=post, dismissed_at__isnull=True)
 
 
 def _flag_summary(post: Post) -> str:
     counts = (
-        _live_flags(post).filter(counts=True).values("reason").annotate(n=Count("pk")).order_by()
+        live_flags(post).filter(counts=True).values("reason").annotate(n=Count("pk")).order_by()
     )
     short = {
         Flag.Reason.OFF_PURPOSE: _("off-purpose"),
@@ -66,7 +68,7 @@ def check_flag_post(
 ) -> Flag:
     """A member flags someone else's post, once. Refused for non-members, suspended
     members, staff acting as such (R2), one's own post, and a post already gone."""
-    community = _community_of(post)
+    community = post.thread.community
     membership = members_permissions.acting_member(actor, community)
     if membership is None:
         if members_permissions.is_member(actor, community) and not community.is_dissolved:
@@ -113,7 +115,7 @@ def do_flag_post(
     flag is inserted and the live counting flags are counted in the same transaction, so
     concurrent flaggers are serialised and only the one who reaches the threshold sees a
     visible post to hide. The unique (post, flagger) constraint refuses a second flag."""
-    community = _community_of(post)
+    community = post.thread.community
     now = timezone.now()
     with transaction.atomic():
         locked = Post.objects.select_for_update().get(pk=post.pk)
@@ -132,11 +134,11 @@ def do_flag_post(
             raise ValidationError(
                 {None: _("You have already flagged this post. A member flags once.")}
             ) from None
-        live = _live_flags(locked).filter(counts=True).count()
+        live = live_flags(locked).filter(counts=True).count()
         hidden = False
         if locked.moderation_state == ModerationState.VISIBLE and live >= flag_threshold(community):
             summary = _flag_summary(locked)
-            _set_post_state(
+            do_set_post_state(
                 community=community,
                 post=locked,
                 state=ModerationState.HIDDEN,
@@ -151,15 +153,15 @@ def do_flag_post(
         post.moderation_state = locked.moderation_state
         title = post.thread.title
         if hidden:
-            _notify(
+            do_notify_moderation(
                 [post.author],
                 community=community,
                 text=_("Your post in “%(title)s” is hidden pending review: members flagged it.")
                 % {"title": title},
-                url=_post_link(post),
+                url=post.get_absolute_url(),
             )
         if hidden or (counts and live == 1):
-            _notify(
+            do_notify_moderation(
                 [u for u in _moderators(community) if u.pk not in (post.author_id, flagger.pk)],
                 community=community,
                 text=(

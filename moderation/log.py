@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from community.models import Community, Post
 from members.models import User
-from moderation.models import ModerationAction
+from moderation.models import Appeal, ModerationAction
 from notifications import actions as notifications
 from notifications.models import Notification
 
@@ -30,6 +30,12 @@ LOG_PER_PAGE = 50
 
 def moderation_url(community: Community) -> str:
     return reverse("moderation:home", kwargs={"slug": community.slug})
+
+
+def appeal_url(appeal: Appeal) -> str:
+    return reverse(
+        "moderation:appeal", kwargs={"slug": appeal.community.slug, "appeal_id": appeal.pk}
+    )
 
 
 # --- The log ------------------------------------------------------------------------------
@@ -47,7 +53,7 @@ def do_log(
     at: datetime | None = None,
 ) -> ModerationAction:
     """Add one entry to the community's public moderation log. Called by every action in
-    this package, and by purposes.actions when a proposal makes or recalls a moderator."""
+    this package, and by purposes.closing when a proposal makes or recalls a moderator."""
     return ModerationAction.objects.create(
         community=community,
         kind=kind,
@@ -70,15 +76,10 @@ def log_page(*, community: Community, page_number):
 # --- Shared by the actions ----------------------------------------------------------------
 
 
-def _community_of(post: Post) -> Community:
-    return post.thread.community
-
-
-def _post_link(post: Post) -> str:
-    return post.get_absolute_url()
-
-
-def _clean_reason(text: str, *, field: str, required: bool, what: str) -> str:
+def clean_reason(text: str, *, field: str, required: bool, what: str) -> str:
+    """The reason a moderator or staff give, as the log records it: whitespace folded,
+    at most ``MAX_REASON_CHARS``. Refused under ``field`` with ``what`` when required and
+    empty."""
     text = " ".join((text or "").split())
     if required and not text:
         raise ValidationError({field: what})
@@ -92,7 +93,11 @@ def _clean_reason(text: str, *, field: str, required: bool, what: str) -> str:
     return text
 
 
-def _notify(recipients, *, community: Community, text: str, url: str, actor=None) -> None:
+def do_notify_moderation(
+    recipients, *, community: Community, text: str, url: str, actor=None
+) -> None:
+    """Tell ``recipients`` (None entries skipped) of a moderation decision that concerns
+    them, as a moderation notification."""
     recipients = [user for user in recipients if user is not None]
     if recipients:
         notifications.do_notify(
@@ -105,7 +110,7 @@ def _notify(recipients, *, community: Community, text: str, url: str, actor=None
         )
 
 
-def _set_post_state(
+def do_set_post_state(
     *,
     community: Community,
     post: Post,

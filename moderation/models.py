@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from community.models import Community, Post
 from core.fields import CleanCharField, CleanTextField
 
-# --- Moderation by members: flags, the log, appeals and juries (issue 6) ------------------
+# --- Moderation by members: flags, the log, appeals and juries ----------------------------
 # Written only by moderation. Nothing here is ever deleted: a hidden post keeps
 # its text, a dismissed flag keeps its row, the log only grows.
 

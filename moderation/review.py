@@ -15,14 +15,12 @@ from community.models import Community, ModerationState, Post
 from members import permissions as members_permissions
 from members.models import Membership, User
 from moderation import permissions
-from moderation.flags import _live_flags
+from moderation.flags import live_flags
 from moderation.log import (
     Kind,
-    _clean_reason,
-    _community_of,
-    _notify,
-    _post_link,
-    _set_post_state,
+    clean_reason,
+    do_notify_moderation,
+    do_set_post_state,
     moderation_url,
 )
 from moderation.models import Flag, ModerationAction, RestoreVote
@@ -49,7 +47,7 @@ def moderators_review(post: Post) -> bool:
     """Whether some moderator may review this post: in term, unsuspended, and neither its
     author nor one of its flaggers. When none may, members vote to restore it instead, so
     a post is never stuck with nobody allowed to decide."""
-    community = _community_of(post)
+    community = post.thread.community
     if not members_permissions.has_moderators(community):
         return False
     flaggers = Flag.objects.filter(post=post).values("flagger_id")
@@ -65,13 +63,13 @@ def in_queue(post: Post) -> bool:
     """Hidden pending review, or shown but carrying live flags."""
     if post.moderation_state == ModerationState.HIDDEN:
         return True
-    return post.moderation_state == ModerationState.VISIBLE and _live_flags(post).exists()
+    return post.moderation_state == ModerationState.VISIBLE and live_flags(post).exists()
 
 
 def review_refusal(user, post: Post) -> str | None:
     """Why ``user`` may not review ``post`` (None: they may). One place for the view's
     buttons and the actions' refusals."""
-    community = _community_of(post)
+    community = post.thread.community
     membership = members_permissions.acting_member(user, community)
     if membership is None:
         return _("Only members of this community review its posts.")
@@ -99,7 +97,7 @@ def _not_established(community: Community) -> str:
 def check_review_post(*, actor, post: Post, decision: str, reason: str = "") -> ModerationAction:
     """A moderator in term restores a queued post (its flags dismissed) or keeps it
     hidden (with a reason). Never their own post, never a post they flagged."""
-    community = _community_of(post)
+    community = post.thread.community
     if not permissions.can_moderate(actor, community):
         raise PermissionDenied(
             _("Only elected moderators in term can review posts here.")
@@ -111,7 +109,7 @@ def check_review_post(*, actor, post: Post, decision: str, reason: str = "") -> 
         raise PermissionDenied(refusal)
     if decision not in Decision.CHOICES:
         raise ValidationError({"decision": _("Choose whether to restore it or keep it hidden.")})
-    reason = _clean_reason(
+    reason = clean_reason(
         reason,
         field="reason",
         required=decision == Decision.KEEP_HIDDEN,
@@ -123,7 +121,7 @@ def check_review_post(*, actor, post: Post, decision: str, reason: str = "") -> 
 def do_review_post(*, moderator, post: Post, decision: str, reason: str) -> ModerationAction:
     """Apply the review under the post's row lock: a second moderator deciding at the same
     moment finds it already out of the queue and is told so."""
-    community = _community_of(post)
+    community = post.thread.community
     now = timezone.now()
     with transaction.atomic():
         locked = Post.objects.select_for_update().get(pk=post.pk)
@@ -131,9 +129,9 @@ def do_review_post(*, moderator, post: Post, decision: str, reason: str) -> Mode
         if not in_queue(locked):
             raise ValidationError({None: _("Someone has already reviewed this post.")})
         if decision == Decision.RESTORE:
-            entry = _restore(post=locked, actor=moderator, reason=reason, now=now)
+            entry = do_restore_post(post=locked, actor=moderator, reason=reason, now=now)
         else:
-            entry = _set_post_state(
+            entry = do_set_post_state(
                 community=community,
                 post=locked,
                 state=ModerationState.KEPT_HIDDEN,
@@ -148,10 +146,12 @@ def do_review_post(*, moderator, post: Post, decision: str, reason: str) -> Mode
     return entry
 
 
-def _restore(*, post: Post, actor, reason: str, now: datetime) -> ModerationAction:
-    _live_flags(post).update(dismissed_at=now)
-    return _set_post_state(
-        community=_community_of(post),
+def do_restore_post(*, post: Post, actor, reason: str, now: datetime) -> ModerationAction:
+    """Show the post again, its live flags dismissed, and log it: after a review, a
+    members' restore vote or a granted appeal. The caller holds the post's row lock."""
+    live_flags(post).update(dismissed_at=now)
+    return do_set_post_state(
+        community=post.thread.community,
         post=post,
         state=ModerationState.VISIBLE,
         kind=Kind.RESTORE,
@@ -167,7 +167,7 @@ def _flaggers(post: Post) -> list[User]:
 
 
 def _notify_outcome(*, entry: ModerationAction, post: Post) -> None:
-    community = _community_of(post)
+    community = post.thread.community
     title = post.thread.title
     if entry.kind == Kind.RESTORE:
         text = _("Your post in “%(title)s” was reviewed and restored.")
@@ -175,14 +175,14 @@ def _notify_outcome(*, entry: ModerationAction, post: Post) -> None:
     else:
         text = _("Your post in “%(title)s” was reviewed and stays hidden. You may appeal.")
         other = _("A post you flagged in “%(title)s” was reviewed and stays hidden.")
-    _notify(
+    do_notify_moderation(
         [post.author],
         community=community,
         text=text % {"title": title},
-        url=_post_link(post),
+        url=post.get_absolute_url(),
         actor=entry.actor,
     )
-    _notify(
+    do_notify_moderation(
         [u for u in _flaggers(post) if u.pk != getattr(entry.actor, "pk", None)],
         community=community,
         text=other % {"title": title},
@@ -197,7 +197,7 @@ def _notify_outcome(*, entry: ModerationAction, post: Post) -> None:
 def check_vote_restore(*, actor, post: Post) -> RestoreVote:
     """Where no moderator may review the post: an established member votes to restore it
     (not its author, not a flagger)."""
-    community = _community_of(post)
+    community = post.thread.community
     if members_permissions.acting_member(actor, community) is None:
         raise PermissionDenied(_("Only members of this community review its posts."))
     if moderators_review(post):
@@ -227,9 +227,9 @@ def do_vote_restore(*, voter, post: Post) -> RestoreVote:
                 {None: _("You have already voted to restore this post.")}
             ) from None
         votes = RestoreVote.objects.filter(post=locked, created_at__gte=locked.moderated_at).count()
-        flags = _live_flags(locked).filter(counts=True).count()
+        flags = live_flags(locked).filter(counts=True).count()
         if locked.moderation_state == ModerationState.HIDDEN and votes >= flags:
-            entry = _restore(
+            entry = do_restore_post(
                 post=locked,
                 actor=None,
                 reason=_("%(n)s members voted to restore it, as many as flagged it.")
@@ -318,7 +318,7 @@ def may_see_hidden_text(user, post: Post) -> bool:
         return False
     if post.author_id == user.pk:
         return True
-    community = _community_of(post)
+    community = post.thread.community
     if permissions.can_moderate(user, community):
         return True
     return not moderators_review(post) and review_refusal(user, post) is None

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from community.models import Community
 from members.models import Membership
 from moderation import permissions
-from moderation.log import Kind, _clean_reason, _notify, do_log, moderation_url
+from moderation.log import Kind, clean_reason, do_log, do_notify_moderation, moderation_url
 from moderation.models import ModerationAction
 
 MAX_SUSPENSION_DAYS = 14
@@ -55,7 +55,7 @@ def check_suspend_member(
             % {"max": MAX_SUSPENSION_DAYS}
         ]
     try:
-        reason = _clean_reason(
+        reason = clean_reason(
             reason,
             field="reason",
             required=True,
@@ -88,7 +88,7 @@ def do_suspend_member(*, moderator, membership: Membership, until: datetime, rea
             reason=reason,
             until=until,
         )
-        _notify(
+        do_notify_moderation(
             [membership.user],
             community=community,
             text=_(
@@ -102,7 +102,9 @@ def do_suspend_member(*, moderator, membership: Membership, until: datetime, rea
     return entry
 
 
-def _lift_suspension(*, membership: Membership, actor, reason: str, now: datetime) -> bool:
+def do_lift_suspension(*, membership: Membership, actor, reason: str, now: datetime) -> bool:
+    """End the person's suspension (every membership row of theirs here) and log it, when
+    one is in effect: a conditional update, so it is logged once. Whether it lifted one."""
     lifted = (
         Membership.objects.of_person(membership.user_id, membership.community_id)
         .filter(suspended_until__isnull=False)
@@ -154,7 +156,7 @@ def do_end_expired(*, now: datetime | None = None) -> tuple[int, int]:
     due = Membership.objects.filter(suspended_until__lte=now).select_related("community", "user")
     for membership in due:
         with transaction.atomic():
-            if _lift_suspension(
+            if do_lift_suspension(
                 membership=membership, actor=None, reason=_("The suspension ran out."), now=now
             ):
                 suspensions += 1

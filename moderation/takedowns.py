@@ -11,10 +11,9 @@ from members.models import PlatformLogEntry
 from moderation import permissions
 from moderation.log import (
     Kind,
-    _clean_reason,
-    _community_of,
-    _notify,
-    _set_post_state,
+    clean_reason,
+    do_notify_moderation,
+    do_set_post_state,
     moderation_url,
 )
 from moderation.models import ModerationAction
@@ -26,7 +25,7 @@ def check_review_for_takedown(*, actor, post: Post) -> PlatformLogEntry | None:
     public post anyone may read, and reading it logs nothing."""
     if not permissions.can_take_down(actor):
         raise PermissionDenied(_("Only platform staff can take content down."))
-    if _community_of(post).is_public:
+    if post.thread.community.is_public:
         return None
     return do_log_takedown_review(staff=actor, post=post)
 
@@ -46,7 +45,7 @@ def check_take_down(*, actor, post: Post, reason: str) -> ModerationAction:
         raise PermissionDenied(_("Only platform staff can take content down."))
     if post.is_taken_down:
         raise ValidationError({None: _("This post has already been taken down.")})
-    reason = _clean_reason(
+    reason = clean_reason(
         reason,
         field="reason",
         required=True,
@@ -56,13 +55,13 @@ def check_take_down(*, actor, post: Post, reason: str) -> ModerationAction:
 
 
 def do_take_down(*, staff, post: Post, reason: str) -> ModerationAction:
-    community = _community_of(post)
+    community = post.thread.community
     now = timezone.now()
     with transaction.atomic():
         locked = Post.objects.select_for_update().get(pk=post.pk)
         if locked.moderation_state == ModerationState.TAKEN_DOWN:
             raise ValidationError({None: _("This post has already been taken down.")})
-        entry = _set_post_state(
+        entry = do_set_post_state(
             community=community,
             post=post,
             state=ModerationState.TAKEN_DOWN,
@@ -72,7 +71,7 @@ def do_take_down(*, staff, post: Post, reason: str) -> ModerationAction:
             now=now,
             shown_reason=reason,
         )
-        _notify(
+        do_notify_moderation(
             [post.author],
             community=community,
             text=_("Platform staff took down your post in “%(title)s”: %(reason)s")

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from moderation import appeals, suspensions
+from moderation import juries, suspensions
 
 
 @shared_task(acks_late=True)
@@ -15,4 +15,4 @@ def sweep_appeals() -> int:
     """Every few minutes: decide appeals whose 72 hours are up and replace jurors who did
     not answer in time. Idempotent: each appeal is handled under its row lock, only while
     it is open."""
-    return appeals.do_sweep_appeals()
+    return juries.do_sweep_appeals()

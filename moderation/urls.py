@@ -3,16 +3,16 @@ suspensions, appeals and takedowns of one community."""
 
 from django.urls import path
 
-from moderation import views
+from moderation.views import appeals, flags, log, review, suspensions, takedowns
 
 app_name = "moderation"
 
 urlpatterns = [
-    path("c/<slug:slug>/moderation/", views.moderation_home, name="home"),
-    path("c/<slug:slug>/moderation/p/<int:post_id>/", views.review, name="review"),
-    path("c/<slug:slug>/moderation/suspend/", views.suspend, name="suspend"),
-    path("c/<slug:slug>/moderation/appeal/<int:action_id>/", views.appeal_new, name="appeal_new"),
-    path("c/<slug:slug>/moderation/appeals/<int:appeal_id>/", views.appeal, name="appeal"),
-    path("c/<slug:slug>/p/<int:post_id>/flag/", views.flag_post, name="flag_post"),
-    path("c/<slug:slug>/p/<int:post_id>/takedown/", views.takedown, name="takedown"),
+    path("c/<slug:slug>/moderation/", log.moderation_home, name="home"),
+    path("c/<slug:slug>/moderation/p/<int:post_id>/", review.review, name="review"),
+    path("c/<slug:slug>/moderation/suspend/", suspensions.suspend, name="suspend"),
+    path("c/<slug:slug>/moderation/appeal/<int:action_id>/", appeals.appeal_new, name="appeal_new"),
+    path("c/<slug:slug>/moderation/appeals/<int:appeal_id>/", appeals.appeal, name="appeal"),
+    path("c/<slug:slug>/p/<int:post_id>/flag/", flags.flag_post, name="flag_post"),
+    path("c/<slug:slug>/p/<int:post_id>/takedown/", takedowns.takedown, name="takedown"),
 ]

@@ -3,9 +3,10 @@
 Other apps call ``do_notify`` for a handful of people (a reply, a mention, an invitation)
 and ``do_notify_many`` for an audience given as a query (a community's members, a vote's
 electorate), which never comes into Python. Each notification records how its recipient
-wants that kind emailed (right away, daily digest, never: ``NotificationPreference``);
+wants that kind emailed (right away, in their digest, never: ``NotificationPreference``);
 right-away ones are handed to Celery after the transaction commits, and only for recipients
-with something to send. Emails are composed and sent in ``notifications.emails``.
+with something to send. Emails are composed and sent in ``notifications.emails``, the
+digest (at the frequency of ``DigestSetting``) in ``notifications.digests``.
 """
 
 import logging
@@ -23,14 +24,14 @@ from kombu.exceptions import OperationalError
 from community.models import Community, Thread
 from core.text import clean_line
 from notifications import tasks
-from notifications.models import Delivery, Notification, NotificationPreference
+from notifications.models import Delivery, DigestSetting, Notification, NotificationPreference
 
 logger = logging.getLogger(__name__)
 # Right-away emails of a large audience go to the worker in messages of this many recipients.
 EMAIL_BATCH = 500
 
 # What a user gets until they choose: things addressed to them personally arrive at once;
-# news about their communities waits for the daily digest.
+# news about their communities waits for the digest.
 DEFAULT_DELIVERY = {
     Notification.Kind.REPLY: Delivery.IMMEDIATELY,
     Notification.Kind.MENTION: Delivery.IMMEDIATELY,
@@ -177,7 +178,8 @@ def _enqueue_emails(recipient_ids: list[int]) -> None:
 def _hand_to_worker(task_name: str, argument, what: str) -> None:
     """Enqueue right-away email, after the commit. With the broker down the action has
     already committed and must not fail for its mail: the notification stays unsent and the
-    beat's due-email sweep sends it once the broker is back (issue 9)."""
+    beat's due-email sweep sends it once the broker is back (a broker outage loses no
+    email, it delays it)."""
     try:
         getattr(tasks, task_name).delay(argument)
     except OperationalError:
@@ -202,6 +204,21 @@ def do_set_preferences(*, user, choices: dict[str, str]) -> None:
             Notification.objects.filter(
                 recipient=user, kind=row.kind, emailed_at__isnull=True
             ).update(delivery=row.delivery)
+
+
+def do_set_frequency(*, user, frequency: str) -> None:
+    """How often the user wants their digest (views call it only for request.user)."""
+    if frequency not in DigestSetting.Frequency.values:
+        raise ValueError(f"unknown frequency {frequency!r}")
+    DigestSetting.objects.update_or_create(user=user, defaults={"frequency": frequency})
+
+
+def do_set_email_settings(*, user, choices: dict[str, str], frequency: str) -> None:
+    """The settings page's one save: each kind's delivery and the digest's frequency,
+    together or not at all."""
+    with transaction.atomic():
+        do_set_preferences(user=user, choices=choices)
+        do_set_frequency(user=user, frequency=frequency)
 
 
 def do_mark_emailed_without_sending(*, created_since) -> int:

@@ -1,17 +1,21 @@
-"""Activity digests by email: new threads, proposals in discussion or voting, results, and
-replies to you that you have not answered (issue 7).
+"""The digest: one email, at the frequency each member chose, holding the notifications
+they asked to have digested (``Delivery.DAILY`` preferences, still unread and unsent) and
+what happened in their communities: new threads, proposals in discussion or voting,
+results, and replies to them that they have not answered.
 
 Each member chooses daily, weekly (the default, when they never chose) or never
-(``DigestSetting``). Nobody who has not visited in :data:`INACTIVE_DAYS` days gets one
+(``DigestSetting``); never means the digested notifications stay on the site only. The
+community activity skips anyone who has not visited in :data:`INACTIVE_DAYS` days
 (``last_login``, or the signup date for someone who never logged in), so a long-gone
-member's inbox is left alone.
+member's inbox is not filled with news; notifications addressed to them still come.
 
 Sending scales with the people who have something to read, not with the site: one
 set-based query (:func:`recipients`) finds them, and they are enqueued in batches of
 :data:`BATCH_SIZE` ids (one task per batch, not per member). A period is fixed by its end
-(midnight UTC), and a ``DigestSent`` row, unique per member, frequency and period, is
-written in the transaction that decides to send: a retried or doubled batch sends
-nothing twice.
+(midnight UTC). In the transaction that sends, the member is locked, their pending
+notifications picked, a ``DigestSent`` row (unique per member, frequency and period)
+inserted, the email handed over and the notifications marked emailed: a retried or
+doubled batch sends nothing twice, and a refused message leaves everything pending.
 """
 
 import logging
@@ -26,34 +30,27 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.models import Post, Thread
 from core.links import absolute_url
 from core.text import email_subject
 from members.models import Membership
-from notifications.models import DigestSent, DigestSetting
+from notifications import emails
+from notifications.models import Delivery, DigestSent, DigestSetting
 from purposes.models import Proposal
 
 logger = logging.getLogger(__name__)
 Frequency = DigestSetting.Frequency
-DEFAULT = Frequency.WEEKLY
+DEFAULT = DigestSetting.DEFAULT
 INACTIVE_DAYS = 180
 BATCH_SIZE = 200
 MAX_ITEMS = 20
 PERIODS = {Frequency.DAILY: timedelta(days=1), Frequency.WEEKLY: timedelta(days=7)}
-
-
-def frequency_of(user) -> str:
-    setting = DigestSetting.objects.filter(user=user).first()
-    return setting.frequency if setting else DEFAULT
-
-
-def do_set_frequency(*, user, frequency: str) -> None:
-    """The member's own choice (views call it only for request.user)."""
-    if frequency not in Frequency.values:
-        raise ValueError(f"unknown frequency {frequency!r}")
-    DigestSetting.objects.update_or_create(user=user, defaults={"frequency": frequency})
+# Digested notifications are picked up to this old: a week and the hours the weekly run
+# comes after midnight, so none falls between two weekly digests.
+NOTIFICATIONS_MAX_AGE = PERIODS[Frequency.WEEKLY] + timedelta(days=1)
 
 
 def period_end(now: datetime) -> datetime:
@@ -64,7 +61,8 @@ def period_end(now: datetime) -> datetime:
 
 def recipients(*, frequency: str, end: datetime) -> list[int]:
     """Ids of members due a ``frequency`` digest for the period ending at ``end`` who
-    have something to read in it: one query (subqueries, no loop over members)."""
+    have something to read in it (digested notifications, or news of their communities
+    while they still visit): one query (subqueries, no loop over members)."""
     start = end - PERIODS[frequency]
     communities_with_news = (
         Thread.objects.filter(created_at__gt=start, created_at__lte=end)
@@ -87,14 +85,16 @@ def recipients(*, frequency: str, end: datetime) -> list[int]:
     chose_other = DigestSetting.objects.exclude(frequency=frequency).values("user_id")
     wants = Q(pk__in=chose) if frequency != DEFAULT else ~Q(pk__in=chose_other)
     sent = DigestSent.objects.filter(frequency=frequency, period_end=end).values("user_id")
-    seen_since = end - timedelta(days=INACTIVE_DAYS)
+    news = Q(seen__gte=end - timedelta(days=INACTIVE_DAYS)) & (
+        Q(pk__in=members.values("user_id")) | Q(pk__in=replied_to)
+    )
+    digested = emails.pending(delivery=Delivery.DAILY, since=end - NOTIFICATIONS_MAX_AGE)
     users = (
         get_user_model()
         .objects.filter(wants, is_active=True)
         .exclude(email="")
         .annotate(seen=Coalesce("last_login", "date_joined"))
-        .filter(seen__gte=seen_since)
-        .filter(Q(pk__in=members.values("user_id")) | Q(pk__in=replied_to))
+        .filter(news | Q(pk__in=digested.values("recipient_id")))
         .exclude(pk__in=sent)
         .order_by("pk")
     )
@@ -112,14 +112,22 @@ class Digest:
     proposals_open: list = field(default_factory=list)
     results: list = field(default_factory=list)
     unanswered: list = field(default_factory=list)
+    notifications: list = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
-        return not (self.threads or self.proposals_open or self.results or self.unanswered)
+        return not (
+            self.threads
+            or self.proposals_open
+            or self.results
+            or self.unanswered
+            or self.notifications
+        )
 
 
 def build(*, user, start: datetime, end: datetime) -> Digest:
-    """What one member has to read in ``(start, end]``, from their current communities."""
+    """What happened for one member in ``(start, end]`` in their current communities (the
+    notifications are added by :func:`do_send_batch`, under the member's lock)."""
     mine = Membership.objects.current().filter(user=user).values("community_id")
     in_period = {"created_at__gt": start, "created_at__lte": end}
     threads = (
@@ -166,43 +174,76 @@ def _send(*, user, digest: Digest, frequency: str) -> None:
         if frequency == Frequency.DAILY
         else _("Your weekly digest from %(site)s")
     ) % {"site": settings.SITE_NAME}
+    kinds = sorted({item.kind for item in digest.notifications})
+    unsubscribe = emails.unsubscribe_url(user_id=user.pk, kinds=kinds) if kinds else ""
     body = render_to_string(
         "notifications/digest_email.txt",
         {
             "user": user,
             "frequency": frequency,
+            "notifications": [(item, absolute_url(item.url)) for item in digest.notifications],
+            "kind_labels": emails.kind_labels(kinds),
+            "unsubscribe_url": unsubscribe,
             "threads": _linked(digest.threads),
             "proposals_open": _linked(digest.proposals_open),
             "results": _linked(digest.results),
             "unanswered": _linked(digest.unanswered),
-            "settings_url": absolute_url(reverse("notifications:digest_settings")),
+            "settings_url": absolute_url(reverse("notifications:settings")),
         },
     )
-    EmailMessage(subject=email_subject(subject), body=body, to=[user.email]).send()
+    headers = emails.unsubscribe_headers(unsubscribe) if unsubscribe else {}
+    message = EmailMessage(
+        subject=email_subject(subject), body=body, to=[user.email], headers=headers
+    )
+    message.send()
+
+
+def _send_one(*, user, digest: Digest, frequency: str, end: datetime, now: datetime) -> bool:
+    """Lock the member, add their pending digested notifications, and send if there is
+    anything: the DigestSent row, the hand-over and the notifications marked emailed all
+    commit together or not at all. False when there was nothing to send."""
+    with transaction.atomic():
+        digest.notifications = emails.take_pending(
+            recipient_id=user.pk,
+            delivery=Delivery.DAILY,
+            now=now,
+            respect_window=False,
+            max_age=NOTIFICATIONS_MAX_AGE,
+        )
+        if digest.is_empty:
+            return False
+        DigestSent.objects.create(user=user, frequency=frequency, period_end=end)
+        _send(user=user, digest=digest, frequency=frequency)
+        emails.mark_emailed(digest.notifications, now=now)
+    return True
 
 
 def do_send_batch(*, user_ids: list[int], frequency: str, end: datetime) -> int:
     """Send the digest to each member of the batch who has something to read and has not
-    had this period's digest. Idempotent: the DigestSent row (unique per member and
-    period) is inserted, the email handed over, and only then is it committed: a message
-    the backend refuses rolls the row back, so the next run sends it. Returns how many
-    were sent."""
+    had this period's digest. Idempotent: see :func:`_send_one`; a second digest for the
+    same period fails on the DigestSent unique row (and finds the notifications emailed
+    already), and a message the backend refuses rolls everything back, so the next run
+    sends it. Returns how many were sent."""
     start = end - PERIODS[frequency]
+    seen_since = end - timedelta(days=INACTIVE_DAYS)
+    now = timezone.now()
     sent = 0
-    users = get_user_model().objects.filter(pk__in=user_ids).exclude(email="").order_by("pk")
+    users = (
+        get_user_model()
+        .objects.filter(pk__in=user_ids)
+        .exclude(email="")
+        .annotate(seen=Coalesce("last_login", "date_joined"))
+        .order_by("pk")
+    )
     for user in users:
-        digest = build(user=user, start=start, end=end)
-        if digest.is_empty:
-            continue
+        visits = user.seen >= seen_since
+        digest = build(user=user, start=start, end=end) if visits else Digest()
         try:
-            with transaction.atomic():
-                DigestSent.objects.create(user=user, frequency=frequency, period_end=end)
-                _send(user=user, digest=digest, frequency=frequency)
+            sent += _send_one(user=user, digest=digest, frequency=frequency, end=end, now=now)
         except IntegrityError:
             continue  # sent already for this period (a retried or doubled batch)
         except Exception:
             # Not sent, so not recorded: the next run tries again; the batch goes on.
             logger.exception("Digest to user %s not sent; left for the next run", user.pk)
             continue
-        sent += 1
     return sent

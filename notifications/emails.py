@@ -7,6 +7,10 @@ for the sweep instead of being lost (a commit failing after the hand-over is the
 to send one twice). A busy thread does not flood anyone: after an email, a recipient's
 further notifications wait for the periodic sweep (``BATCH_WINDOW``) and go out together
 in one message.
+
+Notifications a member chose to have digested wait for their one digest email, which
+``notifications.digests`` composes with the community's activity; it picks them with
+:func:`take_pending` in the same locked, mark-after-hand-over way.
 """
 
 import logging
@@ -28,8 +32,8 @@ from notifications.models import Delivery, Notification
 
 # After an email, a recipient's next notifications wait at least this long and are batched.
 BATCH_WINDOW = timedelta(minutes=10)
-# Pending notifications older than this are not worth a digest any more.
-DIGEST_MAX_AGE = timedelta(days=7)
+# Pending notifications older than this are not worth an email any more.
+MAX_AGE = timedelta(days=7)
 MAX_ITEMS_PER_EMAIL = 50
 UNSUBSCRIBE_SALT = "community.notifications.unsubscribe"
 logger = logging.getLogger(__name__)
@@ -47,9 +51,18 @@ def read_unsubscribe_token(token: str) -> tuple[int, list[str]]:
     return int(data["u"]), kinds
 
 
-def _take_pending(*, recipient_id: int, delivery: str, now, respect_window: bool) -> list:
-    """Lock the recipient and pick their unsent unread notifications (to be marked emailed
-    by the caller once the message is handed over, in the same transaction).
+def unsubscribe_url(*, user_id: int, kinds) -> str:
+    """The absolute one-click link that stops emails of these kinds."""
+    token = unsubscribe_token(user_id=user_id, kinds=list(kinds))
+    return absolute_url(reverse("notifications:unsubscribe", kwargs={"token": token}))
+
+
+def take_pending(
+    *, recipient_id: int, delivery: str, now, respect_window: bool, max_age: timedelta = MAX_AGE
+) -> list:
+    """Lock the recipient and pick their unsent unread notifications of this delivery (to
+    be marked emailed by the caller, with :func:`mark_emailed`, once the message is handed
+    over, in the same transaction). Must run inside a transaction.
 
     Returns [] when there is nothing to send (or when the batching window is still open)."""
     user_model = get_user_model()
@@ -64,7 +77,7 @@ def _take_pending(*, recipient_id: int, delivery: str, now, respect_window: bool
             return []
     pending = list(
         mine.filter(emailed_at__isnull=True, read_at__isnull=True)
-        .filter(created_at__gte=now - DIGEST_MAX_AGE)
+        .filter(created_at__gte=now - max_age)
         .select_related("community", "actor")
         .order_by("created_at", "id")[:MAX_ITEMS_PER_EMAIL]
     )
@@ -73,24 +86,31 @@ def _take_pending(*, recipient_id: int, delivery: str, now, respect_window: bool
     return pending
 
 
-def _send(*, user, items: list, digest: bool) -> None:
+def mark_emailed(items: list, *, now) -> None:
+    Notification.objects.filter(pk__in=[n.pk for n in items]).update(emailed_at=now)
+
+
+def kind_labels(kinds) -> list[str]:
+    return [str(Notification.Kind(kind).label) for kind in kinds]
+
+
+def unsubscribe_headers(url: str) -> dict[str, str]:
+    """RFC 8058 one-click unsubscribe: mail clients post to the link without a session."""
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+def _send(*, user, items: list) -> None:
     kinds = sorted({item.kind for item in items})
-    token = unsubscribe_token(user_id=user.pk, kinds=kinds)
-    unsubscribe = absolute_url(reverse("notifications:unsubscribe", kwargs={"token": token}))
-    if digest:
-        subject = _("Your daily digest: %(n)s new notifications") % {"n": len(items)}
-    elif len(items) == 1:
-        subject = items[0].text
-    else:
-        subject = _("%(n)s new notifications") % {"n": len(items)}
+    unsubscribe = unsubscribe_url(user_id=user.pk, kinds=kinds)
+    several = _("%(n)s new notifications") % {"n": len(items)}
+    subject = items[0].text if len(items) == 1 else several
     body = render_to_string(
         "notifications/email.txt",
         {
             "user": user,
             "items": [(item, absolute_url(item.url)) for item in items],
-            "digest": digest,
             "unsubscribe_url": unsubscribe,
-            "kind_labels": [str(Notification.Kind(kind).label) for kind in kinds],
+            "kind_labels": kind_labels(kinds),
             "settings_url": absolute_url(reverse("notifications:settings")),
         },
     )
@@ -98,26 +118,30 @@ def _send(*, user, items: list, digest: bool) -> None:
         subject=email_subject(subject),
         body=body,
         to=[user.email],
-        headers={
-            "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
+        headers=unsubscribe_headers(unsubscribe),
     )
     message.send()
 
 
-def _deliver(*, recipient_id: int, delivery: str, respect_window: bool, digest: bool) -> int:
-    """Lock, pick, hand over, then mark: see the module docstring. A message the backend
-    refuses leaves every row pending (logged; the sweep tries again) and returns 0."""
+def do_send_immediate_emails(*, recipient_id: int, respect_window: bool = True) -> int:
+    """Email a recipient's pending "right away" notifications in one message.
+
+    Idempotent: the recipient is locked while the message is handed over and its rows are
+    marked emailed in the same transaction, so a retry or a second run sends nothing twice;
+    a message the backend refuses rolls back and leaves them pending (logged; the sweep
+    tries again) and 0 is returned. Returns how many were included."""
     now = timezone.now()
     try:
         with transaction.atomic():
-            items = _take_pending(
-                recipient_id=recipient_id, delivery=delivery, now=now, respect_window=respect_window
+            items = take_pending(
+                recipient_id=recipient_id,
+                delivery=Delivery.IMMEDIATELY,
+                now=now,
+                respect_window=respect_window,
             )
             if items:
-                _send(user=items[0].recipient, items=items, digest=digest)
-                Notification.objects.filter(pk__in=[n.pk for n in items]).update(emailed_at=now)
+                _send(user=items[0].recipient, items=items)
+                mark_emailed(items, now=now)
     except Exception:
         # One recipient's refused message must not stop a batch or a sweep of others.
         logger.exception("Notification email to user %s not sent; left pending", recipient_id)
@@ -125,37 +149,18 @@ def _deliver(*, recipient_id: int, delivery: str, respect_window: bool, digest: 
     return len(items)
 
 
-def do_send_immediate_emails(*, recipient_id: int, respect_window: bool = True) -> int:
-    """Email a recipient's pending "right away" notifications in one message.
-
-    Idempotent: the recipient is locked while the message is handed over and its rows are
-    marked emailed, so a retry or a second run sends nothing twice; a message the backend
-    refuses leaves them pending. Returns how many were included."""
-    return _deliver(
-        recipient_id=recipient_id,
-        delivery=Delivery.IMMEDIATELY,
-        respect_window=respect_window,
-        digest=False,
-    )
-
-
-def do_send_digest(*, recipient_id: int) -> int:
-    """Email a recipient's pending daily-digest notifications in one message. Idempotent."""
-    return _deliver(
-        recipient_id=recipient_id, delivery=Delivery.DAILY, respect_window=False, digest=True
+def pending(*, delivery: str, since):
+    """Unsent, unread notifications of this delivery created since then (a query)."""
+    return Notification.objects.filter(
+        delivery=delivery, emailed_at__isnull=True, read_at__isnull=True, created_at__gte=since
     )
 
 
 def recipients_with_pending(*, delivery: str) -> list[int]:
     """Ids of users with something to send: the sweeps visit only them."""
-    since = timezone.now() - DIGEST_MAX_AGE
+    since = timezone.now() - MAX_AGE
     return list(
-        Notification.objects.filter(
-            delivery=delivery,
-            emailed_at__isnull=True,
-            read_at__isnull=True,
-            created_at__gte=since,
-        )
+        pending(delivery=delivery, since=since)
         .values_list("recipient_id", flat=True)
         .distinct()
         .order_by("recipient_id")

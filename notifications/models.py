@@ -8,7 +8,9 @@ from core.fields import LineField
 
 class Delivery(models.TextChoices):
     IMMEDIATELY = "immediately", _("Email me right away")
-    DAILY = "daily", _("In a daily digest")
+    # The value is older than the choice of digest frequency (DigestSetting): it means
+    # "in my digest", daily or weekly as the member chose.
+    DAILY = "daily", _("In my digest")
     NEVER = "never", _("Never by email (only on the site)")
 
 
@@ -95,17 +97,20 @@ class NotificationPreference(models.Model):
 
 
 class DigestSetting(models.Model):
-    """How often a member wants the activity digest. No row means the default (weekly)."""
+    """How often a member wants their digest (digested notifications and their
+    communities' activity). No row means the default (weekly)."""
 
     class Frequency(models.TextChoices):
         DAILY = "daily", _("Daily")
         WEEKLY = "weekly", _("Weekly")
         OFF = "off", _("Never")
 
+    DEFAULT = Frequency.WEEKLY
+
     user = models.OneToOneField(
         "members.User", on_delete=models.CASCADE, related_name="digest_setting"
     )
-    frequency = models.CharField(max_length=8, choices=Frequency, default=Frequency.WEEKLY)
+    frequency = models.CharField(max_length=8, choices=Frequency, default=DEFAULT)
 
     class Meta:
         db_table = "community_digestsetting"

@@ -37,19 +37,10 @@ def send_due_notification_emails() -> int:
 
 
 @shared_task(acks_late=True)
-def send_daily_digests() -> int:
-    """Daily: one digest email per recipient with pending digest notifications.
-    Idempotent: digested rows are marked emailed; a second run sends nothing."""
-    sent = 0
-    for recipient_id in emails.recipients_with_pending(delivery=Delivery.DAILY):
-        sent += emails.do_send_digest(recipient_id=recipient_id)
-    return sent
-
-
-@shared_task(acks_late=True)
 def enqueue_digests(frequency: str = "weekly") -> int:
-    """Daily (``daily``) and on Mondays (``weekly``): find the members with something to
-    read in the period that ended at midnight and enqueue them in batches. Idempotent:
+    """Daily (``daily``) and on Mondays (``weekly``): find the members due that digest
+    with something in it (digested notifications, or their communities' activity in the
+    period that ended at midnight) and enqueue them in batches. Idempotent:
     members already sent this period's digest are left out, and the batch task checks
     again under a unique constraint."""
     end = digests.period_end(timezone.now())

@@ -1,6 +1,7 @@
 """URLs of notifications (namespace ``notifications``): the list, reading, settings."""
 
 from django.urls import path
+from django.views.generic import RedirectView
 
 from notifications import views
 
@@ -14,5 +15,10 @@ urlpatterns = [
     path("<int:pk>/open/", views.open_, name="open"),
     path("settings/", views.settings_, name="settings"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
-    path("digest/", views.digest_settings, name="digest_settings"),
+    # The digest's frequency moved to the one settings page; old links and emails land there.
+    path(
+        "digest/",
+        RedirectView.as_view(pattern_name="notifications:settings", permanent=True),
+        name="digest_settings",
+    ),
 ]

@@ -11,10 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from community import selectors
 from notifications import actions as notifications
-from notifications import digests, emails
-from notifications.forms import DigestForm, NotificationPreferencesForm
+from notifications import digests, emails, selectors
+from notifications.forms import EmailSettingsForm
 from notifications.models import Notification
 
 
@@ -71,16 +70,23 @@ def open_(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def settings_(request):
+    """Email settings: when each kind of notification is emailed, and how often the
+    digest comes. One form, one save."""
+    data = request.POST if request.method == "POST" else None
     current = notifications.preferences_for(request.user)
-    form = NotificationPreferencesForm(
-        (request.POST if request.method == "POST" else None), current=current
+    form = EmailSettingsForm(
+        data, current=current, frequency=selectors.digest_frequency(request.user)
     )
-    if request.method == "POST" and form.is_valid():
-        notifications.do_set_preferences(user=request.user, choices=form.cleaned_data)
+    if data is not None and form.is_valid():
+        notifications.do_set_email_settings(
+            user=request.user, choices=form.kind_choices(), frequency=form.cleaned_data["frequency"]
+        )
         messages.success(request, _("Your email choices are saved."))
         return redirect("notifications:settings")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "notifications/settings.html", {"form": form}, status=status)
+    context = {"form": form, "inactive_days": digests.INACTIVE_DAYS}
+    return render(
+        request, "notifications/settings.html", context, status=400 if form.is_bound else 200
+    )
 
 
 # The token is the credential (mail clients post here without a session or CSRF cookie:
@@ -102,21 +108,3 @@ def unsubscribe(request, token):
         notifications.do_unsubscribe(user=user, kinds=kinds)
     context = {"labels": labels, "done": done, "token": token}
     return render(request, "notifications/unsubscribe.html", context)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def digest_settings(request):
-    current = digests.frequency_of(request.user)
-    form = DigestForm(request.POST or None, initial={"frequency": current})
-    if request.method == "POST" and form.is_valid():
-        digests.do_set_frequency(user=request.user, frequency=form.cleaned_data["frequency"])
-        messages.success(request, _("Your digest setting is saved."))
-        return redirect("notifications:digest_settings")
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "notifications/digest_settings.html",
-        {"form": form, "current": current, "inactive_days": digests.INACTIVE_DAYS},
-        status=status,
-    )

@@ -7,9 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from core.fields import LineFormField, TextFormField
 from core.text import clean_line
 from purposes.charter_diff import CharterText
-from purposes.founding import RULE_BOUNDS  # the same bounds as a founding charter
 from purposes.models import Charter, JoinPolicy, Proposal, Vote
 from purposes.selectors import nominable_members
+from purposes.validation import RULE_BOUNDS  # the same bounds as a founding charter
 
 MAX_GOALS = 10
 MAX_GOAL_CHARS = 200

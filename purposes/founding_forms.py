@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from community.models import Community
 from core.fields import LineFormField, TextFormField
-from purposes import founding
+from purposes import validation
 from purposes.models import Charter, JoinPolicy
 
 
@@ -53,7 +53,7 @@ class CommunityForm(forms.Form):
         source = cleaned.get("slug") or cleaned.get("name") or ""
         if source and "slug" not in self.errors:
             try:
-                cleaned["slug"] = founding.validate_slug(source)
+                cleaned["slug"] = validation.validate_slug(source)
             except ValidationError as error:
                 self.add_error("slug", error)
         return cleaned
@@ -71,11 +71,11 @@ class GoalsField(TextFormField):
 
     def clean(self, value):
         text = super().clean(value)
-        return founding.validate_goals(text.splitlines())
+        return validation.validate_goals(text.splitlines())
 
 
 def _rule_field(name: str, label: str, help_text: str, required: bool = True) -> forms.IntegerField:
-    low, high = founding.RULE_BOUNDS[name]
+    low, high = validation.RULE_BOUNDS[name]
     return forms.IntegerField(
         label=label,
         required=required,
@@ -92,7 +92,7 @@ class CharterForm(forms.Form):
 
     purpose = TextFormField(
         label=_("Purpose"),
-        max_length=founding.MAX_PURPOSE_CHARS,
+        max_length=validation.MAX_PURPOSE_CHARS,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_(
             "What the community is for, in a few sentences. People affirm it when they join."
@@ -179,7 +179,7 @@ class CharterForm(forms.Form):
         if self.errors:
             return cleaned
         try:
-            return founding.validate_charter(cleaned)
+            return validation.validate_charter(cleaned)
         except ValidationError as error:
             field = {
                 "major_quorum_low": "major_quorum_percent",

@@ -67,7 +67,7 @@ class Charter(models.Model):
         related_name="charter_made",
     )
     # True when this version changed the purpose or the goals: members who affirmed an
-    # older version are then asked to re-affirm (issue 5, point 6).
+    # older version are then asked to re-affirm.
     changes_purpose = models.BooleanField(default=False)
     # The founding draft is edited in place: each edit counts here, and an endorsement
     # names the count it read, so nobody endorses a text they never saw.

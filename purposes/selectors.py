@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
@@ -201,3 +204,42 @@ def live_seconds(proposal: Proposal) -> QuerySet:
     second stays on record when its member leaves, but no longer pushes the proposal on)."""
     current = Membership.objects.current().filter(community_id=proposal.community_id)
     return proposal.seconds.filter(withdrawn_at__isnull=True, user_id__in=current.values("user_id"))
+
+
+# --- Founding ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FoundingStatus:
+    quorum: int
+    founders: list  # of (Membership, endorsed: bool)
+    endorsed: int
+
+    @property
+    def missing(self) -> int:
+        return max(self.quorum - self.endorsed, 0)
+
+    @property
+    def open_places(self) -> int:
+        return max(self.quorum - len(self.founders), 0)
+
+    @property
+    def waiting_for(self) -> list:
+        """Founders who have not endorsed the charter as it stands."""
+        return [membership for membership, endorsed in self.founders if not endorsed]
+
+
+def founding_status(community: Community) -> FoundingStatus:
+    """Who has endorsed the founding charter and what is missing (one query)."""
+    founders = list(
+        Membership.objects.current()
+        .filter(community=community)
+        .select_related("user")
+        .order_by("joined_at", "pk")
+    )
+    rows = [(m, m.affirmed_charter_id == community.charter_id) for m in founders]
+    return FoundingStatus(
+        quorum=settings.FOUNDING_QUORUM,
+        founders=rows,
+        endorsed=sum(1 for _m, endorsed in rows if endorsed),
+    )

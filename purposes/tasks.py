@@ -1,9 +1,10 @@
-"""Celery tasks of the purposes app: thin wrappers over purposes.actions (rule 9)."""
+"""Celery tasks of the purposes app: thin wrappers over the actions they run (rule 9)."""
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from purposes import actions
+from purposes.offshoots import do_send_offshoot_digests
+from purposes.sweep import do_sweep
 
 
 # A database that cannot be reached is retried a bounded number of times (after 1, 2, 4 s);
@@ -19,12 +20,12 @@ def sweep_proposals() -> dict[str, int]:
     """Every minute (beat): open voting, close, tally and apply, remind, notify results.
 
     Idempotent and safe to run twice at once: every step locks its proposal row and
-    re-checks its state in one transaction (see purposes.actions.do_sweep). A worker
+    re-checks its state in one transaction (see purposes.sweep.do_sweep). A worker
     killed half-way rolls its transaction back, and the message goes back to the queue
     (acks_late, reject_on_worker_lost) for the next worker to do the step once; a dropped
     database connection is retried at once by do_sweep.
     """
-    return actions.do_sweep()
+    return do_sweep()
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -36,4 +37,4 @@ def send_offshoot_digests() -> int:
     transaction under a unique constraint, so running twice, at once or after a worker
     died half-way sends each digest once. Days missed while no worker ran are caught up
     (a week back)."""
-    return actions.do_send_offshoot_digests()
+    return do_send_offshoot_digests()

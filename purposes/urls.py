@@ -1,30 +1,41 @@
-"""URLs of the purposes app (namespace ``purposes``): charters, proposals, votes."""
+"""URLs of the purposes app (namespace ``purposes``): founding, charters, proposals, votes.
+
+The root URLconf includes these before the community app's: /c/new/ must be found here
+before /c/<slug>/ reads "new" as a community's address.
+"""
 
 from django.urls import path
 
-from purposes import views
+from purposes.views import charters, founding, proposals
 
 app_name = "purposes"
 
 urlpatterns: list = [
-    path("c/<slug:slug>/charter/", views.charter, name="charter"),
-    path("c/<slug:slug>/charter/affirm/", views.affirm, name="affirm"),
-    path("c/<slug:slug>/charter/history/", views.charter_history, name="charter_history"),
-    path("c/<slug:slug>/offshoot/", views.offshoot, name="offshoot"),
-    path("c/<slug:slug>/proposals/", views.proposal_list, name="proposals"),
-    path("c/<slug:slug>/proposals/new/", views.proposal_new, name="proposal_new"),
-    path("c/<slug:slug>/proposals/<int:proposal_id>/", views.proposal, name="proposal"),
+    path("c/new/", founding.found, name="found"),
+    path("c/<slug:slug>/founding/edit/", founding.founding_edit, name="founding_edit"),
+    path("c/<slug:slug>/founding/endorse/", founding.founding_endorse, name="founding_endorse"),
+    path("c/<slug:slug>/offshoot/", founding.offshoot, name="offshoot"),
+    path("c/<slug:slug>/charter/", charters.charter, name="charter"),
+    path("c/<slug:slug>/charter/affirm/", charters.affirm, name="affirm"),
+    path("c/<slug:slug>/charter/history/", charters.charter_history, name="charter_history"),
+    path("c/<slug:slug>/proposals/", proposals.proposal_list, name="proposals"),
+    path("c/<slug:slug>/proposals/new/", proposals.proposal_new, name="proposal_new"),
+    path("c/<slug:slug>/proposals/<int:proposal_id>/", proposals.proposal, name="proposal"),
     path(
-        "c/<slug:slug>/proposals/<int:proposal_id>/edit/", views.proposal_edit, name="proposal_edit"
+        "c/<slug:slug>/proposals/<int:proposal_id>/edit/",
+        proposals.proposal_edit,
+        name="proposal_edit",
     ),
-    path("c/<slug:slug>/proposals/<int:proposal_id>/vote/", views.vote, name="vote"),
+    path("c/<slug:slug>/proposals/<int:proposal_id>/vote/", proposals.vote, name="vote"),
     # before the steps: "live" would otherwise be read as one
     path(
-        "c/<slug:slug>/proposals/<int:proposal_id>/live/", views.proposal_live, name="proposal_live"
+        "c/<slug:slug>/proposals/<int:proposal_id>/live/",
+        proposals.proposal_live,
+        name="proposal_live",
     ),
     path(
         "c/<slug:slug>/proposals/<int:proposal_id>/<str:step>/",
-        views.proposal_step,
+        proposals.proposal_step,
         name="proposal_step",
     ),
 ]

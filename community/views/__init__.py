@@ -1,2 +1,2 @@
 """Views of the community app, one module per area: site (front page, health, errors),
-communities (directory, founding, home), threads (discussion)."""
+communities (directory, home), threads (discussion)."""

@@ -1,17 +1,12 @@
-"""What the thread and post pages share: their base URLs, refusals, action errors on a
-form, and the no-JavaScript preview."""
+"""What the thread and post pages share: their base URLs, how they refuse, and the
+no-JavaScript preview."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext as _
 
 from community import actions, ratelimits
 
-
-def posted(request):
-    """The POST data, or None on GET: an empty POST still binds a form (and fails it)."""
-    return request.POST if request.method == "POST" else None
+# The page (and its ``refusal`` partial, for htmx) a refused thread or post action shows.
+REFUSED = "community/thread_refused.html"
 
 
 def page_urls(community, thread=None) -> dict[str, str]:
@@ -26,30 +21,6 @@ def page_urls(community, thread=None) -> dict[str, str]:
             "community:reply", kwargs={"slug": community.slug, "thread_id": thread.pk}
         )
     return urls
-
-
-def refused(request, error: PermissionDenied, *, community, status=403):
-    message = str(error) or _("You may not do that here.")
-    if request.htmx:
-        response = render(
-            request, "community/thread_refused.html#refusal", {"message": message}, status=status
-        )
-        if request.method == "POST":
-            # In place of the form that was sent, not wherever a success would have gone.
-            response["HX-Retarget"] = "closest form"
-            response["HX-Reswap"] = "outerHTML"
-        return response
-    return render(
-        request,
-        "community/thread_refused.html",
-        {"community": community, "message": message},
-        status=status,
-    )
-
-
-def add_errors(form, error: ValidationError) -> None:
-    for name, messages in error.message_dict.items():
-        form.add_error(name if name in form.fields else None, messages)
 
 
 def preview_body(request, *, community, body: str, form) -> str | None:

@@ -16,8 +16,9 @@ from community import actions, ratelimits, selectors
 from community.forms import EditPostForm, ReplyForm
 from community.models import PostRevision
 from community.permissions import access_community, can_post
-from community.views.common import add_errors, page_urls, posted, preview_body, refused
+from community.views.common import REFUSED, page_urls, preview_body
 from core.markdown import too_costly
+from core.web import add_errors, posted, refused
 
 
 @require_http_methods(["GET", "POST"])
@@ -39,7 +40,7 @@ def reply(request, slug, thread_id):
     try:
         actions.ensure_can_post(actor=request.user, community=community)
     except PermissionDenied as error:
-        return refused(request, error, community=community)
+        return refused(request, error, template=REFUSED, context={"community": community})
     form = context["form"] = ReplyForm.to(parent, data, quote=bool(request.GET.get("quote")))
     if data is None or not form.is_valid():
         return _reply_form(request, context, status=400 if data else 200)
@@ -81,7 +82,7 @@ def _post_reply(request, context, form) -> HttpResponse:
             client_token=data["token"],
         )
     except PermissionDenied as error:
-        return refused(request, error, community=community)
+        return refused(request, error, template=REFUSED, context={"community": community})
     except ValidationError as error:
         add_errors(form, error)
         return _reply_form(request, context, status=400)
@@ -137,7 +138,7 @@ def edit(request, slug, post_id):
     try:
         actions.ensure_author(actor=request.user, post=target)
     except PermissionDenied as error:
-        return refused(request, error, community=community)
+        return refused(request, error, template=REFUSED, context={"community": community})
     if request.method == "POST" and form.is_valid():
         if "preview" in request.POST:
             body = form.cleaned_data["body"]
@@ -161,7 +162,9 @@ def _save_edit(request, context, form) -> HttpResponse | None:
             actor=request.user, post=target, body=data["body"], title=data.get("title")
         )
     except PermissionDenied as error:
-        return refused(request, error, community=context["community"])
+        return refused(
+            request, error, template=REFUSED, context={"community": context["community"]}
+        )
     except ValidationError as error:
         add_errors(form, error)
         return None
@@ -176,7 +179,7 @@ def delete(request, slug, post_id):
     try:
         actions.ensure_author(actor=request.user, post=target)
     except PermissionDenied as error:
-        return refused(request, error, community=community)
+        return refused(request, error, template=REFUSED, context={"community": community})
     if request.method == "POST":
         actions.check_delete_post(actor=request.user, post=target)
         return HttpResponseRedirect(selectors.landing_url(target))

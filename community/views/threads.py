@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from community import actions, ratelimits, selectors
 from community.forms import ReplyForm, ThreadForm
 from community.permissions import access_community, can_post
-from community.views.common import add_errors, page_urls, posted, preview_body, refused
+from community.views.common import REFUSED, page_urls, preview_body
+from core.web import add_errors, posted, refused
 from members.permissions import current_membership
 from moderation.flags import thread_moderation
 
@@ -42,7 +43,7 @@ def thread_new(request, slug):
         try:
             actions.ensure_can_post(actor=request.user, community=community)
         except PermissionDenied as error:
-            return refused(request, error, community=community)
+            return refused(request, error, template=REFUSED, context={"community": community})
     goals = list(community.charter.goals) if community.charter_id else []
     form = ThreadForm(posted(request), goals=goals, initial={"goal": request.GET.get("goal")})
     context = {"community": community, "form": form, "preview": None, "urls": page_urls(community)}
@@ -78,7 +79,7 @@ def _create_thread(request, context, form) -> HttpResponse | None:
             client_token=data["token"],
         )
     except PermissionDenied as error:
-        return refused(request, error, community=community)
+        return refused(request, error, template=REFUSED, context={"community": community})
     except ValidationError as error:
         add_errors(form, error)
         return None

@@ -1,4 +1,4 @@
-"""Cached fragments keyed by their content (issue 8).
+"""Cached fragments keyed by their content.
 
 ``{% content_stamp rows "field" "author.shown_name" ... as stamp %}`` digests what a
 fragment shows of ``rows``; used as a ``{% cache %}`` key, the fragment is rendered again as

@@ -1,4 +1,4 @@
-"""Template helpers of the health pages (issue 7)."""
+"""Template helpers of the health pages."""
 
 from django import template
 

@@ -10,10 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from core.web import add_errors, posted
 from members import account_data, selectors
 from members.forms import DeleteAccountForm
 from members.permissions import access_own_account
-from members.views.common import posted
 
 
 @require_GET
@@ -45,7 +45,7 @@ def account_delete(request, username):
                 actor=user, user=user, password=form.cleaned_data["password"]
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_errors(form, error)
         else:
             logout(request)
             messages.success(request, _("Your account is deleted. Thank you for being here."))

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community.permissions import access_community, community_context, get_community_or_404
+from core.web import add_errors, posted, say_error
 from members import applications as actions
 from members import selectors
 from members.forms import DecisionForm
@@ -17,7 +18,7 @@ from members.permissions import (
     can_see_applications,
     has_moderators,
 )
-from members.views.common import after_joining, error_messages, posted
+from members.views.common import after_joining
 
 
 @login_required
@@ -55,7 +56,7 @@ def application(request, slug, pk):
                 actor=request.user, application=application, admit=admit, reason=reason
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_errors(form, error)
             application.refresh_from_db()
         else:
             return _decided(request, application, admit=admit)
@@ -85,5 +86,5 @@ def withdraw_application(request, slug, pk):
         actions.check_withdraw_application(actor=request.user, application=application)
         messages.success(request, _("Your application was withdrawn."))
     except ValidationError as error:
-        messages.error(request, error_messages(error))
+        say_error(request, error)
     return redirect(community)

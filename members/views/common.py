@@ -1,20 +1,10 @@
 """What several members pages do alike."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from community.models import Community
 from purposes import founding
-
-
-def posted(request):
-    """The POST data, or None on GET: an empty POST still binds a form (and fails it)."""
-    return request.POST if request.method == "POST" else None
-
-
-def error_messages(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 def after_joining(community: Community) -> None:

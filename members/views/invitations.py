@@ -9,11 +9,12 @@ from django.views.decorators.http import require_POST
 
 from community import ratelimits
 from community.permissions import access_community, community_context
+from core.web import add_errors, posted, say_error
 from members import invitations as actions
 from members import selectors
 from members.forms import AffirmForm, InviteForm
 from members.permissions import access_invitation
-from members.views.common import after_joining, error_messages, posted, welcome
+from members.views.common import after_joining, welcome
 from purposes import founding
 
 
@@ -73,7 +74,7 @@ def invitation(request, pk):
                 revision=request.POST.get("revision"),
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_errors(form, error)
         else:
             after_joining(community)
             welcome(request, community)
@@ -96,5 +97,5 @@ def decline_invitation(request, pk):
             % {"community": invitation.community.name},
         )
     except ValidationError as error:
-        messages.error(request, error_messages(error))
+        say_error(request, error)
     return redirect("members:invitations")

@@ -1,5 +1,4 @@
-"""Joining (by the join policy: at once, by application), affirming the charter, leaving,
-and the list of members."""
+"""Joining (by the join policy: at once, by application), leaving, and the list of members."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,13 +6,13 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from community.models import Community
 from community.permissions import access_community, community_context, get_community_or_404
+from core.web import add_errors, posted
 from members import applications, joining, selectors
 from members.forms import AffirmForm, ApplicationForm
-from members.views.common import after_joining, error_messages, posted, welcome
+from members.views.common import after_joining, welcome
 from purposes import founding
 from purposes.models import JoinPolicy
 
@@ -37,7 +36,7 @@ def join(request, slug):
         try:
             return (_apply if by_application else _join)(request, community, form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_errors(form, error)
     ctx = {"community": community, "charter": community.charter, "form": form} | ctx
     status = 400 if request.method == "POST" else 200
     return render(request, "members/join.html", ctx, status=status)
@@ -86,25 +85,6 @@ def leave(request, slug):
         )
         return redirect(community)
     return render(request, "members/leave.html", {"community": community} | ctx)
-
-
-@login_required
-@require_POST
-def affirm(request, slug):
-    """Affirm the charter in force (endorse the founding charter, while forming)."""
-    community = get_community_or_404(slug)
-    try:
-        if community.is_forming:
-            founding.check_endorse_founding_charter(
-                actor=request.user, community=community, revision=request.POST.get("revision")
-            )
-            messages.success(request, _("You endorsed the founding charter."))
-        else:
-            joining.check_affirm_charter(actor=request.user, community=community)
-            messages.success(request, _("You affirmed the charter in force."))
-    except ValidationError as error:
-        messages.error(request, error_messages(error))
-    return redirect(community)
 
 
 def members(request, slug):

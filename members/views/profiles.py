@@ -12,11 +12,11 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET
 
 from core.markdown import render_markdown
+from core.web import add_errors, posted
 from members import avatars, profiles, selectors
 from members.forms import ProfileForm
 from members.models import User
 from members.permissions import can_edit_profile
-from members.views.common import posted
 
 
 def profile(request, username):
@@ -78,7 +78,7 @@ def _profile_edit(request, username):
                 **data,
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Your profile is saved."))
             return redirect(profile_user)

@@ -19,8 +19,9 @@ from members.models import Membership
 from moderation.models import Flag
 from notifications.actions import do_notify
 from notifications.models import Notification
-from purposes import actions as proposal_actions
+from purposes.drafting import check_submit_proposal
 from purposes.models import Proposal
+from purposes.sweep import do_sweep
 from tests.factories import community_with_members, reply_to, thread_with_post
 from tests.purposes.test_proposals import draft, to_discussion
 
@@ -49,7 +50,7 @@ def watch_console(page) -> list[str]:
 
 def in_voting(community, members) -> Proposal:
     proposal = to_discussion(community, members)
-    proposal_actions.do_sweep(now=proposal.discussion_ends_at)
+    do_sweep(now=proposal.discussion_ends_at)
     proposal.refresh_from_db()
     return proposal
 
@@ -75,7 +76,7 @@ def place(live_server):
 def test_htmx_finding_2_no_console_error_on_reply_vote_second_flag(live_server, page, place):
     community, members = place["community"], place["members"]
     seeking = draft(community, members[0].user, title="Plant a hedge")
-    proposal_actions.check_submit_proposal(actor=members[0].user, proposal=seeking)
+    check_submit_proposal(actor=members[0].user, proposal=seeking)
     errors = watch_console(page)
     log_in_as(page, live_server, members[3].user)
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -114,7 +115,7 @@ def test_htmx_finding_2_vote_after_the_close_shows_the_error_panel(live_server, 
     page.goto(place["proposal_url"])
     panel = page.locator("#vote-panel")
     expect(panel).to_contain_text("Voting closes in")
-    proposal_actions.do_sweep(now=proposal.voting_ends_at + timedelta(seconds=1))
+    do_sweep(now=proposal.voting_ends_at + timedelta(seconds=1))
     page.get_by_role("button", name="Vote for").click()
     expect(page.get_by_role("alert")).to_contain_text("Voting has closed.")
     expect(page.get_by_role("link", name="Reload the page")).to_be_visible()

@@ -12,8 +12,8 @@ from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from purposes import actions
 from purposes.models import Proposal, Vote
+from purposes.sweep import do_sweep
 from tests.factories import community_with_members
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -83,7 +83,7 @@ def test_a_change_of_purpose_from_proposal_to_charter_version_2(live_server, pag
 
     # Time passes: the discussion period ends and the sweep opens voting.
     move_deadline(proposal, "discussion_ends_at")
-    assert actions.do_sweep()["opened"] == 1
+    assert do_sweep()["opened"] == 1
 
     # Members vote (in place, through htmx); Chen changes his mind.
     for user, button in ((alice, "Vote for"), (bruno, "Vote for"), (chen, "Vote against")):
@@ -102,7 +102,7 @@ def test_a_change_of_purpose_from_proposal_to_charter_version_2(live_server, pag
 
     # Voting closes; the sweep tallies and applies.
     move_deadline(proposal, "voting_ends_at")
-    assert actions.do_sweep()["closed"] == 1
+    assert do_sweep()["closed"] == 1
     page.goto(base + f"/proposals/{proposal.pk}/")
     expect(page.get_by_role("heading", name="Result: passed")).to_be_visible()
     expect(page.get_by_text("3 for, 0 against, 0 abstaining").first).to_be_visible()

@@ -6,8 +6,9 @@ import pytest
 from playwright.sync_api import expect
 
 from notifications.models import Notification
-from purposes import actions
+from purposes.drafting import check_create_proposal, check_submit_proposal
 from purposes.models import Proposal
+from purposes.seconds import check_second_proposal
 from tests.factories import community_with_members
 
 from .test_proposal_life import log_in_as
@@ -20,13 +21,13 @@ def test_finding_7_a_substantive_revision_resets_the_seconds_in_the_browser(live
     alice, bruno, chen, _dara = (m.user for m in members)
     text = community.charter.text()
     text.rules["voting_days"] = 5
-    proposal = actions.check_create_proposal(
+    proposal = check_create_proposal(
         actor=alice, community=community, kind=Proposal.Kind.CHANGE_RULES,
         title="A shorter vote", rationale="A week is long.", proposed=text,
     )  # fmt: skip
-    actions.check_submit_proposal(actor=alice, proposal=proposal)
+    check_submit_proposal(actor=alice, proposal=proposal)
     for user in (bruno, chen):
-        actions.check_second_proposal(actor=user, proposal=proposal)
+        check_second_proposal(actor=user, proposal=proposal)
     address = f"{live_server.url}/c/riverside/proposals/{proposal.pk}/"
 
     # Alice rewrites the rules under the same title; the form warns her first.

@@ -71,13 +71,14 @@ def test_unread_count_fragment_shows_the_count_and_nothing_to_anonymous(client):
 
 
 def test_proposal_status_line_polls_while_seeking_and_shows_seconds(client):
-    from purposes import actions as purpose_actions
+    from purposes.drafting import check_submit_proposal
+    from purposes.seconds import check_second_proposal
     from tests.purposes.test_proposals import draft
 
     community, members = community_with_members(4)
     proposal = draft(community, members[0].user)
-    purpose_actions.check_submit_proposal(actor=members[0].user, proposal=proposal)
-    purpose_actions.check_second_proposal(actor=members[1].user, proposal=proposal)
+    check_submit_proposal(actor=members[0].user, proposal=proposal)
+    check_second_proposal(actor=members[1].user, proposal=proposal)
     url = reverse("purposes:proposal_live", args=[community.slug, proposal.pk])
     client.force_login(members[2].user)
     page = client.get(proposal.get_absolute_url()).content.decode()

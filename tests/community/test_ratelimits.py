@@ -168,3 +168,47 @@ def test_new_member_reply_with_three_links_is_refused_with_text_kept(client, new
     assert response.status_code == 400
     assert "at most 2 links" in response.text and "https://c.example" in response.text
     assert Post.objects.count() == 1
+
+
+def _limited_view(action):
+    """A view shaped like the real ones: it counts only a valid submission."""
+    from django import forms
+    from django.http import HttpResponse
+
+    @ratelimits.rate_limited(action)
+    def view(request):
+        form = forms.Form(request.POST)
+        valid = request.POST.get("valid") == "yes" and form.is_valid()
+        if valid and not request.rate_limit.exceeded(form=form):
+            return HttpResponse("done")
+        return HttpResponse(" ".join(form.non_field_errors()) or "try again", status=400)
+
+    return view
+
+
+@pytest.mark.parametrize(("htmx", "status"), [(False, 429), (True, 200)])
+def test_rate_limited_answers_over_the_limit_with_retry_after(rf, veteran, htmx, status):
+    view = _limited_view("proposal")
+    for _ in range(ratelimits.DAILY["proposal"]):
+        request = rf.post("/", {"valid": "yes"})
+        request.user, request.htmx = veteran.user, htmx
+        assert view(request).content == b"done"
+    request = rf.post("/", {"valid": "yes"})
+    request.user, request.htmx = veteran.user, htmx
+    response = view(request)
+    assert response.status_code == status
+    assert int(response["Retry-After"]) > 0
+    assert "reached today’s limit of 3 proposals" in response.content.decode()
+
+
+def test_rate_limited_counts_only_valid_submissions(rf, veteran):
+    view = _limited_view("proposal")
+    for _ in range(10):
+        request = rf.post("/", {"valid": "no"})
+        request.user, request.htmx = veteran.user, False
+        assert view(request).status_code == 400
+    request = rf.post("/", {"valid": "yes"})
+    request.user, request.htmx = veteran.user, False
+    response = view(request)
+    assert response.content == b"done"
+    assert "Retry-After" not in response.headers

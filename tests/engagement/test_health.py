@@ -11,7 +11,6 @@ from django.urls import reverse
 from engagement import health as engagement
 from engagement import relationships, snapshots
 from engagement.models import EngagementSnapshot
-from notifications.models import DigestSetting
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
 from .test_relationships import members, opening, reply
@@ -244,36 +243,6 @@ def test_my_relationships_asks_anonymous_to_log_in(client):
     me = UserFactory()
     response = client.get(reverse("engagement:relationships", args=[me.username]))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
-
-
-# --- the digest setting -------------------------------------------------------------------
-
-
-def test_digest_settings_default_weekly_then_saved(client):
-    user = UserFactory()
-    client.force_login(user)
-    url = reverse("notifications:digest_settings")
-    html = client.get(url).content.decode()
-    assert 'value="weekly" checked' in html.replace('" id', '" id').replace("  ", " ") or (
-        'value="weekly"' in html and "checked" in html.split('value="weekly"')[1][:80]
-    )
-    response = client.post(url, {"frequency": "daily"})
-    assert response.status_code == 302
-    assert DigestSetting.objects.get(user=user).frequency == "daily"
-
-
-def test_digest_settings_rejects_an_unknown_choice(client):
-    user = UserFactory()
-    client.force_login(user)
-    response = client.post(reverse("notifications:digest_settings"), {"frequency": "hourly"})
-    assert response.status_code == 400
-    assert "Choose how often" in response.content.decode()
-    assert not DigestSetting.objects.exists()
-
-
-def test_digest_settings_needs_a_login(client):
-    response = client.get(reverse("notifications:digest_settings"))
-    assert response.status_code == 302
 
 
 def test_health_finding_9_figures_heading_says_as_of_yesterday(client):

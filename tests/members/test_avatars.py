@@ -194,7 +194,7 @@ def test_profile_edit_finding_8_bad_picture_errs_beside_the_field_and_keeps_the_
     )
     assert response.status_code == 400
     page = response.content.decode()
-    errors = page[page.index('id="id_avatar_errors"') :]
+    errors = page[page.index('id="id_avatar_error"') :]
     assert message in errors[: errors.index("</ul>")]
     assert 'value="New Name"' in page and "New bio" in page
     user.refresh_from_db()
@@ -212,7 +212,7 @@ def test_profile_edit_finding_8_too_large_a_file_errs_beside_the_field(client, m
     response = client.post(url, {"display_name": "Typed", "avatar": big})
     assert response.status_code == 400
     page = response.content.decode()
-    errors = page[page.index('id="id_avatar_errors"') :]
+    errors = page[page.index('id="id_avatar_error"') :]
     assert "The picture is too large: 5 MB at most." in errors[: errors.index("</ul>")]
     assert 'value="Typed"' in page
 

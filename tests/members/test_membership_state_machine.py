@@ -17,9 +17,12 @@ from community import permissions as community_permissions
 from members import applications, invitations, joining, permissions, standing
 from members.models import Application, Membership, User
 from moderation.suspensions import check_suspend_member, do_end_expired
-from purposes import actions as purpose_actions
-from purposes.actions import ProposalError
+from purposes.drafting import check_create_proposal, check_submit_proposal
+from purposes.guards import ProposalError
 from purposes.models import Proposal
+from purposes.seconds import check_second_proposal
+from purposes.sweep import do_sweep
+from purposes.voting import check_cast_vote
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory, moderator_membership
 
 PEOPLE = 2  # few people, so that actions collide on the same person often
@@ -49,16 +52,16 @@ class MembershipMachine(RuleBasedStateMachine):
 
     def _proposal_in_voting(self) -> Proposal:
         text = self.community.charter.text()
-        proposal = purpose_actions.check_create_proposal(
+        proposal = check_create_proposal(
             actor=self.host, community=self.community, kind="purpose", title="Bees",
             rationale="Bees.", proposed=text.__class__(
                 purpose=text.purpose + " Bees.", goals=text.goals, rules=text.rules
             ),
         )  # fmt: skip
-        purpose_actions.check_submit_proposal(actor=self.host, proposal=proposal)
-        purpose_actions.check_second_proposal(actor=self.moderator, proposal=proposal)
+        check_submit_proposal(actor=self.host, proposal=proposal)
+        check_second_proposal(actor=self.moderator, proposal=proposal)
         proposal.refresh_from_db()
-        purpose_actions.do_sweep(now=proposal.discussion_ends_at)
+        do_sweep(now=proposal.discussion_ends_at)
         proposal.refresh_from_db()
         assert proposal.state == Proposal.State.VOTING
         return proposal
@@ -146,7 +149,7 @@ class MembershipMachine(RuleBasedStateMachine):
             user = self._user(i)
             assert not community_permissions.can_post(user, self.community)
             with pytest.raises(ProposalError):
-                purpose_actions.check_cast_vote(actor=user, proposal=self.proposal, choice="for")
+                check_cast_vote(actor=user, proposal=self.proposal, choice="for")
 
     @invariant()
     def removed_people_are_out_until_members_admit_them(self):
@@ -155,7 +158,7 @@ class MembershipMachine(RuleBasedStateMachine):
             assert not permissions.is_member(user, self.community)
             assert not community_permissions.can_post(user, self.community)
             with pytest.raises(ProposalError):
-                purpose_actions.check_cast_vote(actor=user, proposal=self.proposal, choice="for")
+                check_cast_vote(actor=user, proposal=self.proposal, choice="for")
 
     @invariant()
     def nobody_holds_a_membership_they_did_not_ask_for(self):

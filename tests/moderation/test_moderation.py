@@ -1,5 +1,5 @@
 """Moderation: flags and hiding, review by moderators and by members, suspensions, terms,
-staff takedowns and the public log (issue 6)."""
+staff takedowns and the public log."""
 
 from datetime import timedelta
 
@@ -347,6 +347,17 @@ def test_restore_votes_restore_when_as_many_as_flags(flat):
     assert RestoreVote.objects.count() == 2
 
 
+def test_review_view_restore_vote_twice_says_why_on_the_page(client, flat):
+    community, people, post = flat
+    url = reverse("moderation:review", kwargs={"slug": community.slug, "post_id": post.pk})
+    client.force_login(people[4])
+    assert client.post(url, {"restore_vote": "1"}).status_code == 302
+    again = client.post(url, {"restore_vote": "1"}, follow=True)
+    assert again.status_code == 200
+    assert "already voted to restore" in again.text
+    assert RestoreVote.objects.filter(post=post).count() == 1
+
+
 def test_restore_votes_refused_for_author_and_flaggers(flat):
     _community, people, post = flat
     with pytest.raises(PermissionDenied):
@@ -441,7 +452,7 @@ def test_end_expired_task_runs_through_celery(community, mod):
 
 
 def test_election_and_recall_by_proposal_are_logged(community, author):
-    from purposes.actions import do_apply_proposal
+    from purposes.closing import do_apply_proposal
     from purposes.models import Proposal
 
     target = Membership.objects.get(user=author, community=community)
@@ -484,11 +495,11 @@ def test_takedown_refused_for_moderators_and_members(post, mod, author):
 
 
 def test_staff_cannot_propose_vote_or_second(community):
-    from purposes import actions as proposal_actions
+    from purposes.drafting import check_create_proposal
 
     staff = UserFactory(is_staff=True, is_superuser=True)
     with pytest.raises((PermissionDenied, ValidationError)):
-        proposal_actions.check_create_proposal(
+        check_create_proposal(
             actor=staff,
             community=community,
             kind="remove_member",
@@ -540,22 +551,23 @@ def test_moderation_page_query_count_for_a_moderator_with_a_full_queue(
 
 
 def test_staff_cannot_second_or_vote_on_a_proposal():
-    from purposes import actions as proposal_actions
+    from purposes.drafting import check_submit_proposal
     from purposes.models import Vote
+    from purposes.seconds import check_second_proposal
+    from purposes.sweep import do_sweep
+    from purposes.voting import check_cast_vote
     from tests.factories import community_with_members
     from tests.purposes.test_proposals import draft, to_discussion
 
     community, people = community_with_members(3)
     staff = UserFactory(is_staff=True, is_superuser=True)
     seeking = draft(community, people[0].user)
-    proposal_actions.check_submit_proposal(actor=people[0].user, proposal=seeking)
+    check_submit_proposal(actor=people[0].user, proposal=seeking)
     with pytest.raises(ValidationError):
-        proposal_actions.check_second_proposal(actor=staff, proposal=seeking)
+        check_second_proposal(actor=staff, proposal=seeking)
     voting = to_discussion(community, people)
-    proposal_actions.do_sweep(now=voting.discussion_ends_at)
+    do_sweep(now=voting.discussion_ends_at)
     voting.refresh_from_db()
     with pytest.raises(ValidationError):
-        proposal_actions.check_cast_vote(
-            actor=staff, proposal=voting, choice="for", now=voting.voting_started_at
-        )
+        check_cast_vote(actor=staff, proposal=voting, choice="for", now=voting.voting_started_at)
     assert not Vote.objects.filter(user=staff).exists()

@@ -1,5 +1,5 @@
 """Who may open and use every moderation view: anonymous, non-member, member, suspended
-member, moderator, expired moderator, staff (issue 6). 302 is the login redirect."""
+member, moderator, expired moderator, staff. 302 is the login redirect."""
 
 from datetime import timedelta
 

@@ -1,5 +1,5 @@
 """Moderation under concurrency on PostgreSQL: many flags at once hide a post exactly once
-with one log entry; jurors declining at once get distinct replacements (issue 6)."""
+with one log entry; jurors declining at once get distinct replacements."""
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from community.models import Post
-from moderation.appeals import check_file_appeal, do_answer_jury
+from moderation.appeals import check_file_appeal
 from moderation.flags import check_flag_post
+from moderation.juries import do_answer_jury
 from moderation.models import Flag, JuryMember, ModerationAction
 from moderation.review import check_review_post
 from notifications.models import Notification

@@ -1,5 +1,6 @@
-"""Activity digests: who is enqueued (only members with something to read, in batches),
-what they read, and exactly once per period."""
+"""The digest: who is enqueued (only members with something to read, in batches), what
+they read (their communities' activity and their digested notifications, in one email),
+and exactly once per period."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -87,7 +88,7 @@ def test_enqueue_digests_sends_once_in_batches(monkeypatch, django_capture_on_co
     # The author is told about nothing (their own thread); the four others get one each.
     assert len(mail.outbox) == 4
     assert "Harvest supper" in mail.outbox[0].body
-    assert "/notifications/digest/" in mail.outbox[0].body
+    assert "/notifications/settings/" in mail.outbox[0].body
     # Those sent are left out; only the author, whose own thread is no news, comes again
     # (the selection is per community, the batch then finds nothing for them).
     batches.clear()
@@ -127,3 +128,87 @@ def test_digest_lists_proposals_in_voting_and_results(django_capture_on_commit_c
     assert "Shorter votes" in body and "Monthly meetings" in body and "passed" in body
     assert "Old news" not in body
     assert mail.outbox[0].subject == "Your weekly digest from Commons"
+
+
+# --- one digest: the notifications a member chose to have digested, with the activity -----
+
+
+def digested(user, text, *, community=None):
+    from notifications.actions import do_notify
+    from notifications.models import NotificationPreference
+
+    NotificationPreference.objects.update_or_create(
+        user=user, kind="community", defaults={"delivery": "daily"}
+    )
+    return do_notify(
+        recipients=[user], kind="community", text=text, url="/n/", community=community
+    )[0]
+
+
+def test_send_batch_puts_notifications_and_activity_in_one_email():
+    community = CommunityFactory()
+    author, reader = member(community), member(community)
+    opening(community, author, at=IN_WEEK, title="Harvest supper")
+    note = digested(reader, "The garden has a new steward")
+    assert digests.recipients(frequency="weekly", end=END) == [author.pk, reader.pk]
+    assert digests.do_send_batch(user_ids=[reader.pk], frequency="weekly", end=END) == 1
+    [message] = mail.outbox
+    assert message.subject == "Your weekly digest from Commons"
+    assert "The garden has a new steward" in message.body and "Harvest supper" in message.body
+    assert "/notifications/unsubscribe/" in message.body
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    note.refresh_from_db()
+    assert note.emailed_at is not None
+    # Exactly once: a doubled batch finds the period sent and the notification emailed.
+    assert digests.do_send_batch(user_ids=[reader.pk], frequency="weekly", end=END) == 0
+    assert len(mail.outbox) == 1 and DigestSent.objects.count() == 1
+
+
+def test_recipients_include_a_member_with_only_digested_notifications():
+    quiet = CommunityFactory()
+    reader, other = member(quiet), member(quiet)
+    digested(reader, "Your application was accepted")
+    assert digests.recipients(frequency="weekly", end=END) == [reader.pk]
+    assert other.pk not in digests.recipients(frequency="weekly", end=END)
+    DigestSetting.objects.create(user=reader, frequency="off")
+    assert digests.recipients(frequency="weekly", end=END) == []
+
+
+def test_long_gone_member_gets_their_notifications_without_the_news():
+    community = CommunityFactory()
+    author = member(community)
+    gone = member(community, last_login=END - timedelta(days=181))
+    opening(community, author, at=IN_WEEK, title="Harvest supper")
+    digested(gone, "You were mentioned")
+    assert gone.pk in digests.recipients(frequency="weekly", end=END)
+    assert digests.do_send_batch(user_ids=[gone.pk], frequency="weekly", end=END) == 1
+    body = mail.outbox[0].body
+    assert "You were mentioned" in body and "Harvest supper" not in body
+
+
+def test_refused_digest_leaves_notifications_pending_and_unrecorded(monkeypatch, caplog):
+    community = CommunityFactory()
+    reader = member(community)
+    note = digested(reader, "Voting has opened")
+
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
+    assert digests.do_send_batch(user_ids=[reader.pk], frequency="weekly", end=END) == 0
+    note.refresh_from_db()
+    assert note.emailed_at is None and not DigestSent.objects.exists()
+    assert "left for the next run" in caplog.text
+    monkeypatch.undo()
+    assert digests.do_send_batch(user_ids=[reader.pk], frequency="weekly", end=END) == 1
+    note.refresh_from_db()
+    assert note.emailed_at is not None
+
+
+def test_digest_of_nothing_new_is_not_sent_and_not_recorded():
+    community = CommunityFactory()
+    reader = member(community)
+    note = digested(reader, "Old news")
+    type(note).objects.filter(pk=note.pk).update(read_at=END)
+    assert digests.do_send_batch(user_ids=[reader.pk], frequency="weekly", end=END) == 0
+    assert mail.outbox == [] and not DigestSent.objects.exists()

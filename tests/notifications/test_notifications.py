@@ -14,9 +14,10 @@ from community import actions
 from community.models import Post
 from members.models import Membership, User
 from notifications import actions as notifications
-from notifications import emails, tasks
-from notifications.models import Delivery, Notification, NotificationPreference
-from purposes import actions as purpose_actions
+from notifications import digests, emails, tasks
+from notifications.models import Delivery, DigestSetting, Notification, NotificationPreference
+from purposes.closing import do_close_proposal, do_notify_result
+from purposes.voting import check_cast_vote, do_open_voting
 from tests.factories import (
     CommunityFactory,
     MembershipFactory,
@@ -27,6 +28,8 @@ from tests.purposes.test_proposals import to_discussion
 from tests.purposes.test_votes import in_voting
 
 pytestmark = pytest.mark.django_db(transaction=False)
+
+END = digests.period_end(timezone.now())
 
 
 def reply(author, thread, parent, body="Works for me"):
@@ -159,10 +162,12 @@ def test_read_notifications_are_not_emailed(
     thread, root, alice, bruno, django_capture_on_commit_callbacks
 ):
     NotificationPreference.objects.create(user=alice, kind="reply", delivery=Delivery.DAILY)
+    DigestSetting.objects.create(user=alice, frequency="daily")
     reply(bruno, thread, root)
     notifications.do_mark_all_read(user=alice)
     with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.send_daily_digests() == 0
+        assert tasks.enqueue_digests("daily") == 0
+        assert digests.do_send_batch(user_ids=[alice.pk], frequency="daily", end=END) == 0
     assert mail.outbox == []
 
 
@@ -172,6 +177,8 @@ def test_daily_digest_collects_and_never_sends_nothing(
     NotificationPreference.objects.create(user=alice, kind="reply", delivery=Delivery.DAILY)
     chen = MembershipFactory(community=community).user
     NotificationPreference.objects.create(user=chen, kind="mention", delivery=Delivery.NEVER)
+    for user in (alice, bruno, chen):
+        DigestSetting.objects.create(user=user, frequency="daily")
     with (
         mock.patch.object(tasks.send_notification_emails, "delay") as enqueue,
         django_capture_on_commit_callbacks(execute=True),
@@ -181,18 +188,33 @@ def test_daily_digest_collects_and_never_sends_nothing(
     enqueue.assert_not_called()  # only users with something to send right away
     assert mail.outbox == []
     with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.send_daily_digests() == 2
-        assert tasks.send_daily_digests() == 0
+        assert tasks.enqueue_digests("daily") == 1  # one batch: alice alone
+        assert tasks.enqueue_digests("daily") == 0
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [alice.email]
     assert "daily digest" in mail.outbox[0].subject
+    # The one digest holds both replies, and they are marked emailed with it.
+    assert mail.outbox[0].body.count("replied to you") == 2
+    assert "/notifications/unsubscribe/" in mail.outbox[0].body
+    assert not Notification.objects.filter(recipient=alice, emailed_at__isnull=True).exists()
+
+
+def settings_data(**choices) -> dict[str, str]:
+    """What the settings page posts: a delivery for every kind and the digest frequency."""
+    return (
+        {kind: "immediately" for kind in Notification.Kind.values}
+        | {"frequency": "weekly"}
+        | choices
+    )
 
 
 def test_preferences_page_saves_choices(client, alice, thread, root, bruno):
     client.force_login(alice)
     response = client.get(reverse("notifications:settings"))
     assert "Replies to you" in response.text
-    data = {kind: "never" for kind in Notification.Kind.values} | {"mention": "daily"}
+    data = settings_data(
+        **(dict.fromkeys(Notification.Kind.values, "never") | {"mention": "daily"})
+    )
     response = client.post(reverse("notifications:settings"), data)
     assert response.status_code == 302
     assert notifications.preferences_for(alice)["reply"] == "never"
@@ -201,6 +223,39 @@ def test_preferences_page_saves_choices(client, alice, thread, root, bruno):
     assert Notification.objects.get().delivery == "never"
     response = client.post(reverse("notifications:settings"), {"reply": "sometimes"})
     assert response.status_code == 400
+
+
+def test_settings_page_digest_frequency_default_weekly_then_saved(client):
+    user = UserFactory()
+    client.force_login(user)
+    url = reverse("notifications:settings")
+    html = client.get(url).content.decode()
+    assert 'value="weekly"' in html and "checked" in html.split('value="weekly"')[1][:80]
+    response = client.post(url, settings_data(frequency="daily"))
+    assert response.status_code == 302
+    assert DigestSetting.objects.get(user=user).frequency == "daily"
+
+
+def test_settings_page_rejects_an_unknown_frequency_and_saves_nothing(client):
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post(reverse("notifications:settings"), settings_data(frequency="hourly"))
+    assert response.status_code == 400
+    assert "Choose how often" in response.content.decode()
+    assert not DigestSetting.objects.exists()
+    assert not NotificationPreference.objects.exists()
+
+
+def test_settings_page_needs_a_login(client):
+    response = client.get(reverse("notifications:settings"))
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+def test_old_digest_settings_address_leads_to_the_settings_page(client):
+    response = client.get(reverse("notifications:digest_settings"))
+    assert response.status_code == 301
+    assert response["Location"] == reverse("notifications:settings")
 
 
 def test_unsubscribe_link_works_logged_out_and_get_changes_nothing(client, alice):
@@ -404,8 +459,8 @@ def test_do_notify_many_query_count_does_not_grow_with_the_audience(
 def test_result_goes_to_current_members_and_the_proposer_who_left():
     community, members, proposal = in_voting(4)
     for m in members:
-        purpose_actions.check_cast_vote(actor=m.user, proposal=proposal, choice="for")
-    purpose_actions.do_close_proposal(proposal_id=proposal.pk, now=proposal.voting_ends_at)
+        check_cast_vote(actor=m.user, proposal=proposal, choice="for")
+    do_close_proposal(proposal_id=proposal.pk, now=proposal.voting_ends_at)
     Membership.objects.filter(community=community, user=proposal.author).update(
         left_at=timezone.now()
     )
@@ -414,13 +469,13 @@ def test_result_goes_to_current_members_and_the_proposer_who_left():
     gone.save()
     late = MembershipFactory(community=community).user
     MembershipFactory()  # elsewhere
-    told = purpose_actions.do_notify_result(proposal_id=proposal.pk, now=proposal.voting_ends_at)
+    told = do_notify_result(proposal_id=proposal.pk, now=proposal.voting_ends_at)
     rows = Notification.objects.filter(kind="proposal", text__contains="Passed")
     expected = {members[1].user_id, members[2].user_id, late.pk, proposal.author_id}
     assert told == 4
     assert set(rows.values_list("recipient_id", flat=True)) == expected
     assert rows.count() == 4
-    assert purpose_actions.do_notify_result(proposal_id=proposal.pk) == 0  # once
+    assert do_notify_result(proposal_id=proposal.pk) == 0  # once
 
 
 def test_voting_open_notice_goes_to_the_electorate_by_preference(
@@ -435,7 +490,7 @@ def test_voting_open_notice_goes_to_the_electorate_by_preference(
         mock.patch.object(tasks.send_notification_emails_batch, "delay") as enqueue,
         django_capture_on_commit_callbacks(execute=True),
     ):
-        purpose_actions.do_open_voting(proposal_id=proposal.pk, now=proposal.discussion_ends_at)
+        do_open_voting(proposal_id=proposal.pk, now=proposal.discussion_ends_at)
     opened = Notification.objects.filter(text__startswith="Voting has opened")
     assert sorted(opened.values_list("recipient_id", "delivery")) == sorted(
         (m.user_id, "immediately" if m == members[1] else "daily") for m in members
@@ -449,10 +504,10 @@ def test_do_notify_result_query_count_does_not_grow_with_the_community(
 ):
     community, members, proposal = in_voting(size)
     for m in members[:3]:
-        purpose_actions.check_cast_vote(actor=m.user, proposal=proposal, choice="for")
-    purpose_actions.do_close_proposal(proposal_id=proposal.pk, now=proposal.voting_ends_at)
+        check_cast_vote(actor=m.user, proposal=proposal, choice="for")
+    do_close_proposal(proposal_id=proposal.pk, now=proposal.voting_ends_at)
     # savepoint, lock, insert, right-away ids, save, release; and for this change of purpose,
     # the new charter, then the re-affirm request's insert and right-away ids.
     with django_assert_max_num_queries(9):
-        told = purpose_actions.do_notify_result(proposal_id=proposal.pk)
+        told = do_notify_result(proposal_id=proposal.pk)
     assert told == size

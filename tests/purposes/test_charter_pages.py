@@ -3,7 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from purposes import actions
+from purposes.drafting import check_create_proposal, check_submit_proposal
+from purposes.seconds import check_second_proposal
+from purposes.sweep import do_sweep
+from purposes.voting import check_cast_vote
 from tests.factories import UserFactory, community_with_members
 
 from .test_votes import in_voting
@@ -14,8 +17,8 @@ pytestmark = pytest.mark.django_db
 def passed_purpose_change():
     community, members, proposal = in_voting(3)
     for m in members:
-        actions.check_cast_vote(actor=m.user, proposal=proposal, choice="for", reason="Yes")
-    actions.do_sweep(now=proposal.voting_ends_at)
+        check_cast_vote(actor=m.user, proposal=proposal, choice="for", reason="Yes")
+    do_sweep(now=proposal.voting_ends_at)
     community.refresh_from_db()
     return community, members, proposal
 
@@ -76,20 +79,20 @@ def test_history_shows_every_version_with_its_diff_and_tally(client, django_asse
 
 def test_history_query_count_does_not_grow_with_versions(client, django_assert_max_num_queries):
     community, members, proposal = passed_purpose_change()
-    second = actions.check_create_proposal(
+    second = check_create_proposal(
         actor=members[0].user, community=community, kind="purpose", title="Again",
         rationale="r", proposed=type(community.charter.text())(
             purpose="Third purpose", goals=[], rules=community.charter.rules()),
     )  # fmt: skip
-    actions.check_submit_proposal(actor=members[0].user, proposal=second)
+    check_submit_proposal(actor=members[0].user, proposal=second)
     for m in members[1:]:
-        actions.check_second_proposal(actor=m.user, proposal=second)
+        check_second_proposal(actor=m.user, proposal=second)
     second.refresh_from_db()
-    actions.do_sweep(now=second.discussion_ends_at)
+    do_sweep(now=second.discussion_ends_at)
     for m in members:
-        actions.check_cast_vote(actor=m.user, proposal=second, choice="for")
+        check_cast_vote(actor=m.user, proposal=second, choice="for")
     second.refresh_from_db()
-    actions.do_sweep(now=second.voting_ends_at)
+    do_sweep(now=second.voting_ends_at)
     client.force_login(members[0].user)
     url = reverse("purposes:charter_history", kwargs={"slug": community.slug})
     with django_assert_max_num_queries(9):

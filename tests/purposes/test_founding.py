@@ -1,4 +1,4 @@
-"""Founding a community: forming → active, the founding charter, endorsements (issue 3)."""
+"""Founding a community: forming → active, the founding charter, endorsements."""
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -7,7 +7,7 @@ from community.models import Community
 from members import joining
 from members.models import Membership
 from notifications.models import Notification
-from purposes import founding
+from purposes import founding, selectors, validation
 from purposes.founding_forms import CharterForm, CommunityForm
 from purposes.models import Charter
 from tests.factories import UserFactory
@@ -98,7 +98,7 @@ def test_community_form_normalises_slug_from_name_and_refuses_reserved():
 
 def test_charter_form_reads_goals_one_per_line_and_keeps_defaults():
     data = {"purpose": "P", "goals": "One\n\n  Two  \n", "join_policy": "open"}
-    data |= {name: Charter._meta.get_field(name).default for name in founding.RULE_BOUNDS}
+    data |= {name: Charter._meta.get_field(name).default for name in validation.RULE_BOUNDS}
     form = CharterForm(data=data)
     assert form.is_valid(), form.errors
     assert form.cleaned_data["goals"] == ["One", "Two"]
@@ -158,7 +158,7 @@ def test_edit_founding_charter_resets_other_endorsements_and_needs_them_again(se
     community.refresh_from_db()
     assert community.charter.purpose == "To grow food."
     assert Charter.objects.filter(community=community).count() == 1  # edited in place
-    status = founding.founding_status(community)
+    status = selectors.founding_status(community)
     assert [endorsed for _m, endorsed in status.founders] == [True, False]
     assert Notification.objects.filter(recipient=b, kind="community").exists()
     c = UserFactory()

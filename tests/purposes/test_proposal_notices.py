@@ -12,8 +12,11 @@ from members import joining
 from members.models import Membership
 from notifications.actions import do_set_preferences
 from notifications.models import Delivery, Notification
-from purposes import actions
+from purposes.drafting import check_revise_proposal, check_submit_proposal
 from purposes.models import Proposal
+from purposes.seconds import check_second_proposal
+from purposes.sweep import do_sweep
+from purposes.voting import check_cast_vote
 from tests.factories import community_with_members
 
 from .test_proposals import draft, purpose_text, to_discussion
@@ -26,7 +29,7 @@ SEEKING_TEXT = "needs 2 seconds"
 
 def seeking(community, members, **kwargs):
     proposal = draft(community, members[0].user, **kwargs)
-    actions.check_submit_proposal(actor=members[0].user, proposal=proposal)
+    check_submit_proposal(actor=members[0].user, proposal=proposal)
     proposal.refresh_from_db()
     return proposal
 
@@ -67,7 +70,7 @@ def test_item_4_a_seconds_reset_tells_members_again_at_most_once_a_day():
     Notification.objects.all().delete()
 
     def rewrite(purpose):
-        actions.check_revise_proposal(
+        check_revise_proposal(
             actor=members[0].user, proposal=proposal, title=proposal.title,
             rationale=proposal.rationale, proposed=purpose_text(community, purpose),
         )  # fmt: skip
@@ -80,12 +83,12 @@ def test_item_4_a_seconds_reset_tells_members_again_at_most_once_a_day():
     assert not again.filter(recipient_id__in=seconders).exists()
     # Seconded and reset again the same day: nobody is told a second time.
     for m in members[1:3]:
-        actions.check_second_proposal(actor=m.user, proposal=proposal)
+        check_second_proposal(actor=m.user, proposal=proposal)
     rewrite("To grow fruit together.")
     assert again.count() == 2
     # A day later a reset is news again.
     for m in members[1:3]:
-        actions.check_second_proposal(actor=m.user, proposal=proposal)
+        check_second_proposal(actor=m.user, proposal=proposal)
     Proposal.objects.filter(pk=proposal.pk).update(
         reseek_notified_at=timezone.now() - timedelta(days=1, minutes=1)
     )
@@ -130,7 +133,7 @@ def test_item_4_a_proposer_outside_the_electorate_is_still_told_voting_opened():
     community, members = community_with_members(4)
     proposal = to_discussion(community, members)
     joining.check_leave(actor=members[0].user, community=community)
-    actions.do_sweep(now=proposal.discussion_ends_at)
+    do_sweep(now=proposal.discussion_ends_at)
     assert notices(members[0].user, "Voting has opened on your proposal").count() == 1
 
 
@@ -140,7 +143,7 @@ def test_item_4_a_proposer_outside_the_electorate_is_still_told_voting_opened():
 def test_item_4_the_community_home_lists_a_proposal_seeking_seconds(client):
     community, members = community_with_members(4)
     proposal = seeking(community, members)
-    actions.check_second_proposal(actor=members[1].user, proposal=proposal)
+    check_second_proposal(actor=members[1].user, proposal=proposal)
     client.force_login(members[2].user)
     body = client.get(reverse("community:home", args=[community.slug])).content.decode()
     assert "Being decided now" in body and "Grow food" in body
@@ -152,7 +155,7 @@ def test_item_4_the_community_home_counts_only_live_seconds(client):
     community, members = community_with_members(5, charter__seconds_required=3)
     seeking(community, members)
     proposal = Proposal.objects.get()
-    actions.check_second_proposal(actor=members[1].user, proposal=proposal)
+    check_second_proposal(actor=members[1].user, proposal=proposal)
     joining.check_leave(actor=members[1].user, community=community)
     client.force_login(members[2].user)
     body = client.get(reverse("community:home", args=[community.slug])).content.decode()
@@ -165,9 +168,9 @@ def test_item_4_the_community_home_counts_only_live_seconds(client):
 def test_item_4_a_purpose_change_asks_members_to_reaffirm_by_notification(client):
     community, members, proposal = in_voting(4)
     for m in members:
-        actions.check_cast_vote(actor=m.user, proposal=proposal, choice="for")
-    actions.do_sweep(now=proposal.voting_ends_at)
-    actions.do_sweep(now=proposal.voting_ends_at + timedelta(minutes=1))
+        check_cast_vote(actor=m.user, proposal=proposal, choice="for")
+    do_sweep(now=proposal.voting_ends_at)
+    do_sweep(now=proposal.voting_ends_at + timedelta(minutes=1))
     asked = Notification.objects.filter(text__contains="re-affirm")
     assert sorted(asked.values_list("recipient", flat=True)) == sorted(m.user_id for m in members)
     charter_page = reverse("purposes:charter", args=[community.slug])
@@ -183,15 +186,15 @@ def test_item_4_a_rules_change_asks_nobody_to_reaffirm():
     text = community.charter.text()
     text.rules["voting_days"] = 5
     proposal = draft(community, members[0].user, kind=Proposal.Kind.CHANGE_RULES, proposed=text)
-    actions.check_submit_proposal(actor=members[0].user, proposal=proposal)
+    check_submit_proposal(actor=members[0].user, proposal=proposal)
     for m in members[1:3]:
-        actions.check_second_proposal(actor=m.user, proposal=proposal)
+        check_second_proposal(actor=m.user, proposal=proposal)
     proposal.refresh_from_db()
-    actions.do_sweep(now=proposal.discussion_ends_at)
+    do_sweep(now=proposal.discussion_ends_at)
     proposal.refresh_from_db()
     for m in members:
-        actions.check_cast_vote(actor=m.user, proposal=proposal, choice="for")
-    actions.do_sweep(now=proposal.voting_ends_at)
+        check_cast_vote(actor=m.user, proposal=proposal, choice="for")
+    do_sweep(now=proposal.voting_ends_at)
     assert Proposal.objects.get(pk=proposal.pk).state == State.PASSED
     assert not Notification.objects.filter(text__contains="re-affirm").exists()
 
@@ -203,5 +206,5 @@ def test_item_4_telling_members_it_seeks_seconds_costs_the_same_whatever_their_n
     community, members = community_with_members(size)
     proposal = draft(community, members[0].user)
     with django_assert_max_num_queries(12):  # one INSERT … SELECT, whatever the size
-        actions.check_submit_proposal(actor=members[0].user, proposal=proposal)
+        check_submit_proposal(actor=members[0].user, proposal=proposal)
     assert Notification.objects.filter(text__contains=SEEKING_TEXT).count() == size - 1

@@ -1,15 +1,28 @@
 """Proposal lifecycle through the actions: drafting, seconds, discussion, withdrawal,
-revisions, rebasing, and the bad input of issue 5 (each changes nothing)."""
+revisions, rebasing, and bad input (each changes nothing)."""
 
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from purposes import actions
-from purposes.actions import ProposalError
 from purposes.charter_diff import CharterText
+from purposes.closing import do_close_proposal
+from purposes.drafting import (
+    check_accept_nomination,
+    check_create_proposal,
+    check_rebase_proposal,
+    check_redraft_proposal,
+    check_revise_proposal,
+    check_submit_proposal,
+    check_withdraw_proposal,
+)
+from purposes.guards import PROPOSALS_PER_DAY, ProposalError
 from purposes.models import Charter, Proposal, ProposalRevision, Second
+from purposes.revisions import touched_fields
+from purposes.seconds import check_second_proposal
+from purposes.sweep import do_sweep
+from purposes.voting import check_cast_vote
 from tests.factories import MembershipFactory, UserFactory, community_with_members
 
 pytestmark = pytest.mark.django_db
@@ -28,14 +41,14 @@ def draft(community, author, **kwargs):
         "rationale": "We mostly garden now.",
         "proposed": purpose_text(community),
     } | kwargs
-    return actions.check_create_proposal(actor=author, community=community, **fields)
+    return check_create_proposal(actor=author, community=community, **fields)
 
 
 def to_discussion(community, members):
     proposal = draft(community, members[0].user)
-    actions.check_submit_proposal(actor=members[0].user, proposal=proposal)
+    check_submit_proposal(actor=members[0].user, proposal=proposal)
     for m in members[1:3]:
-        actions.check_second_proposal(actor=m.user, proposal=proposal)
+        check_second_proposal(actor=m.user, proposal=proposal)
     proposal.refresh_from_db()
     return proposal
 
@@ -45,7 +58,7 @@ def test_check_create_proposal_makes_a_draft_on_the_current_charter():
     proposal = draft(community, members[0].user)
     assert proposal.state == State.DRAFT
     assert proposal.base_charter == community.charter
-    assert actions.touched_fields(proposal) == {"purpose"}
+    assert touched_fields(proposal) == {"purpose"}
 
 
 def test_check_create_proposal_refuses_a_non_member():
@@ -82,13 +95,13 @@ def test_check_submit_proposal_refuses_an_election_before_the_nominee_accepts():
     proposal = draft(community, members[0].user, kind=Proposal.Kind.ELECT_MODERATOR,
                      target=members[1], proposed=None)  # fmt: skip
     with pytest.raises(ProposalError, match="not accepted"):
-        actions.check_submit_proposal(actor=members[0].user, proposal=proposal)
+        check_submit_proposal(actor=members[0].user, proposal=proposal)
     proposal.refresh_from_db()
     assert proposal.state == State.DRAFT
     with pytest.raises(ProposalError, match="Only the nominee"):
-        actions.check_accept_nomination(actor=members[2].user, proposal=proposal)
-    actions.check_accept_nomination(actor=members[1].user, proposal=proposal)
-    actions.check_submit_proposal(actor=members[0].user, proposal=proposal)
+        check_accept_nomination(actor=members[2].user, proposal=proposal)
+    check_accept_nomination(actor=members[1].user, proposal=proposal)
+    check_submit_proposal(actor=members[0].user, proposal=proposal)
     proposal.refresh_from_db()
     assert proposal.state == State.SEEKING
 
@@ -104,38 +117,38 @@ def test_check_second_proposal_moves_to_discussion_with_enough_seconds():
 def test_check_second_proposal_refuses_your_own_proposal():
     community, members = community_with_members(3)
     proposal = draft(community, members[0].user)
-    actions.check_submit_proposal(actor=members[0].user, proposal=proposal)
+    check_submit_proposal(actor=members[0].user, proposal=proposal)
     with pytest.raises(ProposalError, match="your own proposal"):
-        actions.check_second_proposal(actor=members[0].user, proposal=proposal)
+        check_second_proposal(actor=members[0].user, proposal=proposal)
     assert not Second.objects.exists()
 
 
 def test_check_second_proposal_refuses_seconding_twice():
     community, members = community_with_members(4, charter__seconds_required=3)
     proposal = draft(community, members[0].user)
-    actions.check_submit_proposal(actor=members[0].user, proposal=proposal)
-    actions.check_second_proposal(actor=members[1].user, proposal=proposal)
+    check_submit_proposal(actor=members[0].user, proposal=proposal)
+    check_second_proposal(actor=members[1].user, proposal=proposal)
     with pytest.raises(ProposalError, match="already seconded"):
-        actions.check_second_proposal(actor=members[1].user, proposal=proposal)
+        check_second_proposal(actor=members[1].user, proposal=proposal)
     assert Second.objects.count() == 1
 
 
 def test_check_second_proposal_refuses_a_non_member():
     community, members = community_with_members(3)
     proposal = draft(community, members[0].user)
-    actions.check_submit_proposal(actor=members[0].user, proposal=proposal)
+    check_submit_proposal(actor=members[0].user, proposal=proposal)
     with pytest.raises(ProposalError, match="Only members"):
-        actions.check_second_proposal(actor=UserFactory(), proposal=proposal)
+        check_second_proposal(actor=UserFactory(), proposal=proposal)
 
 
 def test_check_withdraw_proposal_refuses_after_voting_opened():
     community, members = community_with_members(3)
     proposal = to_discussion(community, members)
-    actions.do_sweep(now=proposal.discussion_ends_at)
+    do_sweep(now=proposal.discussion_ends_at)
     proposal.refresh_from_db()
     assert proposal.state == State.VOTING
     with pytest.raises(ProposalError, match="once voting has opened"):
-        actions.check_withdraw_proposal(actor=members[0].user, proposal=proposal)
+        check_withdraw_proposal(actor=members[0].user, proposal=proposal)
     proposal.refresh_from_db()
     assert proposal.state == State.VOTING
 
@@ -144,8 +157,8 @@ def test_check_withdraw_proposal_withdraws_in_discussion():
     community, members = community_with_members(3)
     proposal = to_discussion(community, members)
     with pytest.raises(ProposalError, match="Only the proposer"):
-        actions.check_withdraw_proposal(actor=members[1].user, proposal=proposal)
-    actions.check_withdraw_proposal(actor=members[0].user, proposal=proposal)
+        check_withdraw_proposal(actor=members[1].user, proposal=proposal)
+    check_withdraw_proposal(actor=members[0].user, proposal=proposal)
     proposal.refresh_from_db()
     assert proposal.state == State.WITHDRAWN
 
@@ -153,7 +166,7 @@ def test_check_withdraw_proposal_withdraws_in_discussion():
 def test_check_revise_proposal_keeps_every_revision_in_discussion():
     community, members = community_with_members(3)
     proposal = to_discussion(community, members)
-    actions.check_revise_proposal(
+    check_revise_proposal(
         actor=members[0].user, proposal=proposal, title="Grow and share food",
         rationale="Better.", proposed=purpose_text(community, "To grow and share food."),
     )  # fmt: skip
@@ -177,16 +190,16 @@ def test_check_revise_and_rebase_proposal_refuse_a_suspended_or_departed_propose
     type(members[0]).objects.filter(pk=members[0].pk).update(**change)
     proposer = type(members[0].user).objects.get(pk=members[0].user_id)  # a new request's
     with pytest.raises(ProposalError, match=message):
-        actions.check_revise_proposal(
+        check_revise_proposal(
             actor=proposer, proposal=proposal, title="Mine still",
             rationale="Changed.", proposed=purpose_text(community, "Something else."),
         )  # fmt: skip
     with pytest.raises(ProposalError, match=message):
-        actions.check_rebase_proposal(actor=proposer, proposal=proposal)
+        check_rebase_proposal(actor=proposer, proposal=proposal)
     proposal.refresh_from_db()
     assert proposal.title == "Grow food"
     assert ProposalRevision.objects.filter(proposal=proposal).count() == 1
-    actions.check_withdraw_proposal(actor=proposer, proposal=proposal)  # still theirs
+    check_withdraw_proposal(actor=proposer, proposal=proposal)  # still theirs
     assert Proposal.objects.get(pk=proposal.pk).state == State.WITHDRAWN
 
 
@@ -194,19 +207,19 @@ def test_rebase_and_conflict_when_two_proposals_change_the_purpose():
     community, members = community_with_members(5)
     first = to_discussion(community, members)
     second = draft(community, members[3].user, proposed=purpose_text(community, "Another aim."))
-    actions.check_submit_proposal(actor=members[3].user, proposal=second)
+    check_submit_proposal(actor=members[3].user, proposal=second)
     for m in members[1:3]:
-        actions.check_second_proposal(actor=m.user, proposal=second)
+        check_second_proposal(actor=m.user, proposal=second)
     second.refresh_from_db()
     # Both open voting, everybody votes for both.
-    actions.do_sweep(now=second.discussion_ends_at)
+    do_sweep(now=second.discussion_ends_at)
     for proposal in (first, second):
         for m in members:
-            actions.check_cast_vote(actor=m.user, proposal=proposal, choice="for")
+            check_cast_vote(actor=m.user, proposal=proposal, choice="for")
     first.refresh_from_db()
     second.refresh_from_db()
-    actions.do_close_proposal(proposal_id=first.pk, now=first.voting_ends_at)
-    actions.do_close_proposal(proposal_id=second.pk, now=second.voting_ends_at + timedelta(1))
+    do_close_proposal(proposal_id=first.pk, now=first.voting_ends_at)
+    do_close_proposal(proposal_id=second.pk, now=second.voting_ends_at + timedelta(1))
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.state == State.PASSED and first.applied_at
@@ -216,7 +229,7 @@ def test_rebase_and_conflict_when_two_proposals_change_the_purpose():
     community.refresh_from_db()
     assert community.charter.purpose == "To grow food together and share it."
     # The proposer re-drafts on the current version.
-    redraft = actions.check_redraft_proposal(actor=members[3].user, proposal=second)
+    redraft = check_redraft_proposal(actor=members[3].user, proposal=second)
     assert redraft.base_charter == community.charter
     assert redraft.purpose == "Another aim."
 
@@ -229,15 +242,15 @@ def test_rules_change_on_an_old_version_applies_when_fields_differ():
     purpose = draft(community, members[1].user)
     now = timezone.now()
     for p, author in ((purpose, members[1]), (rules, members[0])):
-        actions.check_submit_proposal(actor=author.user, proposal=p, now=now)
+        check_submit_proposal(actor=author.user, proposal=p, now=now)
         for m in [m for m in members if m != author][:2]:
-            actions.check_second_proposal(actor=m.user, proposal=p, now=now)
-    actions.do_sweep(now=now + timedelta(days=3))
+            check_second_proposal(actor=m.user, proposal=p, now=now)
+    do_sweep(now=now + timedelta(days=3))
     for p in (purpose, rules):
         for m in members:
-            actions.check_cast_vote(actor=m.user, proposal=p, choice="for",
+            check_cast_vote(actor=m.user, proposal=p, choice="for",
                                     now=now + timedelta(days=4))  # fmt: skip
-    actions.do_sweep(now=now + timedelta(days=10))
+    do_sweep(now=now + timedelta(days=10))
     community.refresh_from_db()
     assert community.charter.version == 3
     assert community.charter.voting_days == 5
@@ -252,7 +265,7 @@ def test_check_rebase_proposal_moves_the_base_and_keeps_the_edit():
     community.charter = v2
     community.save()
     proposal.refresh_from_db()
-    actions.check_rebase_proposal(actor=members[0].user, proposal=proposal)
+    check_rebase_proposal(actor=members[0].user, proposal=proposal)
     proposal.refresh_from_db()
     assert proposal.base_charter == v2
     assert proposal.purpose == "To grow food together and share it."
@@ -261,8 +274,8 @@ def test_check_rebase_proposal_moves_the_base_and_keeps_the_edit():
 
 def test_check_create_proposal_refuses_more_than_five_a_day():
     community, members = community_with_members(2)
-    for n in range(actions.PROPOSALS_PER_DAY):
+    for n in range(PROPOSALS_PER_DAY):
         draft(community, members[0].user, title=f"Idea {n}")
     with pytest.raises(ProposalError, match="wait until tomorrow"):
         draft(community, members[0].user, title="One more")
-    assert Proposal.objects.count() == actions.PROPOSALS_PER_DAY
+    assert Proposal.objects.count() == PROPOSALS_PER_DAY

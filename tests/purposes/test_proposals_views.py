@@ -231,7 +231,7 @@ def test_offshoot_founds_a_child_and_tells_the_members_in_a_daily_digest(client)
     assert child.parent == community
     # The members hear of it in the next day's digest, not one notification each.
     assert not Notification.objects.filter(text__contains="grown out of").exists()
-    from purposes.actions import do_send_offshoot_digests
+    from purposes.offshoots import do_send_offshoot_digests
 
     do_send_offshoot_digests(now=timezone.now() + timedelta(days=1))
     told = Notification.objects.filter(community=community, text__contains="grown out of")
@@ -313,13 +313,13 @@ def test_admin_shows_charters_proposals_and_votes_read_only(client):
 
 
 def test_revisions_are_shown_with_what_each_changed(client):
-    from purposes import actions
     from purposes.charter_diff import CharterText
+    from purposes.drafting import check_revise_proposal
 
     community, members = community_with_members(3)
     proposal = to_discussion(community, members)
     text = community.charter.text()
-    actions.check_revise_proposal(
+    check_revise_proposal(
         actor=members[0].user,
         proposal=proposal,
         title="Grow and share food",
@@ -342,12 +342,12 @@ def test_deciding_now_lists_voting_and_discussion_soonest_first():
 
 
 def test_withdrawn_draft_timeline_marks_stages_not_reached(client):
-    from purposes import actions
+    from purposes.drafting import check_submit_proposal, check_withdraw_proposal
 
     community, members = community_with_members(3)
     proposal = draft(community, members[0].user)
-    actions.check_submit_proposal(actor=members[0].user, proposal=proposal)
-    actions.check_withdraw_proposal(actor=members[0].user, proposal=proposal)
+    check_submit_proposal(actor=members[0].user, proposal=proposal)
+    check_withdraw_proposal(actor=members[0].user, proposal=proposal)
     body = client.get(url("proposal", proposal)).content.decode()
     assert body.count("timeline__stage--skipped") == 2  # discussion and voting
     assert "timeline__stage--done" in body  # it did seek seconds

@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from purposes import actions
 from purposes.models import Charter, Proposal
+from purposes.sweep import do_sweep
+from purposes.voting import check_cast_vote
 from tests.factories import community_with_members
 from tests.worker import database_url, real_worker, wait_for
 
@@ -21,9 +22,9 @@ def due_proposal():
     """A passed-to-be proposal whose voting period has just ended (deadlines moved back)."""
     community, members = community_with_members(3)
     proposal = to_discussion(community, members)
-    actions.do_sweep(now=proposal.discussion_ends_at)
+    do_sweep(now=proposal.discussion_ends_at)
     for m in members:
-        actions.check_cast_vote(actor=m.user, proposal=proposal, choice="for",
+        check_cast_vote(actor=m.user, proposal=proposal, choice="for",
                                 now=proposal.discussion_ends_at)  # fmt: skip
     Proposal.objects.filter(pk=proposal.pk).update(
         voting_ends_at=timezone.now() - timedelta(seconds=1)

@@ -1,4 +1,4 @@
-"""Concurrency on PostgreSQL: many voters at once, two sweeps at once (issue 5)."""
+"""Concurrency on PostgreSQL: many voters at once, two sweeps at once."""
 
 import random
 import threading
@@ -9,8 +9,9 @@ from django.db import connection
 from django.db.models import Count
 
 from notifications.models import Notification
-from purposes import actions
 from purposes.models import Charter, Proposal, Vote
+from purposes.sweep import do_sweep
+from purposes.voting import check_cast_vote
 from tests.factories import community_with_members
 
 from .test_proposals import to_discussion
@@ -31,7 +32,7 @@ def _in_thread(fn):
 def _voting_proposal(count):
     community, members = community_with_members(count)
     proposal = to_discussion(community, members)
-    actions.do_sweep(now=proposal.discussion_ends_at)
+    do_sweep(now=proposal.discussion_ends_at)
     proposal.refresh_from_db()
     return community, members, proposal
 
@@ -44,7 +45,7 @@ def test_fifty_threads_voting_at_once_leave_one_live_vote_per_member():
     def vote(i):
         member = members[i % len(members)]
         barrier.wait()
-        actions.check_cast_vote(
+        check_cast_vote(
             actor=member.user,
             proposal=proposal,
             choice=random.choice(["for", "against", "abstain"]),
@@ -63,13 +64,13 @@ def test_fifty_threads_voting_at_once_leave_one_live_vote_per_member():
 def test_two_sweeps_at_once_close_and_apply_once():
     community, members, proposal = _voting_proposal(3)
     for m in members:
-        actions.check_cast_vote(actor=m.user, proposal=proposal, choice="for")
+        check_cast_vote(actor=m.user, proposal=proposal, choice="for")
     barrier = threading.Barrier(2)
 
     @_in_thread
     def sweep(_):
         barrier.wait()
-        return actions.do_sweep(now=proposal.voting_ends_at)
+        return do_sweep(now=proposal.voting_ends_at)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(sweep, range(2)))

@@ -148,10 +148,10 @@ def test_admin_registry_is_the_reviewed_list_finding_2():
 def test_every_admin_page_of_every_model_changes_nothing_finding_2(client, role):
     from allauth.mfa.models import Authenticator
 
-    from purposes import actions as purpose_actions
+    from purposes.voting import check_cast_vote
 
     world = build_world()
-    purpose_actions.check_cast_vote(
+    check_cast_vote(
         actor=world.users["author"],
         proposal=world.objects["proposal"],
         choice="against",

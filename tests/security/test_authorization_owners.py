@@ -45,11 +45,12 @@ from members import applications
 from members.models import Application, Invitation, Membership, User
 from moderation.models import Appeal, JuryMember, ModerationAction
 from notifications.models import Notification
-from purposes import actions as purpose_actions
 from purposes import founding
 from purposes.charter_diff import CharterText
+from purposes.drafting import check_create_proposal, check_submit_proposal
 from purposes.models import Charter, Proposal
-from purposes.views import STEPS
+from purposes.seconds import check_second_proposal
+from purposes.views.proposals import STEPS
 from tests.factories import (
     PASSWORD,
     CommunityFactory,
@@ -147,7 +148,7 @@ OWNER_BOUND: dict[str, Case] = {
         "appeal", "juror", data={"answer": "accept"}, other="author", readers_see=True,
         GET="200 200 200 200 200", POST="302* 403 403 403 403"),
     # the founding charter's author edits it while the community forms, not the founders
-    "community:founding_edit": Case(
+    "purposes:founding_edit": Case(
         "forming", "member", data=FOUNDING_CHARTER,
         GET="200 403 403 403 403", POST="302* 403 403 403 403"),
     # members read an application and moderators decide it; the applicant never does
@@ -291,7 +292,7 @@ def build_owners_world() -> Owners:
 
     # the member's proposals, one in each state an owner acts on
     def draft(title, *, actor=member, kind=Proposal.Kind.AMEND_PURPOSE, target=None):
-        return purpose_actions.check_create_proposal(
+        return check_create_proposal(
             actor=actor,
             community=inner,
             kind=kind,
@@ -303,11 +304,11 @@ def build_owners_world() -> Owners:
 
     drafted = draft("Drafted")
     seeking = draft("Seeking")
-    purpose_actions.check_submit_proposal(actor=member, proposal=seeking)
+    check_submit_proposal(actor=member, proposal=seeking)
     discussion = draft("Discussed")
-    purpose_actions.check_submit_proposal(actor=member, proposal=discussion)
+    check_submit_proposal(actor=member, proposal=discussion)
     for user in flaggers[:2]:
-        purpose_actions.check_second_proposal(actor=user, proposal=discussion)
+        check_second_proposal(actor=user, proposal=discussion)
     conflict = draft("Conflicted")
     Proposal.objects.filter(pk=conflict.pk).update(
         state=Proposal.State.CONFLICT, closed_at=timezone.now()
@@ -391,7 +392,7 @@ def build_foreign(world, users) -> dict:
         deadline=timezone.now() + timedelta(days=3),
     )
     JuryMember.objects.create(appeal=appeal, user=juror)
-    proposal = purpose_actions.check_create_proposal(
+    proposal = check_create_proposal(
         actor=member,
         community=plaza,
         kind=Proposal.Kind.AMEND_PURPOSE,

@@ -11,8 +11,8 @@ from django.urls import reverse
 from community.models import Post
 from config.celery import app
 from notifications.models import Notification
-from purposes import actions as purpose_actions
 from purposes.models import Proposal
+from purposes.sweep import do_sweep
 from tests.factories import (
     CommunityFactory,
     MembershipFactory,
@@ -74,16 +74,16 @@ def test_after_an_outage_one_sweep_catches_up_on_everything_overdue():
     for _ in range(2):
         community, members = community_with_members(3)
         proposal = to_discussion(community, members)
-        purpose_actions.do_sweep(now=proposal.discussion_ends_at)
+        do_sweep(now=proposal.discussion_ends_at)
         closing.append(Proposal.objects.get(pk=proposal.pk))
     community, members = community_with_members(3)
     opening = to_discussion(community, members)
     later = max(p.voting_ends_at for p in closing) + timedelta(hours=6)
     assert later > opening.discussion_ends_at
-    first = purpose_actions.do_sweep(now=later)
+    first = do_sweep(now=later)
     assert first["closed"] == 2
     assert Proposal.objects.get(pk=opening.pk).state == Proposal.State.VOTING
     for proposal in closing:
         assert Proposal.objects.get(pk=proposal.pk).state in Proposal.CLOSED_STATES
-    again = purpose_actions.do_sweep(now=later)
+    again = do_sweep(now=later)
     assert again["closed"] == 0

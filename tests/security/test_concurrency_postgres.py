@@ -16,10 +16,13 @@ from django.db import connection
 from django.utils import timezone
 
 from members.models import Membership, User
-from purposes import actions
-from purposes.actions import ProposalError
 from purposes.charter_diff import CharterText
+from purposes.closing import do_close_proposal
+from purposes.drafting import check_create_proposal, check_submit_proposal
+from purposes.guards import ProposalError
 from purposes.models import Charter, Proposal, Vote
+from purposes.seconds import check_second_proposal
+from purposes.voting import check_cast_vote, do_cast_vote, do_open_voting
 from tests.factories import CommunityFactory, MembershipFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -62,12 +65,12 @@ def _in_voting(community, users, **kwargs):
         "rationale": "We mostly garden now.",
         "proposed": CharterText(purpose="To grow food.", goals=text.goals, rules=text.rules),
     } | kwargs
-    proposal = actions.check_create_proposal(actor=users[0], community=community, **fields)
-    actions.check_submit_proposal(actor=users[0], proposal=proposal)
+    proposal = check_create_proposal(actor=users[0], community=community, **fields)
+    check_submit_proposal(actor=users[0], proposal=proposal)
     for user in users[1:3]:
-        actions.check_second_proposal(actor=user, proposal=proposal)
+        check_second_proposal(actor=user, proposal=proposal)
     proposal.refresh_from_db()
-    actions.do_open_voting(proposal_id=proposal.pk, now=proposal.discussion_ends_at)
+    do_open_voting(proposal_id=proposal.pk, now=proposal.discussion_ends_at)
     proposal.refresh_from_db()
     assert proposal.state == Proposal.State.VOTING
     return proposal
@@ -83,7 +86,7 @@ def test_a_thousand_members_voting_at_once_are_all_counted(figure):
     def vote(worker):
         barrier.wait()
         for index in range(worker, len(users), THREADS):
-            actions.check_cast_vote(
+            check_cast_vote(
                 actor=users[index],
                 proposal=proposal,
                 choice=CHOICES[index % 3],
@@ -96,7 +99,7 @@ def test_a_thousand_members_voting_at_once_are_all_counted(figure):
     voting_seconds = time.monotonic() - started
     assert Vote.objects.filter(proposal=proposal).count() == 1000
     assert Vote.objects.filter(proposal=proposal, superseded_at__isnull=True).count() == 1000
-    assert actions.do_close_proposal(proposal_id=proposal.pk, now=proposal.voting_ends_at)
+    assert do_close_proposal(proposal_id=proposal.pk, now=proposal.voting_ends_at)
     proposal.refresh_from_db()
     expected = [sum(1 for i in range(1000) if i % 3 == c) for c in range(3)]
     assert [proposal.for_count, proposal.against_count, proposal.abstain_count] == expected
@@ -116,7 +119,7 @@ def test_votes_arriving_while_the_close_runs_are_counted_or_refused(figure):
         barrier.wait()
         for index in range(worker, len(users), THREADS):
             try:
-                actions.check_cast_vote(
+                check_cast_vote(
                     actor=users[index],
                     proposal=proposal,
                     choice=CHOICES[index % 3],
@@ -131,7 +134,7 @@ def test_votes_arriving_while_the_close_runs_are_counted_or_refused(figure):
     def close():
         barrier.wait()
         time.sleep(0.15)  # let some votes in first
-        return actions.do_close_proposal(proposal_id=proposal.pk, now=proposal.voting_ends_at)
+        return do_close_proposal(proposal_id=proposal.pk, now=proposal.voting_ends_at)
 
     with ThreadPoolExecutor(max_workers=THREADS + 1) as pool:
         closing = pool.submit(close)
@@ -153,7 +156,7 @@ def _two_passed(community, users, second_fields):
     second = _in_voting(community, users[3:] + users[:3], **second_fields)
     for proposal in (first, second):
         for user in users:
-            actions.do_cast_vote(
+            do_cast_vote(
                 user=user,
                 proposal=proposal,
                 choice="for",
@@ -169,7 +172,7 @@ def _close_both_at_once(first, second):
     @_in_thread
     def close(proposal):
         barrier.wait()
-        return actions.do_close_proposal(proposal_id=proposal.pk, now=proposal.voting_ends_at)
+        return do_close_proposal(proposal_id=proposal.pk, now=proposal.voting_ends_at)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         assert list(pool.map(close, (first, second))) == [True, True]
@@ -235,7 +238,7 @@ def test_one_member_voting_from_fifty_tabs_keeps_one_live_vote():
         barrier.wait()
         for actor in (users[4], member.user):
             try:
-                actions.check_cast_vote(
+                check_cast_vote(
                     actor=actor,
                     proposal=proposal,
                     choice=CHOICES[i % 3],

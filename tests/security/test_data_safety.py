@@ -18,8 +18,8 @@ from members.account_data import do_delete_account
 from members.models import Application, Membership, User
 from moderation.models import ModerationAction
 from notifications.models import Notification
-from purposes.actions import do_cast_vote
 from purposes.models import Charter, Proposal, Vote
+from purposes.voting import do_cast_vote
 from tests.factories import PASSWORD, UserFactory
 from tests.security.world import build_world
 

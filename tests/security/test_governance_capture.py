@@ -16,13 +16,17 @@ from members import applications, invitations, joining
 from members import permissions as members_permissions
 from members.models import Membership
 from moderation import permissions as moderation_permissions
-from moderation.appeals import check_file_appeal, eligible_jurors
+from moderation.appeals import check_file_appeal
 from moderation.flags import check_flag_post
+from moderation.juries import eligible_jurors
 from moderation.models import ModerationAction
 from moderation.suspensions import check_suspend_member
-from purposes import actions
-from purposes.actions import ProposalError
+from purposes.drafting import check_create_proposal, check_submit_proposal
+from purposes.guards import ProposalError
 from purposes.models import ElectorateMember, Proposal
+from purposes.seconds import check_second_proposal
+from purposes.sweep import do_sweep
+from purposes.voting import check_cast_vote
 from tests.factories import (
     CommunityFactory,
     MembershipFactory,
@@ -38,30 +42,30 @@ State = Proposal.State
 
 
 def _seek(community, author, **fields):
-    proposal = actions.check_create_proposal(
+    proposal = check_create_proposal(
         actor=author, community=community, title="A change", rationale="Because.", **fields
     )
-    actions.check_submit_proposal(actor=author, proposal=proposal)
+    check_submit_proposal(actor=author, proposal=proposal)
     proposal.refresh_from_db()
     return proposal
 
 
 def _second(proposal, users):
     for user in users:
-        actions.check_second_proposal(actor=user, proposal=proposal)
+        check_second_proposal(actor=user, proposal=proposal)
     proposal.refresh_from_db()
     return proposal
 
 
 def _open_voting(proposal):
-    actions.do_sweep(now=proposal.discussion_ends_at)
+    do_sweep(now=proposal.discussion_ends_at)
     proposal.refresh_from_db()
     assert proposal.state == State.VOTING
     return proposal
 
 
 def _close(proposal):
-    actions.do_sweep(now=proposal.voting_ends_at)
+    do_sweep(now=proposal.voting_ends_at)
     proposal.refresh_from_db()
     return proposal
 
@@ -136,8 +140,8 @@ def test_finding_1_the_recall_passes_when_the_moderator_cannot_silence_the_elect
     proposal = _open_voting(proposal)
     assert _electorate(proposal) == {cass.pk, ada.pk, ben.pk, dee.pk, eve.pk}
     for user in (ada, ben, dee):
-        actions.check_cast_vote(actor=_fresh(user), proposal=proposal, choice="for")
-    actions.check_cast_vote(actor=cass, proposal=proposal, choice="against")
+        check_cast_vote(actor=_fresh(user), proposal=proposal, choice="for")
+    check_cast_vote(actor=cass, proposal=proposal, choice="against")
     proposal = _close(proposal)
     assert proposal.state == State.PASSED
     assert not Membership.objects.current().get(user=cass, community=community).is_moderator
@@ -167,7 +171,7 @@ def test_finding_4_a_suspension_survives_leaving_and_rejoining():
     assert again.is_suspended and again.suspension_reason == "Rude"
     assert not community_permissions.can_post(troll, community)
     with pytest.raises(ProposalError, match="suspended"):
-        actions.check_create_proposal(
+        check_create_proposal(
             actor=troll, community=community, kind="remove", title="x", rationale="y",
             target=Membership.objects.current().get(user=mod, community=community),
         )  # fmt: skip
@@ -199,7 +203,7 @@ def _removal_in_voting(**charter):
 
 def _four_vote_for(proposal, members):
     for m in members[:4]:
-        actions.check_cast_vote(actor=m.user, proposal=proposal, choice="for")
+        check_cast_vote(actor=m.user, proposal=proposal, choice="for")
     return _close(proposal)
 
 
@@ -272,7 +276,7 @@ def test_finding_4_a_recall_of_someone_no_longer_moderator_logs_no_term_end():
     )
     joining.check_leave(actor=cass.user, community=community)
     for user in (ada, ben, dee):
-        actions.check_cast_vote(actor=user, proposal=proposal, choice="for")
+        check_cast_vote(actor=user, proposal=proposal, choice="for")
     proposal = _close(proposal)
     assert proposal.state == State.PASSED
     assert not ModerationAction.objects.filter(kind=Kind.TERM_END).exists()
@@ -329,14 +333,14 @@ def test_finding_6_a_member_suspended_during_voting_cannot_vote_until_it_ends():
     proposal = _open_voting(_second(proposal, [members[1].user, members[2].user]))
     _suspend(mod, community, members[3].user, days=1)
     with pytest.raises(ProposalError, match="suspended"):
-        actions.check_cast_vote(actor=members[3].user, proposal=proposal, choice="against")
+        check_cast_vote(actor=members[3].user, proposal=proposal, choice="against")
     assert members[3].user_id in _electorate(proposal)
     assert not proposal.votes.exists()
     # The suspension ends before the close: their vote is theirs again.
     Membership.objects.filter(user=members[3].user).update(
         suspended_until=timezone.now() - timedelta(minutes=1)
     )
-    actions.check_cast_vote(actor=_fresh(members[3].user), proposal=proposal, choice="against")
+    check_cast_vote(actor=_fresh(members[3].user), proposal=proposal, choice="against")
     assert proposal.votes.filter(user=members[3].user).count() == 1
 
 
@@ -363,7 +367,7 @@ def test_finding_11_accounts_that_join_during_discussion_do_not_vote():
     assert _electorate(proposal) == {m.user_id for m in members}
     assert proposal.electorate_size == 4 and proposal.active_electorate_size == 4
     with pytest.raises(ProposalError, match="electorate"):
-        actions.check_cast_vote(actor=puppets[0], proposal=proposal, choice="against")
+        check_cast_vote(actor=puppets[0], proposal=proposal, choice="against")
 
 
 def test_finding_11_leaving_and_rejoining_during_discussion_leaves_the_electorate():

@@ -24,8 +24,9 @@ from core.fields import CleanCharField, CleanTextField, LineField
 from members.applications import check_apply
 from members.models import Application, Membership, User
 from moderation.models import Flag, ModerationAction
-from purposes import actions as purpose_actions
+from purposes.guards import ProposalError
 from purposes.models import Charter, Proposal, Vote
+from purposes.voting import do_cast_vote
 from tests.factories import CommunityFactory, UserFactory
 from tests.security.payloads import (
     BIDI,
@@ -79,8 +80,8 @@ def stage():
     ]
     for user in voters:
         try:
-            purpose_actions.do_cast_vote(user=user, proposal=proposal, choice="for", reason="ok")
-        except purpose_actions.ProposalError:  # not in the electorate: a late joiner
+            do_cast_vote(user=user, proposal=proposal, choice="for", reason="ok")
+        except ProposalError:  # not in the electorate: a late joiner
             continue
     applications = [world.objects["application"]]
     for i in range(BATCH - 1):

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from community.models import Post
 from members.models import PlatformLogEntry, User
-from purposes import actions as purpose_actions
+from purposes.voting import check_cast_vote
 from tests.factories import PASSWORD, UserFactory
 from tests.security.world import SECRET_WORDS, build_world
 
@@ -191,9 +191,7 @@ def test_vote_admin_never_shows_a_live_choice_finding_3(client, role):
     world = build_world()
     proposal = world.objects["proposal"]
     voter = world.users["author"]
-    vote = purpose_actions.check_cast_vote(
-        actor=voter, proposal=proposal, choice="against", reason="Pelicanreason"
-    )
+    vote = check_cast_vote(actor=voter, proposal=proposal, choice="against", reason="Pelicanreason")
     client = _staff_client(client, world, role)
     for page in _admin_pages(client, type(vote), vote):
         text = page.lower()
@@ -260,9 +258,7 @@ def test_admin_lists_nothing_of_a_members_only_community_finding_3(client, role)
     from django.contrib import admin
 
     world = build_world()
-    purpose_actions.check_cast_vote(
-        actor=world.users["author"], proposal=world.objects["proposal"], choice="for"
-    )
+    check_cast_vote(actor=world.users["author"], proposal=world.objects["proposal"], choice="for")
     client = _staff_client(client, world, role)
     for model in admin.site._registry:
         if model._meta.label in {"members.User", "purposes.Charter", "sites.Site"}:

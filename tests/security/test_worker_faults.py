@@ -29,9 +29,10 @@ from django.db import OperationalError, connection
 from django.utils import timezone
 
 from notifications.models import Notification
-from purposes import actions
+from purposes.closing import do_close_proposal
 from purposes.models import Charter, Proposal
 from purposes.signals import close_step
+from purposes.sweep import do_sweep
 from tests.purposes.test_sweep_worker import due_proposal
 from tests.worker import database_url, real_beat, real_worker, wait_for
 
@@ -142,14 +143,14 @@ def test_a_dropped_connection_leaves_nothing_half_applied(transactional_db):
     close_step.connect(drop, dispatch_uid="test-drop")
     try:
         with pytest.raises(OperationalError):
-            actions.do_close_proposal(proposal_id=proposal.pk)
+            do_close_proposal(proposal_id=proposal.pk)
     finally:
         close_step.disconnect(dispatch_uid="test-drop")
     connection.close()
     proposal.refresh_from_db()
     assert proposal.state == Proposal.State.VOTING and proposal.applied_at is None
     assert Charter.objects.filter(community=community).count() == 1
-    assert actions.do_sweep()["closed"] == 1
+    assert do_sweep()["closed"] == 1
     _assert_closed_applied_and_announced_once(community, proposal)
 
 

@@ -20,9 +20,11 @@ from moderation.models import JuryMember
 from moderation.review import check_review_post
 from notifications.actions import do_notify
 from notifications.models import Notification
-from purposes import actions as purpose_actions
 from purposes.charter_diff import CharterText
+from purposes.drafting import check_create_proposal, check_submit_proposal
 from purposes.models import Proposal
+from purposes.seconds import check_second_proposal
+from purposes.sweep import do_sweep
 from tests.factories import (
     CommunityFactory,
     MembershipFactory,
@@ -79,7 +81,7 @@ def build_world() -> World:
     MembershipFactory(community=public, user=author)
 
     # A proposal in voting (before anyone's role changes: the electorate is a snapshot).
-    proposal = purpose_actions.check_create_proposal(
+    proposal = check_create_proposal(
         actor=author,
         community=inner,
         kind=Proposal.Kind.AMEND_PURPOSE,
@@ -87,11 +89,11 @@ def build_world() -> World:
         rationale="We mostly garden now.",
         proposed=_purpose_text(inner),
     )
-    purpose_actions.check_submit_proposal(actor=author, proposal=proposal)
+    check_submit_proposal(actor=author, proposal=proposal)
     for user in seconders:
-        purpose_actions.check_second_proposal(actor=user, proposal=proposal)
+        check_second_proposal(actor=user, proposal=proposal)
     proposal.refresh_from_db()
-    purpose_actions.do_sweep(now=proposal.discussion_ends_at)
+    do_sweep(now=proposal.discussion_ends_at)
     proposal.refresh_from_db()
     assert proposal.state == Proposal.State.VOTING
 

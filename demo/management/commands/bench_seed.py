@@ -1,4 +1,4 @@
-"""``manage.py bench_seed``: the benchmark data set (issue 8), deterministic and fast.
+"""``manage.py bench_seed``: the benchmark data set, deterministic and fast.
 
 Same seed, same rows: members ``bench-1`` … ``bench-N`` (one password for all), public
 active communities ``bench-0`` … ``bench-K`` (``bench-0`` holds every member and the
@@ -26,8 +26,9 @@ from bench.vocabulary import WORDS, markdown_bodies
 from community.models import Community, Post, Thread, path_segment
 from core.markdown import render_markdown
 from members.models import Membership, User
-from purposes import actions as purpose_actions
+from purposes.closing import do_close_proposal
 from purposes.models import Charter, Proposal, Vote
+from purposes.voting import do_open_voting
 
 PASSWORD = "bench-password"  # noqa: S105 (benchmark data, never a real account)
 SEED = 20260801
@@ -275,7 +276,7 @@ class Command(BaseCommand):
                 )
                 continue
             opened = now - timedelta(days=10 if state == "closed" else 1)
-            purpose_actions.do_open_voting(proposal_id=proposal.pk, now=opened)
+            do_open_voting(proposal_id=proposal.pk, now=opened)
             electorate = list(proposal.electorate.values_list("user_id", flat=True))
             # Three in five vote, three in four of them for: the closed one passes at
             # every size (so every size has the same page shapes, re-affirm banner included).
@@ -294,6 +295,6 @@ class Command(BaseCommand):
             )
             if state == "closed":
                 proposal.refresh_from_db()
-                purpose_actions.do_close_proposal(
+                do_close_proposal(
                     proposal_id=proposal.pk, now=proposal.voting_ends_at + timedelta(seconds=1)
                 )

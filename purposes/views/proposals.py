@@ -1,4 +1,5 @@
-"""Views of the purposes app: the charter and its history, proposals, seconds and votes.
+"""The proposal pages: the list, drafting and revising, a proposal with its seconds,
+discussion and vote, the steps its proposer and members take, and the vote itself.
 
 Thin views (CONVENTIONS rule 6): parse → access → action → render. Every POST works
 without JavaScript (post/redirect/get); the vote panel is swapped in place for htmx.
@@ -6,98 +7,47 @@ without JavaScript (post/redirect/get); the vote panel is swapped in place for h
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from community import ratelimits
-from community.permissions import access_community, can_read, get_community_or_404
-from members import joining
+from community.permissions import access_community, can_read
+from core.web import act, say_error
 from members.permissions import current_membership
-from purposes import actions, founding, permissions, selectors
-from purposes.actions import ProposalError
+from purposes import permissions, selectors
+from purposes.drafting import (
+    check_accept_nomination,
+    check_create_proposal,
+    check_rebase_proposal,
+    check_redraft_proposal,
+    check_revise_proposal,
+    check_submit_proposal,
+    check_withdraw_proposal,
+)
 from purposes.forms import ProposalForm, VoteForm
-from purposes.founding_forms import CharterForm, CommunityForm
+from purposes.guards import ProposalError
 from purposes.models import Proposal
+from purposes.seconds import check_second_proposal, discussion_thread_url
+from purposes.voting import check_cast_vote
 
 STEPS = {
-    "submit": (actions.check_submit_proposal, _("Your proposal is now seeking seconds.")),
-    "second": (actions.check_second_proposal, _("You seconded this proposal.")),
-    "withdraw": (actions.check_withdraw_proposal, _("You withdrew the proposal.")),
-    "accept": (actions.check_accept_nomination, _("You accepted the nomination.")),
-    "rebase": (actions.check_rebase_proposal, _("The proposal now builds on the current charter.")),
+    "submit": (check_submit_proposal, _("Your proposal is now seeking seconds.")),
+    "second": (check_second_proposal, _("You seconded this proposal.")),
+    "withdraw": (check_withdraw_proposal, _("You withdrew the proposal.")),
+    "accept": (check_accept_nomination, _("You accepted the nomination.")),
+    "rebase": (check_rebase_proposal, _("The proposal now builds on the current charter.")),
 }
 
 
 def offshoot_url(community) -> str:
     """Where "start a new community from this one" goes: the founding form, pre-filled."""
     return f"{reverse('purposes:offshoot', kwargs={'slug': community.slug})}"
-
-
-def charter(request, slug):
-    """The charter in force: public for every community, even a members-only one."""
-    community = get_community_or_404(slug)
-    community.parent  # noqa: B018 - loaded here for the lineage, not in the template
-    if community.charter is None:
-        raise Http404("No charter yet")
-    membership = current_membership(request.user, community)
-    return render(
-        request,
-        "purposes/charter.html",
-        {
-            "community": community,
-            "can_read": can_read(request.user, community),
-            "charter": community.charter,
-            "offshoots": list(community.offshoots.exclude(state="dissolved").order_by("name")),
-            "membership": membership,
-            "affirmed": membership is not None
-            and membership.affirmed_charter_id == community.charter_id,
-        },
-    )
-
-
-@login_required
-@require_POST
-def affirm(request, slug):
-    """Affirm (or re-affirm) the charter in force, then go back where the member was."""
-    community = get_community_or_404(slug)
-    try:
-        if community.is_forming:  # an endorsement names the founding revision it read
-            founding.check_endorse_founding_charter(
-                actor=request.user, community=community, revision=request.POST.get("revision")
-            )
-        else:
-            joining.check_affirm_charter(actor=request.user, community=community)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, _("You affirmed the charter, version %(v)s.") % {
-            "v": community.charter.version})  # fmt: skip
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect("purposes:charter", slug=slug)
-
-
-def charter_history(request, slug):
-    community = get_community_or_404(slug)
-    return render(
-        request,
-        "purposes/charter_history.html",
-        {
-            "community": community,
-            "can_read": can_read(request.user, community),
-            "versions": selectors.charter_versions(community),
-            "membership": current_membership(request.user, community),
-        },
-    )
 
 
 def proposal_list(request, slug):
@@ -122,59 +72,41 @@ def proposal_list(request, slug):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@ratelimits.rate_limited("proposal")
 def proposal_new(request, slug):
     community = access_community(request.user, slug)
     if not permissions.can_propose(request.user, community):
         raise Http404("Only members may propose")
     kind = request.GET.get("kind") or request.POST.get("kind")
     if kind not in Proposal.Kind.values:
-        return render(
-            request,
-            "purposes/proposal_kind.html",
-            {"community": community, "can_read": True, "offshoot_url": offshoot_url(community)},
-        )
+        context = {"community": community, "can_read": True}
+        context["offshoot_url"] = offshoot_url(community)
+        return render(request, "purposes/proposal_kind.html", context)
     form = ProposalForm(
-        request.POST or None,
-        kind=kind,
-        charter=community.charter,
-        community=community,
+        request.POST or None, kind=kind, charter=community.charter, community=community,
         actor=request.user,
+    )  # fmt: skip
+    valid = request.method == "POST" and form.is_valid()
+    proposal = (
+        valid and not request.rate_limit.exceeded(form=form) and _create(request, community, form)
     )
-    if request.method == "POST" and form.is_valid():
-        if limited := ratelimits.hit(user=request.user, action="proposal"):  # 3 a day (issue 6)
-            ctx = {"community": community, "form": form, "kind": Proposal.Kind(kind)}
-            ctx["proposal"] = None
-            return ratelimits.refuse(
-                request, "purposes/proposal_form.html", ctx, form=form, limited=limited
-            )
-        try:
-            proposal = actions.check_create_proposal(
-                actor=request.user,
-                community=community,
-                kind=kind,
-                title=form.cleaned_data["title"],
-                rationale=form.cleaned_data["rationale"],
-                proposed=form.proposed(),
-                target=form.cleaned_data.get("target"),
-            )
-        except ProposalError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("Draft saved. Check the change, then submit it."))
-            return redirect(proposal)
+    if proposal:
+        messages.success(request, _("Draft saved. Check the change, then submit it."))
+        return redirect(proposal)
+    context = {"community": community, "can_read": True, "form": form, "proposal": None}
+    context["kind"] = Proposal.Kind(kind)
     status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "purposes/proposal_form.html",
-        {
-            "community": community,
-            "can_read": True,
-            "form": form,
-            "kind": Proposal.Kind(kind),
-            "proposal": None,
-        },  # fmt: skip
-        status=status,
-    )
+    return render(request, "purposes/proposal_form.html", context, status=status)
+
+
+def _create(request, community, form: ProposalForm) -> Proposal | None:
+    """The draft, or None with the action's refusal on the form."""
+    data = form.cleaned_data
+    return act(
+        form, check_create_proposal, actor=request.user, community=community, kind=form.kind,
+        title=data["title"], rationale=data["rationale"], proposed=form.proposed(),
+        target=data.get("target"),
+    )  # fmt: skip
 
 
 @login_required
@@ -183,37 +115,21 @@ def proposal_edit(request, slug, proposal_id):
     proposal = permissions.access_proposal(request.user, slug, proposal_id)
     if not permissions.can_revise(request.user, proposal):
         raise Http404("Not revisable")
-    initial = {
-        "title": proposal.title,
-        "rationale": proposal.rationale,
-        "purpose": proposal.purpose,
-        "goals": "\n".join(proposal.goals),
-        **proposal.rules,
-    }
+    initial = {"title": proposal.title, "rationale": proposal.rationale}
+    initial |= {"purpose": proposal.purpose, "goals": "\n".join(proposal.goals), **proposal.rules}
     form = ProposalForm(
-        request.POST or None,
-        kind=proposal.kind,
-        charter=proposal.base_charter,
-        community=proposal.community,
-        actor=request.user,
-        initial=initial,
-    )
+        request.POST or None, kind=proposal.kind, charter=proposal.base_charter,
+        community=proposal.community, actor=request.user, initial=initial,
+    )  # fmt: skip
     if proposal.kind in Proposal.TARGET_KINDS:
         del form.fields["target"]  # the member a proposal concerns is fixed when drafted
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.check_revise_proposal(
-                actor=request.user,
-                proposal=proposal,
-                title=form.cleaned_data["title"],
-                rationale=form.cleaned_data["rationale"],
-                proposed=form.proposed(),
-            )
-        except ProposalError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("Proposal revised."))
-            return redirect(proposal)
+    data = request.method == "POST" and form.is_valid() and form.cleaned_data
+    if data and act(
+        form, check_revise_proposal, actor=request.user, proposal=proposal, title=data["title"],
+        rationale=data["rationale"], proposed=form.proposed(),
+    ):  # fmt: skip
+        messages.success(request, _("Proposal revised."))
+        return redirect(proposal)
     return render(
         request,
         "purposes/proposal_form.html",
@@ -293,7 +209,7 @@ def _proposal_context(request, proposal: Proposal, vote_form=None) -> dict:
         ),
         "tally": proposal.tally(),
         "quorum_needed": proposal.tally().quorum_needed(rule) if proposal.tally() else None,
-        "thread_url": actions.discussion_thread_url(proposal=proposal),
+        "thread_url": discussion_thread_url(proposal=proposal),
         "revisions": revisions,
         # Why a proposal seeks seconds again: the revision that withdrew them.
         "seconds_reset": next((r for r in reversed(revisions) if r.seconds_reset), None)
@@ -356,9 +272,9 @@ def proposal_step(request, slug, proposal_id, step):
     proposal = permissions.access_proposal(request.user, slug, proposal_id)
     if step == "redraft":
         try:
-            new = actions.check_redraft_proposal(actor=request.user, proposal=proposal)
+            new = check_redraft_proposal(actor=request.user, proposal=proposal)
         except ProposalError as error:
-            messages.error(request, error.message)
+            say_error(request, error)
             return redirect(proposal)
         messages.success(request, _("A new draft on the current charter: check and submit it."))
         return redirect(new)
@@ -368,7 +284,7 @@ def proposal_step(request, slug, proposal_id, step):
     try:
         action(actor=request.user, proposal=proposal)
     except ProposalError as error:
-        messages.error(request, error.message)
+        say_error(request, error)
     else:
         messages.success(request, done)
     return redirect(proposal)
@@ -380,20 +296,11 @@ def vote(request, slug, proposal_id):
     """Cast or change a vote. htmx gets the vote panel back; a plain POST a redirect."""
     proposal = permissions.access_proposal(request.user, slug, proposal_id)
     form = VoteForm(request.POST)
-    error = None
-    if form.is_valid():
-        try:
-            actions.check_cast_vote(
-                actor=request.user,
-                proposal=proposal,
-                choice=form.cleaned_data["choice"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ProposalError as exc:
-            error = exc.message
-            form.add_error(None, error)
+    ok = form.is_valid() and act(
+        form, check_cast_vote, actor=request.user, proposal=proposal,
+        choice=form.cleaned_data["choice"], reason=form.cleaned_data["reason"],
+    ) is not None  # fmt: skip
     if request.htmx:
-        ok = form.is_valid() and error is None
         context = _proposal_context(request, proposal, vote_form=None if ok else form)
         context["just_voted"] = ok
         # The panel in place, and the reasons list out of band (a new reason shows at once).
@@ -402,43 +309,8 @@ def vote(request, slug, proposal_id):
             "purposes/proposal.html#vote-reasons", {**context, "oob": True}, request
         )
         return HttpResponse(html, status=200 if ok else 422)
-    if form.is_valid() and error is None:
+    if ok:
         messages.success(request, _("Your vote is recorded. You can change it until the close."))
         return redirect(proposal)
     context = _proposal_context(request, proposal, vote_form=form)
     return render(request, "purposes/proposal.html", context, status=400)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def offshoot(request, slug):
-    """Start a new community from this one: the founding form, pre-filled with a copy of
-    this community's charter (R4)."""
-    parent = access_community(request.user, slug)
-    if current_membership(request.user, parent) is None or parent.is_dissolved:
-        raise Http404("Only members may start a community from this one")
-    community_form = CommunityForm(request.POST or None, prefix="community")
-    charter_form = CharterForm(
-        request.POST or None, initial=CharterForm.initial_from(parent.charter), prefix="charter"
-    )
-    if request.method == "POST" and community_form.is_valid() and charter_form.is_valid():
-        data = community_form.cleaned_data
-        try:
-            child = actions.check_start_offshoot(
-                actor=request.user, parent=parent, name=data["name"], slug=data["slug"],
-                tagline=data["tagline"], visibility=data["visibility"],
-                charter=charter_form.cleaned_data,
-            )  # fmt: skip
-        except ValidationError as error:
-            community_form.add_error(None, error)
-        else:
-            messages.success(request, _("%(name)s is founded, grown out of %(parent)s.") % {
-                "name": child.name, "parent": parent.name})  # fmt: skip
-            return redirect(child)
-    return render(
-        request,
-        "purposes/offshoot.html",
-        {"community": parent, "can_read": True, "community_form": community_form,
-         "charter_form": charter_form, "membership": current_membership(request.user, parent)},
-        status=400 if request.method == "POST" else 200,
-    )  # fmt: skip

@@ -1,0 +1,212 @@
+"""Closing a proposal: the tally, the decision and, when it passed, applying it (a new
+charter version, a change of moderator or member, dissolving); then telling members the
+result.
+
+The close happens once or not at all: one transaction under the proposal's row lock,
+with every ``close_step`` signal sent where the fault tests stop a worker.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community.lifecycle import do_dissolve_community, do_set_charter
+from community.models import Community
+from members.models import Membership, User
+from members.standing import do_end_moderator_term, do_grant_moderator, do_remove_member
+from moderation.log import do_log as do_log_moderation
+from moderation.models import ModerationAction
+from notifications.actions import do_notify_many
+from notifications.models import Notification
+from purposes.charter_diff import diff_charters
+from purposes.guards import lock_proposal
+from purposes.models import Charter, Proposal, rule_labels
+from purposes.revisions import merge_onto, touched_fields
+from purposes.selectors import not_yet_reaffirmed
+from purposes.signals import close_step
+from purposes.tally import Outcome, Tally, decide
+from purposes.voting import count_live_votes
+
+State = Proposal.State
+Kind = Proposal.Kind
+
+
+def do_close_proposal(*, proposal_id: int, now: datetime | None = None) -> bool:
+    """Close voting, tally and, if it passed, apply the change: all in one transaction
+    under the proposal's row lock, so it happens exactly once or not at all. A proposal
+    no longer in voting (already closed by another sweep) is left alone."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        proposal = lock_proposal(proposal_id)
+        if proposal.state != State.VOTING or proposal.voting_ends_at > now:
+            return False
+        close_step.send(Proposal, step="locked", proposal=proposal)
+        for_count, against, abstain = count_live_votes(proposal)
+        tally = Tally(
+            for_count=for_count,
+            against_count=against,
+            abstain_count=abstain,
+            electorate_size=proposal.electorate_size or 0,
+            active_electorate_size=proposal.active_electorate_size or 0,
+        )
+        close_step.send(Proposal, step="tallied", proposal=proposal)
+        result = decide(tally=tally, rule=proposal.decision_rule())
+        proposal.for_count, proposal.against_count = for_count, against
+        proposal.abstain_count = abstain
+        proposal.closed_at = now
+        proposal.result_reason = result.reason
+        proposal.state = {
+            Outcome.PASSED: State.PASSED,
+            Outcome.FAILED: State.FAILED,
+            Outcome.LAPSED: State.LAPSED,
+        }[result.outcome]
+        close_step.send(Proposal, step="decided", proposal=proposal)
+        if result.outcome is Outcome.PASSED:
+            do_apply_proposal(proposal=proposal, now=now)
+        proposal.save()
+        close_step.send(Proposal, step="applied", proposal=proposal)
+    close_step.send(Proposal, step="committed", proposal=proposal)
+    return True
+
+
+def do_apply_proposal(*, proposal: Proposal, now: datetime) -> None:
+    """Apply a passed proposal (locked by the caller, inside its transaction). Sets
+    ``applied_at``, or the state CONFLICT when a newer charter changed the same fields."""
+    community = Community.objects.select_for_update().get(pk=proposal.community_id)
+    charter = Charter.objects.get(pk=community.charter_id)
+    if proposal.is_charter_change:
+        mine = touched_fields(proposal)
+        if proposal.base_charter_id != charter.pk:
+            theirs = diff_charters(
+                proposal.base_charter.text(), charter.text(), rule_labels()
+            ).touched_fields
+            if mine & theirs:
+                proposal.state = State.CONFLICT
+                proposal.result_reason += " " + _(
+                    "Not applied: charter version %(v)s changed the same part since this "
+                    "proposal was drafted; it must be re-drafted on the current version."
+                ) % {"v": charter.version}
+                return
+        merged = merge_onto(current=charter.text(), proposed=proposal.proposed_text(), fields=mine)
+        new = Charter.objects.create(
+            community=community,
+            version=charter.version + 1,
+            purpose=merged.purpose,
+            goals=merged.goals,
+            author=proposal.author,
+            proposal=proposal,
+            changes_purpose=bool(mine & {"purpose", "goals"}),
+            **merged.rules,
+        )
+        # In force from the close (auto_now_add would stamp the moment the sweep ran).
+        Charter.objects.filter(pk=new.pk).update(created_at=now)
+        do_set_charter(community=community, charter=new)
+    elif proposal.kind in Proposal.TARGET_KINDS:
+        _apply_to_person(proposal=proposal, community=community, charter=charter, now=now)
+    elif proposal.kind == Kind.DISSOLVE:
+        do_dissolve_community(community=community, at=now)
+        # A read-only archive decides nothing more: its other open proposals are closed.
+        Proposal.objects.filter(community=community, state__in=Proposal.OPEN_STATES).exclude(
+            pk=proposal.pk
+        ).update(
+            state=State.WITHDRAWN,
+            withdrawn_at=now,
+            result_reason=_("Closed without a decision: the community was dissolved."),
+        )
+    proposal.applied_at = now
+
+
+def _apply_to_person(
+    *, proposal: Proposal, community: Community, charter: Charter, now: datetime
+) -> None:
+    """Elect, recall or remove: applied to the person's membership current at the close,
+    whatever row the proposal named, and logged only when something changed."""
+    person = proposal.target.user
+    if proposal.kind == Kind.ELECT_MODERATOR:
+        term_ends_at = now + timedelta(days=charter.moderator_term_days)
+        if do_grant_moderator(user=person, community=community, term_ends_at=term_ends_at):
+            _log_role_change(proposal, ModerationAction.Kind.TERM_START, now, until=term_ends_at)
+        else:
+            proposal.result_reason += " " + _("Not applied: the nominee is no longer a member.")
+    elif proposal.kind == Kind.RECALL_MODERATOR:
+        if do_end_moderator_term(user=person, community=community):
+            _log_role_change(proposal, ModerationAction.Kind.TERM_END, now)
+        else:
+            proposal.result_reason += " " + _("Nothing to apply: they were no longer a moderator.")
+    elif do_remove_member(user=person, community=community, at=now):
+        _log_role_change(proposal, ModerationAction.Kind.REMOVE, now)
+    else:
+        proposal.result_reason += " " + _(
+            "They had already left; the removal stands, so they may come back only by application."
+        )
+
+
+def _log_role_change(proposal: Proposal, kind: str, now: datetime, until=None) -> None:
+    """Every use of moderating power is in the community's public log (R7), including the
+    proposals that make, recall or remove: a role given or taken by vote is as visible
+    as one taken by a moderator."""
+    do_log_moderation(
+        community=proposal.community,
+        kind=kind,
+        member=proposal.target.user,
+        reason=_("By the passed proposal “%(title)s”.") % {"title": proposal.title},
+        until=until,
+        at=now,
+    )
+
+
+def do_notify_result(*, proposal_id: int, now: datetime | None = None) -> int:
+    """Tell every current member (and the proposer) the result, once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        proposal = lock_proposal(proposal_id)
+        if proposal.state not in Proposal.CLOSED_STATES or proposal.result_notified_at:
+            return 0
+        members = Membership.objects.current().filter(community=proposal.community_id)
+        text = _("“%(title)s” in %(community)s: %(result)s") % {
+            "title": proposal.title,
+            "community": proposal.community.name,
+            "result": proposal.result_reason,
+        }
+        sent = do_notify_many(
+            recipients=User.objects.filter(
+                Q(pk__in=members.values("user_id")) | Q(pk=proposal.author_id)
+            ),
+            kind=Notification.Kind.PROPOSAL,
+            text=text,
+            url=proposal.get_absolute_url(),
+            community=proposal.community,
+        )
+        _ask_to_reaffirm(proposal)
+        proposal.result_notified_at = now
+        proposal.save(update_fields=["result_notified_at"])
+    return sent
+
+
+def _ask_to_reaffirm(proposal: Proposal) -> None:
+    """After a passed change of purpose, ask each member who has not affirmed the new
+    purpose to re-affirm it (the banner asks too; silence never removes anyone). Sent with
+    the result rather than at the close, so the close of a big community stays quick."""
+    if proposal.state != State.PASSED or not proposal.is_charter_change:
+        return
+    charter = Charter.objects.filter(proposal=proposal, changes_purpose=True).first()
+    if charter is None:
+        return
+    community = proposal.community
+    do_notify_many(
+        recipients=User.objects.filter(pk__in=not_yet_reaffirmed(community).values("user_id")),
+        kind=Notification.Kind.COMMUNITY,
+        text=_(
+            "The purpose of %(community)s changed (charter version %(version)s). Read it and "
+            "re-affirm it, or leave if it is no longer yours; nothing happens if you do neither."
+        )
+        % {"community": community.name, "version": charter.version},
+        url=reverse("purposes:charter", kwargs={"slug": community.slug}),
+        community=community,
+    )

@@ -1,0 +1,214 @@
+"""Voting: the electorate's snapshot when voting opens, casting and changing votes, and
+the reminder before the close.
+
+Opening and reminding lock the proposal row and re-check its state in one transaction,
+so the sweep may run them twice without doing anything twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community.models import Post, Thread
+from members.models import Membership, User
+from notifications.actions import do_notify, do_notify_many
+from notifications.models import Notification
+from purposes.guards import ProposalError, lock_proposal, member_or_error
+from purposes.models import ElectorateMember, Proposal, Vote
+
+State = Proposal.State
+# A member who took part in the community within this window counts for the quorum.
+ACTIVE_WINDOW = timedelta(days=90)
+REMINDER_BEFORE_CLOSE = timedelta(hours=24)
+MAX_REASON_CHARS = 500
+
+
+def do_snapshot_electorate(*, proposal: Proposal, now: datetime) -> tuple[int, int]:
+    """Snapshot the electorate in one INSERT … SELECT (R5): the members who were members
+    when the proposal entered discussion and still are now, so nobody joins to swing a
+    vote they have seen (and leaving and rejoining starts a new membership, which is not
+    in it). Suspensions do not count: nobody can be suspended out of an electorate. The
+    charter's ``voting_min_days`` may ask for an older membership still.
+
+    Active (for quorum): posted or replied in this community, or voted on any of its
+    proposals, in the last 90 days; or joined in the last 90 days (a newcomer has had no
+    time to take part yet). Returns (electorate size, active size).
+    """
+    since = now - ACTIVE_WINDOW
+    charter = proposal.community.charter
+    joined_by = min(
+        proposal.discussion_started_at or now, now - timedelta(days=charter.voting_min_days)
+    )
+    em, m, v, p = (
+        ElectorateMember._meta.db_table,
+        Membership._meta.db_table,
+        Vote._meta.db_table,
+        Proposal._meta.db_table,
+    )
+    po, t = Post._meta.db_table, Thread._meta.db_table
+    sql = f"""
+        INSERT INTO {em} (proposal_id, user_id, membership_id, is_active)
+        SELECT %s, m.user_id, m.id,
+               (m.joined_at >= %s OR EXISTS (
+                   SELECT 1 FROM {v} v JOIN {p} p ON p.id = v.proposal_id
+                   WHERE p.community_id = m.community_id AND v.user_id = m.user_id
+                     AND v.cast_at >= %s)
+                OR EXISTS (
+                   SELECT 1 FROM {po} po JOIN {t} t ON t.id = po.thread_id
+                   WHERE t.community_id = m.community_id AND po.author_id = m.user_id
+                     AND po.created_at >= %s))
+        FROM {m} m
+        WHERE m.community_id = %s AND m.left_at IS NULL AND m.joined_at <= %s
+        ON CONFLICT DO NOTHING
+    """  # noqa: S608 - table names come from model metadata, values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [proposal.pk, since, since, since, proposal.community_id, joined_by])
+    counts = ElectorateMember.objects.filter(proposal=proposal).aggregate(
+        size=Count("id"), active=Count("id", filter=Q(is_active=True))
+    )
+    return counts["size"], counts["active"]
+
+
+def do_open_voting(*, proposal_id: int, now: datetime | None = None) -> bool:
+    """Open voting on a proposal whose discussion has ended. Idempotent: under the row lock
+    a proposal no longer in discussion is left alone. Returns True if it opened."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        proposal = lock_proposal(proposal_id)
+        if proposal.state != State.DISCUSSION or proposal.discussion_ends_at > now:
+            return False
+        charter = proposal.community.charter
+        rule = proposal.decision_rule(charter)
+        proposal.quorum_percent = rule.quorum_percent
+        proposal.threshold = str(rule.threshold)
+        proposal.electorate_size, proposal.active_electorate_size = do_snapshot_electorate(
+            proposal=proposal, now=now
+        )
+        proposal.state = State.VOTING
+        proposal.voting_started_at = now
+        proposal.voting_ends_at = now + timedelta(days=charter.voting_days)
+        proposal.voting_notified_at = now
+        proposal.save()
+        # The proposer has a notice of their own, in the electorate or not.
+        voters = User.objects.filter(
+            pk__in=ElectorateMember.objects.filter(proposal=proposal).values("user_id")
+        ).exclude(pk=proposal.author_id)
+        names = {"title": proposal.title, "community": proposal.community.name}
+        do_notify_many(
+            recipients=voters,
+            kind=Notification.Kind.PROPOSAL,
+            text=_("Voting has opened on “%(title)s” in %(community)s.") % names,
+            url=proposal.get_absolute_url(),
+            community=proposal.community,
+        )
+        do_notify(
+            recipients=[proposal.author],
+            kind=Notification.Kind.PROPOSAL,
+            text=_("Voting has opened on your proposal “%(title)s” in %(community)s.") % names,
+            url=proposal.get_absolute_url(),
+            community=proposal.community,
+        )
+    return True
+
+
+def check_cast_vote(
+    *, actor: User, proposal: Proposal, choice: str, reason: str = "", now=None
+) -> Vote:
+    """Validate a vote, then cast it. The electorate check and the close-time check happen
+    under the proposal's row lock in ``do_cast_vote``."""
+    if proposal.community_id is None or not isinstance(choice, str):
+        raise ProposalError(_("Choose for, against or abstain."))
+    if choice not in Vote.Choice.values:
+        raise ProposalError(_("Choose for, against or abstain."))
+    reason = (reason or "").strip()
+    if len(reason) > MAX_REASON_CHARS:
+        raise ProposalError(
+            _("Keep the reason to %(n)s characters or fewer.") % {"n": MAX_REASON_CHARS}
+        )
+    membership = member_or_error(
+        actor, proposal.community, _("Only members of the electorate may vote on this proposal.")
+    )
+    if membership.is_suspended:
+        raise ProposalError(
+            _(
+                "You are suspended until %(until)s UTC: you stay in the electorate, and may "
+                "vote once the suspension ends if voting is still open."
+            )
+            % {"until": f"{membership.suspended_until:%d %b %Y %H:%M}"}
+        )
+    return do_cast_vote(user=actor, proposal=proposal, choice=choice, reason=reason, now=now)
+
+
+def do_cast_vote(
+    *, user: User, proposal: Proposal, choice: str, reason: str, now: datetime | None = None
+) -> Vote:
+    """Cast or change a vote. The proposal row is locked (no-key) so the close, which locks
+    it for update, sees every vote committed before it and none after; the member's live
+    vote is superseded and the new one inserted, and the partial unique constraint
+    guarantees one live vote per member whatever happens."""
+    with transaction.atomic():
+        locked = Proposal.objects.select_for_update(no_key=True).get(pk=proposal.pk)
+        now = now or timezone.now()
+        if locked.state != State.VOTING:
+            if locked.state in Proposal.CLOSED_STATES:
+                raise ProposalError(_("Voting has closed."))
+            raise ProposalError(_("Voting has not opened on this proposal."))
+        if now >= locked.voting_ends_at:
+            raise ProposalError(_("Voting has closed."))
+        if not ElectorateMember.objects.filter(proposal=locked, user=user).exists():
+            raise ProposalError(
+                _("Only members when voting opened may vote; you are not in the electorate.")
+            )
+        Vote.objects.filter(proposal=locked, user=user, superseded_at__isnull=True).update(
+            superseded_at=now
+        )
+        return Vote.objects.create(
+            proposal=locked, user=user, choice=choice, reason=reason, cast_at=now
+        )
+
+
+def count_live_votes(proposal: Proposal) -> tuple[int, int, int]:
+    counts = Vote.objects.filter(proposal=proposal, superseded_at__isnull=True).aggregate(
+        f=Count("id", filter=Q(choice=Vote.Choice.FOR)),
+        a=Count("id", filter=Q(choice=Vote.Choice.AGAINST)),
+        x=Count("id", filter=Q(choice=Vote.Choice.ABSTAIN)),
+    )
+    return counts["f"], counts["a"], counts["x"]
+
+
+def do_send_reminder(*, proposal_id: int, now: datetime | None = None) -> int:
+    """Remind electorate members who have not voted, once, in the 24 hours before the close.
+    ``reminder_sent_at`` is set under the row lock, so a second run sends nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        proposal = lock_proposal(proposal_id)
+        if (
+            proposal.state != State.VOTING
+            or proposal.reminder_sent_at is not None
+            or not (
+                proposal.voting_ends_at - REMINDER_BEFORE_CLOSE <= now < proposal.voting_ends_at
+            )
+        ):
+            return 0
+        voted = Vote.objects.filter(proposal=proposal, superseded_at__isnull=True)
+        pending = User.objects.filter(
+            pk__in=ElectorateMember.objects.filter(
+                proposal=proposal, membership__left_at__isnull=True
+            ).values("user_id")
+        ).exclude(pk__in=voted.values("user_id"))
+        sent = do_notify_many(
+            recipients=pending,
+            kind=Notification.Kind.PROPOSAL,
+            text=_("Less than a day left to vote on “%(title)s” in %(community)s.")
+            % {"title": proposal.title, "community": proposal.community.name},
+            url=proposal.get_absolute_url(),
+            community=proposal.community,
+        )
+        proposal.reminder_sent_at = now
+        proposal.save(update_fields=["reminder_sent_at"])
+    return sent
