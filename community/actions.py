@@ -1,4 +1,4 @@
-"""Writes of the community app: threads and posts (issue 4).
+"""Writes of the community app: threads and posts.
 
 ``check_*`` authorises the actor and validates input, then calls ``do_*``, which trusts its
 caller. Validation errors are ``django.core.exceptions.ValidationError`` keyed by field

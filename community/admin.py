@@ -5,7 +5,7 @@ moderation, as logged actions, not admin edits."""
 from django.contrib import admin
 from django.contrib.sites.admin import SiteAdmin as BaseSiteAdmin
 
-from community.models import Post, Thread
+from community.models import Post, Thread, in_members_only_community
 from core.admin import ListOnlyAdmin, ReadOnlyAdmin
 from notifications.models import Notification
 
@@ -14,6 +14,7 @@ from notifications.models import Notification
 class ThreadAdmin(ListOnlyAdmin):
     list_display = ("pk", "title", "community", "author", "reply_count", "last_activity_at")
     list_select_related = ("community", "author")
+    hidden_rows = in_members_only_community()
 
 
 @admin.register(Post)
@@ -21,7 +22,7 @@ class PostAdmin(ListOnlyAdmin):
     list_display = ("pk", "thread_id", "community", "author", "depth", "created_at", "edited_at")
     list_display += ("deleted_at", "moderation_state")
     list_select_related = ("thread__community", "author")
-    community_path = "thread__community"
+    hidden_rows = in_members_only_community("thread__community")
 
     @admin.display(description="community")
     def community(self, post):
@@ -34,6 +35,7 @@ class NotificationAdmin(ListOnlyAdmin):
     list_display = ("recipient", "kind", "created_at", "read_at", "emailed_at")
     list_select_related = ("recipient",)
     list_filter = ("kind", "delivery")
+    hidden_rows = in_members_only_community()
 
 
 class SiteAdmin(ReadOnlyAdmin, BaseSiteAdmin):

@@ -6,8 +6,8 @@ import secrets
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.fields import LineFormField
-from core.markdown import MAX_BODY_CHARS, clean_text, too_costly
+from core.fields import LineFormField, TextFormField
+from core.markdown import MAX_BODY_CHARS, too_costly
 
 BODY_HELP = _(
     "Markdown works: **bold**, *italic*, [a link](https://example.org), > quotes, lists. "
@@ -19,16 +19,7 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class CleanTextField(forms.CharField):
-    """A text field that drops NUL, control and invisible characters before validating
-    (a NUL byte pasted by accident should not cost the writer their text)."""
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        return clean_text(value) if value else value
-
-
-class BodyField(CleanTextField):
+class BodyField(TextFormField):
     def __init__(self, **kwargs):
         kwargs.setdefault("label", _("Message"))
         kwargs.setdefault("help_text", BODY_HELP)
@@ -102,6 +93,22 @@ class ReplyForm(TokenMixin):
     parent = forms.IntegerField(widget=forms.HiddenInput)
     body = BodyField(label=_("Your reply"))
 
+    @classmethod
+    def to(cls, parent, data=None, *, quote: bool = False) -> "ReplyForm":
+        """The form replying to ``parent``, its ids unique on a page of many such forms;
+        ``quote`` starts the body with the parent's text quoted (not a deleted or hidden
+        one's)."""
+        initial = {"parent": parent.pk}
+        if quote and not parent.is_deleted and not parent.moderation_state:
+            initial["body"] = quoted(parent)
+        return cls(data, initial=initial, auto_id=f"reply-{parent.pk}-%s")
+
+
+def quoted(post) -> str:
+    """A post's text as a Markdown quote, naming its author."""
+    lines = "\n".join(f"> {line}" if line else ">" for line in post.body.splitlines())
+    return f"@{post.author.username} wrote:\n\n{lines}\n\n"
+
 
 class EditPostForm(forms.Form):
     body = BodyField()
@@ -114,4 +121,4 @@ class EditPostForm(forms.Form):
 
 
 class SearchForm(forms.Form):
-    q = CleanTextField(label=_("Search"), max_length=200, required=False)
+    q = TextFormField(label=_("Search"), max_length=200, required=False)

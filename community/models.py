@@ -12,6 +12,18 @@ class CommunityQuerySet(models.QuerySet):
         """Communities shown in the directory: everything but dissolved archives."""
         return self.exclude(state=Community.State.DISSOLVED)
 
+    def readable_by(self, user):
+        """Communities whose content (threads, posts, members) ``user`` may read: the one
+        read rule. Public ones, and members-only ones where ``user`` is a current member;
+        ``Community.is_readable_with`` applies this rule to one community already loaded."""
+        public = models.Q(visibility=Community.Visibility.PUBLIC)
+        if not getattr(user, "is_authenticated", False):
+            return self.filter(public)
+        # Looked up lazily: members.models refers to community.models, not the other way round.
+        membership = apps.get_model("members", "Membership")
+        mine = membership.objects.current().filter(user=user).values("community_id")
+        return self.filter(public | models.Q(pk__in=mine))
+
 
 class Community(models.Model):
     """A group of people with a shared purpose. Nobody owns it (R2): no owner field."""
@@ -60,6 +72,12 @@ class Community(models.Model):
     def is_public(self) -> bool:
         return self.visibility == self.Visibility.PUBLIC
 
+    def is_readable_with(self, membership) -> bool:
+        """The read rule of ``CommunityQuerySet.readable_by`` for this one community, given
+        the viewer's current membership of it (or None), which pages have loaded anyway:
+        public, or the viewer is a member. No query."""
+        return self.is_public or membership is not None
+
     @property
     def is_forming(self) -> bool:
         return self.state == self.State.FORMING
@@ -73,7 +91,7 @@ class Community(models.Model):
         return self.state == self.State.DISSOLVED
 
 
-# --- Threaded discussion (issue 4) ----------------------------------------------------------
+# --- Threaded discussion --------------------------------------------------------------------
 
 # A post's path is its ancestors' sequence numbers, each a fixed-width base-36 segment, so
 # ORDER BY path is depth-first order and a subtree is one indexed prefix range.
@@ -94,23 +112,16 @@ def path_segment(number: int) -> str:
     return "".join(reversed(digits))
 
 
-def readable_communities_filter(user) -> models.Q:
-    """A filter on Community: public ones, and members-only ones where ``user`` is a member."""
-    public = models.Q(visibility=Community.Visibility.PUBLIC)
-    if not getattr(user, "is_authenticated", False):
-        return public
-    # Looked up lazily: members.models refers to community.models, not the other way round.
-    membership = apps.get_model("members", "Membership")
-    mine = membership.objects.filter(user=user, left_at__isnull=True).values("community_id")
-    return public | models.Q(pk__in=mine)
+def in_members_only_community(path: str = "community") -> models.Q:
+    """A filter on rows that reach a community through ``path``: those of members-only
+    communities, which outsiders (platform staff included) may not see."""
+    return models.Q(**{f"{path}__visibility": Community.Visibility.MEMBERS})
 
 
 class ThreadQuerySet(models.QuerySet):
     def readable_by(self, user):
         """Threads in communities the user may read (public, or where they are a member)."""
-        return self.filter(
-            community__in=Community.objects.filter(readable_communities_filter(user))
-        )
+        return self.filter(community__in=Community.objects.readable_by(user))
 
 
 class Thread(models.Model):
@@ -174,7 +185,7 @@ class Post(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True)
     # The form's one-time token: a double-click submits the same token twice, one post results.
     client_token = models.CharField(max_length=64, blank=True)
-    # Moderation (issue 6): hidden pending review, kept hidden, or taken down; never deleted.
+    # Moderation: hidden pending review, kept hidden, or taken down; never deleted.
     moderation_state = models.CharField(
         max_length=12, choices=ModerationState, default="", blank=True
     )

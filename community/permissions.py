@@ -17,8 +17,9 @@ from members.permissions import (
 
 
 def can_read(user, community: Community) -> bool:
-    """Threads, posts, members and the rest of a community's content (not the charter)."""
-    return community.is_public or is_member(user, community)
+    """Threads, posts, members and the rest of a community's content (not the charter):
+    the read rule of ``Community.objects.readable_by``, on the membership pages load anyway."""
+    return community.is_readable_with(current_membership(user, community))
 
 
 def can_post(user, community: Community) -> bool:

@@ -31,7 +31,6 @@ from community.models import (
     Post,
     ReadState,
     Thread,
-    readable_communities_filter,
 )
 
 THREADS_PER_PAGE = 30
@@ -66,6 +65,27 @@ def first_new_reply(*, thread: Thread, seen: int) -> Post | None:
     if post is not None:
         post.thread = thread
     return post
+
+
+def reply_parent(*, thread: Thread, parent_id) -> Post | None:
+    """The post a reply answers, if ``parent_id`` names one in ``thread`` (else None)."""
+    try:
+        pk = int(parent_id)
+    except (TypeError, ValueError):
+        return None
+    parent = Post.objects.filter(pk=pk, thread=thread).select_related("author").first()
+    if parent is not None:
+        parent.thread = thread
+    return parent
+
+
+def landing_url(post: Post) -> str:
+    """Where to land after writing: the post on the thread page when it is shown there,
+    else its own page."""
+    thread = post.thread
+    if post.depth <= MAX_DISPLAY_DEPTH and thread.reply_count < MAX_POSTS_PER_PAGE:
+        return f"{thread.get_absolute_url()}#post-{post.pk}"
+    return post.get_absolute_url()
 
 
 def get_post_or_404(*, community: Community, post_id: int) -> Post:
@@ -248,7 +268,7 @@ def search_posts(*, user, q: str, limit: int = SEARCH_RESULTS) -> list[Post]:
     posts = Post.objects.filter(
         deleted_at__isnull=True,
         moderation_state=ModerationState.VISIBLE,
-        thread__community__in=Community.objects.filter(readable_communities_filter(user)),
+        thread__community__in=Community.objects.readable_by(user),
     ).select_related("thread__community", "author")
     if connection.vendor == "postgresql":
         results = _search_postgres(posts, q, limit=limit)

@@ -3,8 +3,7 @@
 from django.urls import path
 
 from community import feeds
-from community.views import communities
-from community.views import threads as thread_views
+from community.views import communities, posts, threads
 
 app_name = "community"
 
@@ -12,28 +11,26 @@ urlpatterns: list = [
     # communities: the directory and a community's home (founding is in purposes)
     path("c/", communities.directory, name="directory"),
     path("c/<slug:slug>/", communities.home, name="home"),
-    # threads: /c/<slug>/t/<id>/<thread-slug>/ (issue 4)
-    path("c/<slug:slug>/t/", thread_views.thread_list, name="thread_list"),
-    path("c/<slug:slug>/t/new/", thread_views.thread_new, name="thread_new"),
-    path("c/<slug:slug>/t/<int:thread_id>/", thread_views.thread_redirect, name="thread_short"),
+    # threads: /c/<slug>/t/<id>/<thread-slug>/
+    path("c/<slug:slug>/t/", threads.thread_list, name="thread_list"),
+    path("c/<slug:slug>/t/new/", threads.thread_new, name="thread_new"),
+    path("c/<slug:slug>/t/<int:thread_id>/", threads.thread_redirect, name="thread_short"),
     # before the thread route: "reply" would otherwise be read as a thread slug
-    path("c/<slug:slug>/t/<int:thread_id>/reply/", thread_views.reply, name="reply"),
-    path(
-        "c/<slug:slug>/t/<int:thread_id>/new-replies/", thread_views.new_replies, name="new_replies"
-    ),
+    path("c/<slug:slug>/t/<int:thread_id>/reply/", posts.reply, name="reply"),
+    path("c/<slug:slug>/t/<int:thread_id>/new-replies/", threads.new_replies, name="new_replies"),
     path(
         "c/<slug:slug>/t/<int:thread_id>/<slug:thread_slug>/",
-        thread_views.thread,
+        threads.thread,
         name="thread",
     ),
     path(
         "c/<slug:slug>/t/<int:thread_id>/<slug:thread_slug>/p/<int:post_id>/",
-        thread_views.post,
+        threads.post,
         name="post",
     ),
-    path("c/<slug:slug>/p/<int:post_id>/edit/", thread_views.edit, name="post_edit"),
-    path("c/<slug:slug>/p/<int:post_id>/delete/", thread_views.delete, name="post_delete"),
-    path("c/<slug:slug>/p/<int:post_id>/revisions/", thread_views.revisions, name="post_revisions"),
-    path("c/<slug:slug>/preview/", thread_views.preview, name="preview"),
+    path("c/<slug:slug>/p/<int:post_id>/edit/", posts.edit, name="post_edit"),
+    path("c/<slug:slug>/p/<int:post_id>/delete/", posts.delete, name="post_delete"),
+    path("c/<slug:slug>/p/<int:post_id>/revisions/", posts.revisions, name="post_revisions"),
+    path("c/<slug:slug>/preview/", posts.preview, name="preview"),
     path("c/<slug:slug>/feed.atom", feeds.CommunityThreadsFeed(), name="feed"),
 ]

@@ -13,12 +13,18 @@ from core.text import clean_line, clean_text
 
 
 class LineFormField(forms.CharField):
+    """A form field for one line: cleaned by ``clean_line`` before validating."""
+
     def to_python(self, value):
         value = super().to_python(value)
         return clean_line(value) if value else value
 
 
 class TextFormField(forms.CharField):
+    """A form field for text of several lines that drops NUL, control and invisible
+    characters before validating (a NUL byte pasted by accident should not cost the
+    writer their text)."""
+
     def to_python(self, value):
         value = super().to_python(value)
         return clean_text(value) if value else value

@@ -24,6 +24,12 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 
+def posted(request):
+    """The POST data to bind a form to, or None on GET: an empty POST still binds a form
+    (and fails it), where ``request.POST or None`` would show it unbound."""
+    return request.POST if request.method == "POST" else None
+
+
 def add_errors(form: Form, error: ValidationError) -> None:
     """Put an action's ``error`` on ``form``: each message under the field it names when
     the form has that field, else on the form as a whole (``None`` and unknown keys, and an

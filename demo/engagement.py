@@ -23,7 +23,7 @@ from community import actions
 from community.models import Community, Post, Thread
 from engagement import snapshots
 from engagement.models import EngagementSnapshot
-from members import actions as member_actions
+from members import joining
 from members.models import Membership
 
 HISTORY_DAYS = 60
@@ -142,7 +142,7 @@ def _reaffirm(community) -> None:
         _fresh(user, community)
         # Already affirmed, or not allowed (suspended): leave them as they are.
         with contextlib.suppress(PermissionDenied, ValidationError):
-            member_actions.check_affirm_charter(actor=user, community=community)
+            joining.check_affirm_charter(actor=user, community=community)
 
 
 def seed(users: dict) -> None:

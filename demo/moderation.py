@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from community import actions
 from community.models import Community, Post, Thread
-from members import actions as member_actions
+from members import joining, standing
 from members.models import Membership
 from moderation.appeals import check_file_appeal
 from moderation.flags import check_flag_post
@@ -38,12 +38,12 @@ def seed(users: dict) -> None:
     for user in (dara, fatima):
         _fresh(user, community)
         if not Membership.objects.current().filter(user=user, community=community).exists():
-            member_actions.check_join(actor=user, community=community, affirmed=True)
+            joining.check_join(actor=user, community=community, affirmed=True)
 
     # Chen's election stands in for a passed "elect a moderator" proposal (the proposals
     # demo shows those); the grant and its log entry are what applying one does.
     term_ends = timezone.now() + timedelta(days=community.charter.moderator_term_days)
-    member_actions.do_grant_moderator(user=chen, community=community, term_ends_at=term_ends)
+    standing.do_grant_moderator(user=chen, community=community, term_ends_at=term_ends)
     do_log(
         community=community,
         kind=ModerationAction.Kind.TERM_START,

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from community.models import Community
-from members import actions as member_actions
+from members import joining
 from members.models import Membership
 from purposes.charter_diff import CharterText
 from purposes.closing import do_close_proposal, do_notify_result
@@ -143,9 +143,7 @@ def seed(users: dict) -> None:
     _decided(conflict, [first, third], [(u, "for", "") for u in everyone],
              now - timedelta(days=24) + timedelta(hours=8))  # fmt: skip
     _fresh(first)
-    member_actions.check_affirm_charter(
-        actor=first, community=Community.objects.get(pk=community.pk)
-    )
+    joining.check_affirm_charter(actor=first, community=Community.objects.get(pk=community.pk))
 
     # Failed: a rules change short of two thirds.
     community.refresh_from_db()

@@ -5,7 +5,7 @@ whose address exists already is left as it is."""
 from django.utils import timezone
 
 from community.models import Community
-from members import actions as member_actions
+from members import applications, invitations, joining
 from purposes import founding
 from purposes.models import JoinPolicy
 
@@ -48,17 +48,17 @@ def _fresh(*objects) -> None:
 
 def _join(user, community: Community) -> None:
     _fresh(user, community)
-    member_actions.check_join(actor=user, community=community, affirmed=True)
+    joining.check_join(actor=user, community=community, affirmed=True)
     founding.do_activate_if_quorum(community=community)
 
 
 def _admit(applicant, decider, community: Community, motivation: str) -> None:
     _fresh(applicant, decider, community)
-    application = member_actions.check_apply(
+    application = applications.check_apply(
         actor=applicant, community=community, motivation=motivation, affirmed=True
     )
     _fresh(applicant, decider, community)
-    member_actions.check_decide_application(
+    applications.check_decide_application(
         actor=decider, application=application, admit=True, reason="Welcome aboard."
     )
     founding.do_activate_if_quorum(community=community)
@@ -66,10 +66,10 @@ def _admit(applicant, decider, community: Community, motivation: str) -> None:
 
 def _accept(invitee, inviter, community: Community) -> None:
     _fresh(invitee, inviter, community)
-    invitation = member_actions.check_invite(
+    invitation = invitations.check_invite(
         actor=inviter, community=community, username=invitee.username
     )
-    member_actions.check_accept_invitation(actor=invitee, invitation=invitation, affirmed=True)
+    invitations.check_accept_invitation(actor=invitee, invitation=invitation, affirmed=True)
     founding.do_activate_if_quorum(community=community)
 
 
@@ -111,7 +111,7 @@ def seed(users: dict) -> None:
     ):
         _admit(chen, bruno, cyclists, "I commute by bike and would love company on the way home.")
         _admit(fatima, chen, cyclists, "I cycle to the kitchen late and want safer routes.")
-        member_actions.check_apply(
+        applications.check_apply(
             actor=dara,
             community=cyclists,
             motivation="New in town; I would like to learn the safe routes.",
@@ -134,7 +134,7 @@ def seed(users: dict) -> None:
     ):
         _accept(chen, emil, circle)
         _accept(alice, emil, circle)
-        member_actions.check_invite(actor=emil, community=circle, username=fatima.username)
+        invitations.check_invite(actor=emil, community=circle, username=fatima.username)
 
     # Forming, open: two founders have endorsed so far.
     if kitchen := _found(

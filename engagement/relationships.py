@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.db.models import F, Q
 
-from community.models import Community, Post, Thread, readable_communities_filter
+from community.models import Community, Post, Thread
 from engagement.health import WINDOW_DAYS
 from engagement.models import EngagementWatermark, MemberPair
 
@@ -190,7 +190,7 @@ def of_user(user) -> list[CommunityExchanges]:
     """The user's pairs, per community they may read, in one query: two-way relationships,
     people who replied to them whom they never answered, and people they replied to who
     have not replied back. Latest exchange first."""
-    readable = Community.objects.filter(readable_communities_filter(user))
+    readable = Community.objects.readable_by(user)
     pairs = (
         MemberPair.objects.filter(Q(user_a=user) | Q(user_b=user), community__in=readable)
         .select_related("community", "user_a", "user_b", "last_post__thread__community")

@@ -1,6 +1,6 @@
 """A member's own data: the export of everything they wrote and did, and account deletion.
 
-Deleting an account anonymises it and keeps the community's record whole (issue 9): the
+Deleting an account anonymises it and keeps the community's record whole: the
 user row stays (posts, votes, proposals, charters and log entries point at it and are
 never deleted), but it loses its name, email, bio and password and can never sign in
 again; memberships end as if the member had left; open applications are withdrawn and

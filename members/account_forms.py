@@ -4,8 +4,8 @@ from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django.utils.translation import gettext_lazy as _
 
-from community.forms import CleanTextField
-from members.actions import MAX_DISPLAY_NAME_CHARS, clean_display_name, do_update_profile
+from core.fields import TextFormField
+from members.profiles import MAX_DISPLAY_NAME_CHARS, clean_display_name, do_update_profile
 
 
 class LoginForm(AllauthLoginForm):
@@ -17,7 +17,7 @@ class LoginForm(AllauthLoginForm):
 
 
 class SignupForm(AllauthSignupForm):
-    display_name = CleanTextField(
+    display_name = TextFormField(
         label=_("Display name (optional)"),
         max_length=MAX_DISPLAY_NAME_CHARS,
         required=False,

@@ -20,8 +20,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from core.admin import ListOnlyAdmin
-from members import actions, permissions
+from community.models import in_members_only_community
+from core.admin import ListOnlyAdmin, ReadOnlyAdmin
+from members import accounts, permissions
 from members.models import Application, Invitation, Membership, User
 
 
@@ -29,12 +30,12 @@ class LockForm(forms.Form):
     reason = forms.CharField(
         label=_lazy("Reason (abuse or legal), shown in the public platform log"),
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
-        max_length=actions.MAX_LOCK_REASON_CHARS,
+        max_length=accounts.MAX_LOCK_REASON_CHARS,
     )
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ReadOnlyAdmin, BaseUserAdmin):
     list_display = ("username", "display_name", "email", "is_staff", "is_active", "date_joined")
     list_display += ("lock_link",)
     list_filter = ("is_staff", "is_active")
@@ -43,16 +44,6 @@ class UserAdmin(BaseUserAdmin):
         (None, {"fields": ("username", "display_name", "email", "bio", "date_joined")}),
         ("Account", {"fields": ("is_active", "lock_link", "is_staff", "is_superuser")}),
     )
-    actions = None
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def user_change_password(self, request, id, form_url=""):
         raise PermissionDenied
@@ -91,7 +82,7 @@ class UserAdmin(BaseUserAdmin):
         if request.method == "POST":
             status = 400
             if form.is_valid():
-                act = actions.check_lock_account if lock else actions.check_unlock_account
+                act = accounts.check_lock_account if lock else accounts.check_unlock_account
                 try:
                     act(actor=request.user, user=user, reason=form.cleaned_data["reason"])
                 except ValidationError as error:
@@ -119,6 +110,7 @@ class MembershipAdmin(ListOnlyAdmin):
     list_filter = ("role",)
     search_fields = ("user__username", "community__slug")
     list_select_related = ("user", "community", "affirmed_charter__community")
+    hidden_rows = in_members_only_community()
 
 
 @admin.register(Application)
@@ -127,6 +119,7 @@ class ApplicationAdmin(ListOnlyAdmin):
     list_filter = ("state",)
     search_fields = ("user__username", "community__slug")
     list_select_related = ("user", "community", "decided_by")
+    hidden_rows = in_members_only_community()
 
 
 @admin.register(Invitation)
@@ -135,3 +128,4 @@ class InvitationAdmin(ListOnlyAdmin):
     list_filter = ("state",)
     search_fields = ("invitee__username", "community__slug")
     list_select_related = ("invitee", "community", "inviter")
+    hidden_rows = in_members_only_community()

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import LineFormField, TextFormField
-from members.actions import MAX_MOTIVATION_CHARS, MAX_REASON_CHARS
+from members.applications import MAX_MOTIVATION_CHARS, MAX_REASON_CHARS
 from members.avatars import MAX_AVATAR_BYTES
 
 
@@ -38,6 +38,15 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Kept with the decision and shown to the applicant. 500 characters at most."),
     )
+
+    def clean(self):
+        """The button pressed, "admit" or "decline", becomes ``admit``."""
+        cleaned = super().clean()
+        decision = self.data.get("decision")
+        if decision not in {"admit", "decline"}:
+            raise forms.ValidationError(_("Choose to admit or to decline."))
+        cleaned["admit"] = decision == "admit"
+        return cleaned
 
 
 class InviteForm(forms.Form):
@@ -76,9 +85,24 @@ class ProfileForm(forms.Form):
     )
     remove_avatar = forms.BooleanField(label=_("Remove my picture"), required=False)
 
+    def __init__(self, *args, picture_too_large: bool = False, **kwargs):
+        """``picture_too_large``: the upload passed the limit and was not kept at all."""
+        super().__init__(*args, **kwargs)
+        self.picture_too_large = picture_too_large
+
     def clean_avatar(self):
         upload = self.cleaned_data.get("avatar")
+        if self.picture_too_large:
+            raise forms.ValidationError(_("The picture is too large: 5 MB at most."))
         # Refused before reading it into memory; the action checks the bytes themselves.
         if upload and upload.size > MAX_AVATAR_BYTES:
             raise forms.ValidationError(_("The picture is too large: 5 MB at most."))
         return upload
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("To be sure it is you."),
+    )

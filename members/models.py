@@ -10,11 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import CleanCharField, CleanTextField, LineField
-from members import usernames
+from core.names import name_keys
 
 
 class NameKeyField(models.CharField):
-    """One of the two look-alike keys of the account's username (``usernames.name_keys``;
+    """One of the two look-alike keys of the account's username (``core.names.name_keys``;
     ``cased`` picks the second), kept up to date whenever an active account is saved. A
     deleted (inactive) account keeps the keys of the name it had, so nobody can register
     that name or a look-alike of it."""
@@ -32,7 +32,7 @@ class NameKeyField(models.CharField):
     def pre_save(self, model_instance, add):
         value = getattr(model_instance, self.attname)
         if model_instance.is_active or not value:
-            value = usernames.name_keys(model_instance.username)[1 if self.cased else 0]
+            value = name_keys(model_instance.username)[1 if self.cased else 0]
             setattr(model_instance, self.attname, value)
         return value
 

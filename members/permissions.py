@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.timezone import now
 
@@ -173,3 +175,29 @@ def can_lock_account(user, account) -> bool:
         and user.is_active
         and account.pk != user.pk
     )
+
+
+def access_application(user, community: Community, pk: int) -> Application:
+    """The applicant and the community's members see an application; others get a 404."""
+    application = get_object_or_404(
+        Application.objects.select_related("user", "decided_by", "community"),
+        pk=pk,
+        community=community,
+    )
+    if application.user_id != user.pk and not can_see_applications(user, community):
+        raise Http404("No such application")
+    return application
+
+
+def access_invitation(user, pk: int) -> Invitation:
+    """One's own invitations only: someone else's is a 404."""
+    return get_object_or_404(
+        Invitation.objects.select_related("community__charter", "inviter"), pk=pk, invitee=user
+    )
+
+
+def access_own_account(user, username: str) -> User:
+    """The signed-in user's own account; anyone else's is a 404 (nothing to see there)."""
+    if user.username != username:
+        raise Http404("No such page")
+    return user

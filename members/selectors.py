@@ -15,7 +15,7 @@ from moderation.models import ModerationAction
 def with_member_count(communities: QuerySet) -> QuerySet:
     """Each community's current member count, as a subquery per row: a JOIN and GROUP BY
     over every membership (and every selected column) cost 6 ms for 20 communities and
-    1,000 members on SQLite; the subquery reads the (community, left_at) index (issue 8)."""
+    1,000 members on SQLite; the subquery reads the (community, left_at) index."""
     current = (
         Membership.objects.filter(community=OuterRef("pk"), left_at__isnull=True)
         .order_by()

@@ -2,7 +2,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from members import actions
+from members import accounts
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -13,4 +13,4 @@ def delete_unverified_signups() -> int:
     died part-way deletes what is left and nothing more.
     """
     cutoff = timezone.now() - settings.UNVERIFIED_SIGNUP_MAX_AGE
-    return actions.do_delete_unverified_signups(joined_before=cutoff)
+    return accounts.do_delete_unverified_signups(joined_before=cutoff)

@@ -8,6 +8,7 @@ tallies are hidden from everyone until the close.
 
 from django.contrib import admin
 
+from community.models import in_members_only_community
 from core.admin import ListOnlyAdmin, ReadOnlyAdmin
 from purposes.models import Charter, Proposal, Vote
 
@@ -23,6 +24,7 @@ class ProposalAdmin(ListOnlyAdmin):
     list_display = ["pk", "title", "community", "kind", "state", "created_at"]
     list_filter = ["state", "kind"]
     list_select_related = ["community"]
+    hidden_rows = in_members_only_community()
 
 
 @admin.register(Vote)
@@ -31,7 +33,7 @@ class VoteAdmin(ListOnlyAdmin):
     # (the proposal page shows the tally and the reasons to those who may read them).
     list_display = ["proposal_id", "community", "user", "cast_at", "superseded_at"]
     list_select_related = ["proposal__community", "user"]
-    community_path = "proposal__community"
+    hidden_rows = in_members_only_community("proposal__community")
 
     @admin.display(description="community")
     def community(self, vote):

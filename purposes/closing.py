@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 
 from community.lifecycle import do_dissolve_community, do_set_charter
 from community.models import Community
-from members.actions import do_end_moderator_term, do_grant_moderator, do_remove_member
 from members.models import Membership, User
+from members.standing import do_end_moderator_term, do_grant_moderator, do_remove_member
 from moderation.log import do_log as do_log_moderation
 from moderation.models import ModerationAction
 from notifications.actions import do_notify_many

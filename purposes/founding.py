@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from community import permissions
 from community.lifecycle import do_activate_community, do_create_community, do_set_charter
 from community.models import Community
-from members import actions as member_actions
+from members import invitations, joining
 from members.models import Membership
 from notifications.actions import do_notify
 from notifications.models import Notification
@@ -79,7 +79,7 @@ def do_found_community(
                 community=community, version=1, author=founder, **charter
             )
             do_set_charter(community=community, charter=founding_charter)
-            member_actions.do_join(user=founder, community=community)
+            joining.do_join(user=founder, community=community)
     except IntegrityError as error:
         # Two people chose the same free address at the same moment.
         raise ValidationError(
@@ -194,7 +194,7 @@ def check_join_as_founder(*, actor, community: Community, affirmed: bool, revisi
         locked = Community.objects.select_for_update().get(pk=community.pk)
         if locked.is_forming:
             _same_revision_or_error(Charter.objects.get(pk=locked.charter_id), revision)
-        membership = member_actions.check_join(actor=actor, community=locked, affirmed=affirmed)
+        membership = joining.check_join(actor=actor, community=locked, affirmed=affirmed)
     if locked.is_forming:
         do_activate_if_quorum(community=community)
     return membership
@@ -207,7 +207,7 @@ def check_accept_invitation_as_founder(*, actor, invitation, affirmed: bool, rev
         locked = Community.objects.select_for_update().get(pk=invitation.community_id)
         if locked.is_forming:
             _same_revision_or_error(Charter.objects.get(pk=locked.charter_id), revision)
-        membership = member_actions.check_accept_invitation(
+        membership = invitations.check_accept_invitation(
             actor=actor, invitation=invitation, affirmed=affirmed
         )
     if locked.is_forming:

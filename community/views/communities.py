@@ -62,6 +62,6 @@ def home(request, slug):
             extra["founding"] = purpose_selectors.founding_status(community)
     return render(
         request,
-        "community/community_home.html",
+        "community/home.html",
         {"community": community, "charter": community.charter} | ctx | extra,
     )

@@ -1,3 +1,4 @@
+from celery import current_app
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -5,7 +6,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from community.models import Community
-from config.celery import app as celery_app
 from members import selectors as member_selectors
 from members.models import Membership
 
@@ -22,7 +22,7 @@ def home(request):
             .order_by("-community__last_activity_at")
         )
     lively = member_selectors.directory_communities(state=Community.State.ACTIVE)[:6]
-    return render(request, "community/home.html", {"yours": yours, "lively": lively})
+    return render(request, "site/front.html", {"yours": yours, "lively": lively})
 
 
 def _database_ok() -> bool:
@@ -35,8 +35,9 @@ def _database_ok() -> bool:
 
 
 def _broker_ok() -> bool:
+    # The project's Celery app, set as current when config loads it: nothing imports config.
     try:
-        with celery_app.connection_for_write() as conn:
+        with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return True
     except Exception:

@@ -7,7 +7,7 @@ from django.db import migrations
 def fill_name_keys(apps, schema_editor):
     """Every existing account gets the keys of its name (a deleted one, of the name it
     has now: the one it had before is gone)."""
-    from members.usernames import name_keys
+    from core.names import name_keys
 
     User = apps.get_model("members", "User")
     for user in User.objects.only("pk", "username").iterator(chunk_size=2000):

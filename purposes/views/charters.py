@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community.permissions import can_read, get_community_or_404
-from members import actions as member_actions
+from members import joining
 from members.permissions import current_membership
 from purposes import founding, selectors
 
@@ -51,7 +51,7 @@ def affirm(request, slug):
                 actor=request.user, community=community, revision=request.POST.get("revision")
             )
         else:
-            member_actions.check_affirm_charter(actor=request.user, community=community)
+            joining.check_affirm_charter(actor=request.user, community=community)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:

@@ -1,4 +1,4 @@
-"""Query budgets of every page, in one place (issue 8).
+"""Query budgets of every page, in one place.
 
 Each page has a fixed maximum number of SQL queries, anonymous and logged in; the count is
 measured on a small data set and again after a second, larger one is added beside it
@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from community import actions
 from community.models import Community, Thread
-from members import actions as member_actions
+from members import joining
 from members.models import Membership, User
 from moderation.flags import do_flag_post
 from moderation.takedowns import do_take_down
@@ -24,7 +24,7 @@ from purposes.models import Proposal
 
 pytestmark = pytest.mark.django_db
 
-# The budgets: (anonymous, logged in). Thread pages stay within 15 (issue 8).
+# The budgets: (anonymous, logged in). Thread pages stay within 15.
 BUDGETS = {
     "directory": (6, 10),
     "home": (8, 12),
@@ -148,7 +148,7 @@ def test_directory_shows_a_new_member_count_and_the_members_own_badge(client):
     before = Membership.objects.current().filter(community=community).count()
     assert f"{before} members" in client.get("/c/").content.decode()
     newcomer = User.objects.create(username="newcomer")
-    member_actions.do_join(user=newcomer, community=community)
+    joining.do_join(user=newcomer, community=community)
     assert f"{before + 1} members" in client.get("/c/").content.decode()
 
     client.force_login(newcomer)

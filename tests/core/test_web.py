@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import RequestFactory
 from django_htmx.middleware import HtmxDetails
 
-from core.web import add_errors, refused
+from core.web import add_errors, posted, refused
 
 TEMPLATE = "moderation/refused.html"  # any page with a ``refusal`` partial showing message
 
@@ -106,3 +106,10 @@ def test_refused_gives_htmx_its_own_status_when_asked():
     response = refused(request, PermissionDenied("No."), template=TEMPLATE, htmx_status=200)
     assert response.status_code == 200
     assert response["HX-Retarget"] == "closest form"
+
+
+def test_posted_binds_an_empty_post_and_leaves_a_get_unbound():
+    factory = RequestFactory()
+    assert posted(factory.get("/", {"q": "x"})) is None
+    empty = posted(factory.post("/", {}))
+    assert empty is not None and forms.Form(empty).is_bound

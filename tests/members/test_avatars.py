@@ -1,4 +1,4 @@
-"""Members' pictures (issue 15, finding 8): checked, squared, stripped of metadata, stored
+"""Members' pictures: checked, squared, stripped of metadata, stored
 in the database, served with long cache headers; a generated default; only one's own."""
 
 import base64
@@ -16,8 +16,8 @@ from PIL import Image
 
 from members import avatars
 from members.account_data import do_delete_account
-from members.actions import check_update_profile
 from members.models import Avatar
+from members.profiles import check_update_profile
 from tests.factories import (
     CommunityFactory,
     MembershipFactory,

@@ -1,4 +1,4 @@
-"""Joining, applying, inviting, leaving: the actions, their refusals, and R1 (issue 3)."""
+"""Joining, applying, inviting, leaving: the actions, their refusals, and R1."""
 
 from datetime import timedelta
 
@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from members import actions
+from members import applications, invitations, joining, profiles
 from members.models import Application, Invitation, Membership, User
 from notifications.models import Notification
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
@@ -29,15 +29,15 @@ def current(user, community):
 def test_check_join_makes_the_actor_a_member_affirming_the_charter():
     community = CommunityFactory()
     user = UserFactory()
-    membership = actions.check_join(actor=user, community=community, affirmed=True)
+    membership = joining.check_join(actor=user, community=community, affirmed=True)
     assert membership.user == user and membership.affirmed_charter == community.charter
 
 
 def test_check_join_twice_returns_the_same_membership():
     community = CommunityFactory()
     user = UserFactory()
-    first = actions.check_join(actor=user, community=community, affirmed=True)
-    second = actions.check_join(actor=fresh(user), community=community, affirmed=True)
+    first = joining.check_join(actor=user, community=community, affirmed=True)
+    second = joining.check_join(actor=fresh(user), community=community, affirmed=True)
     assert first.pk == second.pk and current(user, community).count() == 1
 
 
@@ -45,7 +45,7 @@ def test_check_join_refused_without_affirming():
     community = CommunityFactory()
     user = UserFactory()
     with pytest.raises(ValidationError) as error:
-        actions.check_join(actor=user, community=community, affirmed=False)
+        joining.check_join(actor=user, community=community, affirmed=False)
     assert error.value.code == "not_affirmed" and not current(user, community).exists()
 
 
@@ -61,36 +61,36 @@ def test_check_join_refused_by_state_or_policy(state, policy, code):
     community = CommunityFactory(state=state, visibility="members", charter__join_policy=policy)
     user = UserFactory()
     with pytest.raises(ValidationError) as error:
-        actions.check_join(actor=user, community=community, affirmed=True)
+        joining.check_join(actor=user, community=community, affirmed=True)
     assert error.value.code == code and not current(user, community).exists()
 
 
 def test_leave_keeps_the_row_and_rejoining_makes_a_new_one():
     community = CommunityFactory()
     user = UserFactory()
-    first = actions.check_join(actor=user, community=community, affirmed=True)
-    actions.check_leave(actor=fresh(user), community=community)
+    first = joining.check_join(actor=user, community=community, affirmed=True)
+    joining.check_leave(actor=fresh(user), community=community)
     first.refresh_from_db()
     assert first.left_at is not None
-    again = actions.check_join(actor=fresh(user), community=community, affirmed=True)
+    again = joining.check_join(actor=fresh(user), community=community, affirmed=True)
     assert again.pk != first.pk and again.left_at is None
     assert Membership.objects.filter(user=user, community=community).count() == 2
 
 
 def test_leave_refused_to_non_member():
     with pytest.raises(ValidationError):
-        actions.check_leave(actor=UserFactory(), community=CommunityFactory())
+        joining.check_leave(actor=UserFactory(), community=CommunityFactory())
 
 
 def test_rejoining_follows_the_current_policy():
     community = CommunityFactory()
     user = UserFactory()
-    actions.check_join(actor=user, community=community, affirmed=True)
-    actions.check_leave(actor=fresh(user), community=community)
+    joining.check_join(actor=user, community=community, affirmed=True)
+    joining.check_leave(actor=fresh(user), community=community)
     community.charter.join_policy = "invitation"
     community.charter.save()
     with pytest.raises(ValidationError):
-        actions.check_join(actor=fresh(user), community=community, affirmed=True)
+        joining.check_join(actor=fresh(user), community=community, affirmed=True)
 
 
 # --- Applications ----------------------------------------------------------------------
@@ -105,7 +105,7 @@ def by_application():
 
 
 def apply(user, community, motivation="I share this purpose."):
-    return actions.check_apply(
+    return applications.check_apply(
         actor=user, community=community, motivation=motivation, affirmed=True
     )
 
@@ -116,7 +116,7 @@ def test_apply_then_admit_makes_the_applicant_a_member_and_tells_them(by_applica
     application = apply(applicant, community)
     assert not current(applicant, community).exists()
     assert Notification.objects.filter(recipient=elder, kind="application").exists()
-    actions.check_decide_application(
+    applications.check_decide_application(
         actor=elder, application=application, admit=True, reason="Welcome"
     )
     application.refresh_from_db()
@@ -131,7 +131,7 @@ def test_decline_keeps_the_reason_and_makes_no_member(by_application):
     community, elder = by_application
     applicant = UserFactory()
     application = apply(applicant, community)
-    actions.check_decide_application(
+    applications.check_decide_application(
         actor=elder, application=application, admit=False, reason="Not now"
     )
     application.refresh_from_db()
@@ -172,12 +172,12 @@ def test_admitting_twice_is_refused_with_one_decision(by_application):
         community=community, joined_at=timezone.now() - timedelta(days=3)
     ).user
     application = apply(UserFactory(), community)
-    actions.check_decide_application(actor=elder, application=application, admit=True)
+    applications.check_decide_application(actor=elder, application=application, admit=True)
     # The second decider acts on the application as loaded before the first decision.
     stale = Application.objects.get(pk=application.pk)
     stale.state = "pending"
     with pytest.raises(ValidationError) as error:
-        actions.check_decide_application(actor=other_elder, application=stale, admit=False)
+        applications.check_decide_application(actor=other_elder, application=stale, admit=False)
     assert error.value.code == "already_admitted"
     application.refresh_from_db()
     assert application.state == "admitted" and application.decided_by == elder
@@ -188,9 +188,9 @@ def test_admitting_after_withdrawal_is_refused(by_application):
     community, elder = by_application
     applicant = UserFactory()
     application = apply(applicant, community)
-    actions.check_withdraw_application(actor=applicant, application=application)
+    applications.check_withdraw_application(actor=applicant, application=application)
     with pytest.raises(ValidationError) as error:
-        actions.check_decide_application(actor=elder, application=application, admit=True)
+        applications.check_decide_application(actor=elder, application=application, admit=True)
     assert error.value.code == "already_withdrawn"
     assert not current(applicant, community).exists()
 
@@ -199,7 +199,7 @@ def test_withdraw_only_by_the_applicant(by_application):
     community, elder = by_application
     application = apply(UserFactory(), community)
     with pytest.raises(PermissionDenied):
-        actions.check_withdraw_application(actor=elder, application=application)
+        applications.check_withdraw_application(actor=elder, application=application)
     application.refresh_from_db()
     assert application.is_pending
 
@@ -209,7 +209,7 @@ def test_members_who_joined_after_the_application_cannot_decide(by_application):
     application = apply(UserFactory(), community)
     newcomer = MembershipFactory(community=community).user
     with pytest.raises(PermissionDenied):
-        actions.check_decide_application(actor=newcomer, application=application, admit=True)
+        applications.check_decide_application(actor=newcomer, application=application, admit=True)
 
 
 def test_with_moderators_only_moderators_decide(by_application):
@@ -219,8 +219,10 @@ def test_with_moderators_only_moderators_decide(by_application):
     ).user
     application = apply(UserFactory(), community)
     with pytest.raises(PermissionDenied):
-        actions.check_decide_application(actor=fresh(elder), application=application, admit=True)
-    actions.check_decide_application(actor=moderator, application=application, admit=True)
+        applications.check_decide_application(
+            actor=fresh(elder), application=application, admit=True
+        )
+    applications.check_decide_application(actor=moderator, application=application, admit=True)
     application.refresh_from_db()
     assert application.state == "admitted"
 
@@ -230,7 +232,7 @@ def test_staff_and_outsiders_cannot_decide(by_application):
     application = apply(UserFactory(), community)
     staff = UserFactory(is_staff=True, is_superuser=True)
     with pytest.raises(PermissionDenied):
-        actions.check_decide_application(actor=staff, application=application, admit=True)
+        applications.check_decide_application(actor=staff, application=application, admit=True)
     application.refresh_from_db()
     assert application.is_pending
 
@@ -245,7 +247,7 @@ def by_invitation():
 
 
 def invite(inviter, community, username):
-    return actions.check_invite(actor=inviter, community=community, username=username)
+    return invitations.check_invite(actor=inviter, community=community, username=username)
 
 
 def test_invite_then_accept_makes_the_invitee_a_member(by_invitation):
@@ -255,7 +257,7 @@ def test_invite_then_accept_makes_the_invitee_a_member(by_invitation):
     assert invitation.expires_at - invitation.created_at == timedelta(days=14)
     assert Notification.objects.filter(recipient=invitee, kind="invitation").exists()
     assert not current(invitee, community).exists()
-    actions.check_accept_invitation(actor=invitee, invitation=invitation, affirmed=True)
+    invitations.check_accept_invitation(actor=invitee, invitation=invitation, affirmed=True)
     invitation.refresh_from_db()
     assert invitation.state == "accepted" and current(invitee, community).exists()
 
@@ -273,9 +275,9 @@ def test_decline_makes_no_member_and_cannot_be_accepted_after(by_invitation):
     community, member = by_invitation
     invitee = UserFactory()
     invitation = invite(member, community, invitee.username)
-    actions.check_decline_invitation(actor=invitee, invitation=invitation)
+    invitations.check_decline_invitation(actor=invitee, invitation=invitation)
     with pytest.raises(ValidationError) as error:
-        actions.check_accept_invitation(actor=invitee, invitation=invitation, affirmed=True)
+        invitations.check_accept_invitation(actor=invitee, invitation=invitation, affirmed=True)
     assert error.value.code == "declined" and not current(invitee, community).exists()
 
 
@@ -288,7 +290,7 @@ def test_expired_invitation_is_refused_and_can_be_renewed(by_invitation):
     )
     invitation.refresh_from_db()
     with pytest.raises(ValidationError) as error:
-        actions.check_accept_invitation(actor=invitee, invitation=invitation, affirmed=True)
+        invitations.check_accept_invitation(actor=invitee, invitation=invitation, affirmed=True)
     assert error.value.code == "expired" and not current(invitee, community).exists()
     renewed = invite(member, community, invitee.username)
     invitation.refresh_from_db()
@@ -300,9 +302,9 @@ def test_someone_elses_invitation_is_refused(by_invitation):
     invitation = invite(member, community, UserFactory().username)
     intruder = UserFactory()
     with pytest.raises(PermissionDenied):
-        actions.check_accept_invitation(actor=intruder, invitation=invitation, affirmed=True)
+        invitations.check_accept_invitation(actor=intruder, invitation=invitation, affirmed=True)
     with pytest.raises(PermissionDenied):
-        actions.check_decline_invitation(actor=intruder, invitation=invitation)
+        invitations.check_decline_invitation(actor=intruder, invitation=invitation)
     assert not current(intruder, community).exists()
     invitation.refresh_from_db()
     assert invitation.is_open
@@ -344,7 +346,7 @@ def test_accept_requires_affirming(by_invitation):
     invitee = UserFactory()
     invitation = invite(member, community, invitee.username)
     with pytest.raises(ValidationError):
-        actions.check_accept_invitation(actor=invitee, invitation=invitation, affirmed=False)
+        invitations.check_accept_invitation(actor=invitee, invitation=invitation, affirmed=False)
     assert not current(invitee, community).exists()
 
 
@@ -354,7 +356,7 @@ def test_accept_requires_affirming(by_invitation):
 def test_update_profile_only_ones_own():
     user, other = UserFactory(), UserFactory(is_staff=True, is_superuser=True)
     with pytest.raises(PermissionDenied):
-        actions.check_update_profile(actor=other, user=user, display_name="Hacked", bio="")
-    actions.check_update_profile(actor=user, user=user, display_name=" Ann ", bio="Hi")
+        profiles.check_update_profile(actor=other, user=user, display_name="Hacked", bio="")
+    profiles.check_update_profile(actor=user, user=user, display_name=" Ann ", bio="Hi")
     user.refresh_from_db()
     assert (user.display_name, user.bio) == ("Ann", "Hi")

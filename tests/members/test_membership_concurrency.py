@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from members import actions
+from members import applications, joining
 from members.models import Application, Membership
 from notifications.models import Notification
 from purposes import founding
@@ -45,14 +45,16 @@ def test_two_deciders_at_once_make_one_decision():
     first, second = (
         MembershipFactory(community=community, joined_at=earlier).user for _ in range(2)
     )
-    application = actions.check_apply(
+    application = applications.check_apply(
         actor=UserFactory(), community=community, motivation="Please", affirmed=True
     )
 
     def decide(decider, admit):
         def call():
             loaded = Application.objects.get(pk=application.pk)
-            return actions.check_decide_application(actor=decider, application=loaded, admit=admit)
+            return applications.check_decide_application(
+                actor=decider, application=loaded, admit=admit
+            )
 
         return call
 
@@ -78,11 +80,11 @@ def test_two_last_founders_at_once_activate_once(settings):
         charter={"purpose": "Be quick.", "goals": ["Win"]},
     )
     b, c, d = UserFactory(), UserFactory(), UserFactory()
-    actions.check_join(actor=b, community=community, affirmed=True)
+    joining.check_join(actor=b, community=community, affirmed=True)
 
     def join(user):
         def call():
-            actions.check_join(actor=user, community=community, affirmed=True)
+            joining.check_join(actor=user, community=community, affirmed=True)
             return founding.do_activate_if_quorum(community=community)
 
         return call

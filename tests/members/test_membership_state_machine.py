@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from community import permissions as community_permissions
-from members import actions, permissions
+from members import applications, invitations, joining, permissions, standing
 from members.models import Application, Membership, User
 from moderation.suspensions import check_suspend_member, do_end_expired
 from purposes.drafting import check_create_proposal, check_submit_proposal
@@ -75,26 +75,26 @@ class MembershipMachine(RuleBasedStateMachine):
     def join(self, i):
         self.asks[i] += 1
         try:
-            actions.check_join(actor=self._user(i), community=self.community, affirmed=True)
+            joining.check_join(actor=self._user(i), community=self.community, affirmed=True)
         except ValidationError:
             assert i in self.barred, "only a removed person is refused at an open door"
 
     @rule(i=person)
     def leave(self, i):
         with contextlib.suppress(ValidationError):  # not a member
-            actions.check_leave(actor=self._user(i), community=self.community)
+            joining.check_leave(actor=self._user(i), community=self.community)
 
     @rule(i=person)
     def accept_an_invitation(self, i):
         try:
-            invitation = actions.check_invite(
+            invitation = invitations.check_invite(
                 actor=_fresh(self.host), community=self.community, username=self.people[i].username
             )
         except REFUSED:
             return  # already a member, or invited
         self.asks[i] += 1
         try:
-            actions.check_accept_invitation(
+            invitations.check_accept_invitation(
                 actor=self._user(i), invitation=invitation, affirmed=True
             )
         except ValidationError:
@@ -103,14 +103,14 @@ class MembershipMachine(RuleBasedStateMachine):
     @rule(i=person, admit=st.booleans())
     def apply_and_be_decided(self, i, admit):
         try:
-            application = actions.check_apply(
+            application = applications.check_apply(
                 actor=self._user(i), community=self.community, motivation="Please.", affirmed=True
             )
         except ValidationError:
             return  # a member already, or an open community that takes no applications
         assert i in self.barred, "an open community takes applications only to return"
         self.asks[i] += 1
-        actions.check_decide_application(
+        applications.check_decide_application(
             actor=_fresh(self.moderator), application=application, admit=admit
         )
         if admit:
@@ -136,7 +136,7 @@ class MembershipMachine(RuleBasedStateMachine):
 
     @rule(i=person)
     def removal_passes(self, i):
-        actions.do_remove_member(user=self.people[i], community=self.community, at=timezone.now())
+        standing.do_remove_member(user=self.people[i], community=self.community, at=timezone.now())
         self.removed.add(i)
         self.barred.add(i)
         Application.objects.filter(user=self.people[i], state="pending").update(state="withdrawn")

@@ -1,4 +1,4 @@
-"""A newcomer's first hour on the account pages (issue 15, finding 8): the site's wording,
+"""A newcomer's first hour on the account pages: the site's wording,
 confirming the email logs in, "contact us" goes somewhere, a display name at sign-up."""
 
 import re

@@ -29,7 +29,7 @@ def test_delete_unverified_signups_deletes_only_old_unverified_accounts():
 
 def test_delete_unverified_signups_keeps_an_account_in_the_platform_log_finding_2():
     # A sign-up locked for abuse before it verified stays, with its public log entry.
-    from members.actions import check_lock_account
+    from members.accounts import check_lock_account
 
     old = timezone.now() - timedelta(days=8)
     locked = UserFactory(verified=False, date_joined=old)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from community.models import Community
-from members import actions as member_actions
+from members import applications, invitations, joining
 from members.models import Application, Membership
 from notifications.models import Notification
 from purposes import founding
@@ -247,7 +247,7 @@ def forming(settings):
 def test_finding_8_an_endorsement_of_an_outdated_revision_is_refused(settings):
     community, author = forming(settings)
     founder = UserFactory()
-    member_actions.check_join(actor=founder, community=community, affirmed=True)
+    joining.check_join(actor=founder, community=community, affirmed=True)
     seen = community.charter.revision
     founding.check_edit_founding_charter(
         actor=author, community=community, charter=CHARTER | {"join_policy": "invitation"}
@@ -269,7 +269,7 @@ def test_finding_8_an_endorsement_of_an_outdated_revision_is_refused(settings):
 def test_finding_8_the_endorse_form_posts_the_revision_it_showed(client, settings):
     community, author = forming(settings)
     founder = UserFactory()
-    member_actions.check_join(actor=founder, community=community, affirmed=True)
+    joining.check_join(actor=founder, community=community, affirmed=True)
     founding.check_edit_founding_charter(
         actor=author, community=community, charter=CHARTER | {"purpose": "Something else."}
     )
@@ -289,7 +289,7 @@ def test_finding_8_the_endorse_form_posts_the_revision_it_showed(client, setting
 def test_finding_8_the_charter_page_affirm_button_checks_the_revision(client, settings):
     community, author = forming(settings)
     founder = UserFactory()
-    member_actions.check_join(actor=founder, community=community, affirmed=True)
+    joining.check_join(actor=founder, community=community, affirmed=True)
     founding.check_edit_founding_charter(
         actor=author, community=community, charter=CHARTER | {"purpose": "Something else."}
     )
@@ -326,7 +326,7 @@ def applied_while_forming(settings, client=None):
     )  # fmt: skip
     applicant = UserFactory()
     if client is None:
-        member_actions.check_apply(
+        applications.check_apply(
             actor=applicant, community=community, motivation="I grow beans.", affirmed=True
         )
     else:
@@ -346,7 +346,7 @@ def test_finding_8_an_application_admitted_after_a_charter_edit_does_not_endorse
         community=community,
         charter=CHARTER | {"join_policy": "application", "purpose": "Something else."},
     )
-    member_actions.check_decide_application(actor=author, application=application, admit=True)
+    applications.check_decide_application(actor=author, application=application, admit=True)
     membership = Membership.objects.get(user=applicant, community=community)
     # A member, asked to endorse the text they have not read (the founding banner/button).
     assert membership.affirmed_charter_id is None
@@ -354,7 +354,7 @@ def test_finding_8_an_application_admitted_after_a_charter_edit_does_not_endorse
 
 def test_finding_8_an_application_admitted_on_the_revision_it_read_endorses_it(settings):
     community, author, applicant, application = applied_while_forming(settings)
-    member_actions.check_decide_application(actor=author, application=application, admit=True)
+    applications.check_decide_application(actor=author, application=application, admit=True)
     membership = Membership.objects.get(user=applicant, community=community)
     assert membership.affirmed_charter_id == community.charter_id
 
@@ -367,7 +367,7 @@ def test_finding_8_the_application_form_stores_the_revision_its_page_showed(clie
         community=community,
         charter=CHARTER | {"join_policy": "application", "purpose": "Something else."},
     )
-    member_actions.check_decide_application(actor=author, application=application, admit=True)
+    applications.check_decide_application(actor=author, application=application, admit=True)
     assert Membership.objects.get(user=applicant, community=community).affirmed_charter_id is None
 
 
@@ -392,7 +392,7 @@ def test_finding_8_an_application_posting_an_outdated_revision_does_not_endorse(
     )
     application = Application.objects.get(user=applicant)
     assert application.charter_revision == 1
-    member_actions.check_decide_application(actor=author, application=application, admit=True)
+    applications.check_decide_application(actor=author, application=application, admit=True)
     assert Membership.objects.get(user=applicant, community=community).affirmed_charter_id is None
 
 
@@ -460,8 +460,8 @@ def test_a_departed_nominee_cannot_accept_and_their_election_cannot_be_submitted
     proposal = draft(community, members[0].user, kind=Proposal.Kind.ELECT_MODERATOR,
                      target=members[1], proposed=None)  # fmt: skip
     check_accept_nomination(actor=members[1].user, proposal=proposal)
-    member_actions.check_leave(actor=members[1].user, community=community)
-    member_actions.check_join(actor=members[1].user, community=community, affirmed=True)
+    joining.check_leave(actor=members[1].user, community=community)
+    joining.check_join(actor=members[1].user, community=community, affirmed=True)
     with pytest.raises(ProposalError, match="no longer a member"):
         check_submit_proposal(actor=members[0].user, proposal=Proposal.objects.get(pk=proposal.pk))
     other = draft(community, members[0].user, kind=Proposal.Kind.ELECT_MODERATOR,
@@ -477,11 +477,11 @@ def test_seconds_of_members_who_left_do_not_count_towards_discussion():
     proposal = draft(community, members[0].user)
     check_submit_proposal(actor=members[0].user, proposal=proposal)
     check_second_proposal(actor=members[1].user, proposal=proposal)
-    member_actions.check_leave(actor=members[1].user, community=community)
+    joining.check_leave(actor=members[1].user, community=community)
     check_second_proposal(actor=members[2].user, proposal=proposal)
     assert Proposal.objects.get(pk=proposal.pk).state == State.SEEKING
     # Rejoining does not allow a second second.
-    member_actions.check_join(actor=fresh(members[1].user), community=community, affirmed=True)
+    joining.check_join(actor=fresh(members[1].user), community=community, affirmed=True)
     with pytest.raises(ProposalError, match="already seconded"):
         check_second_proposal(actor=fresh(members[1].user), proposal=proposal)
     assert ProposalRevision.objects.filter(proposal=proposal).count() == 1
@@ -492,7 +492,7 @@ def test_finding_8_accepting_an_invitation_to_a_forming_community_names_the_revi
 ):
     community, author = forming(settings)
     invitee = UserFactory()
-    invitation = member_actions.check_invite(
+    invitation = invitations.check_invite(
         actor=author, community=community, username=invitee.username
     )
     page = reverse("members:invitation", args=[invitation.pk])
@@ -535,7 +535,7 @@ def test_finding_9_the_digest_waits_for_the_day_to_end_and_catches_up_missed_day
 def test_finding_8_an_edit_tells_every_other_founder_even_one_who_had_not_endorsed(settings):
     community, author = forming(settings)
     founder = UserFactory()
-    member_actions.check_join(actor=founder, community=community, affirmed=True)
+    joining.check_join(actor=founder, community=community, affirmed=True)
     Membership.objects.filter(user=founder).update(affirmed_charter=None)  # not yet endorsed
     founding.check_edit_founding_charter(
         actor=author, community=community, charter=CHARTER | {"purpose": "Something else."}

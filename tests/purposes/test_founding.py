@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from community.models import Community
-from members import actions as member_actions
+from members import joining
 from members.models import Membership
 from notifications.models import Notification
 from purposes import founding, selectors, validation
@@ -29,7 +29,7 @@ def found(founder=None, slug="growers", **charter):
 
 
 def join(user, community):
-    member_actions.check_join(actor=user, community=community, affirmed=True)
+    joining.check_join(actor=user, community=community, affirmed=True)
     return founding.do_activate_if_quorum(community=community)
 
 
@@ -141,7 +141,7 @@ def test_forming_community_full_refuses_another_founder(settings):
     community.refresh_from_db()
     assert community.is_forming
     with pytest.raises(ValidationError) as error:
-        member_actions.check_join(actor=UserFactory(), community=community, affirmed=True)
+        joining.check_join(actor=UserFactory(), community=community, affirmed=True)
     assert error.value.code == "founding_full"
     assert Membership.objects.filter(community=community).count() == 3
 

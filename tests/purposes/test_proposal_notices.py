@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from members import actions as member_actions
+from members import joining
 from members.models import Membership
 from notifications.actions import do_set_preferences
 from notifications.models import Delivery, Notification
@@ -132,7 +132,7 @@ def test_item_4_the_proposer_gets_one_notice_of_their_own_when_voting_opens():
 def test_item_4_a_proposer_outside_the_electorate_is_still_told_voting_opened():
     community, members = community_with_members(4)
     proposal = to_discussion(community, members)
-    member_actions.check_leave(actor=members[0].user, community=community)
+    joining.check_leave(actor=members[0].user, community=community)
     do_sweep(now=proposal.discussion_ends_at)
     assert notices(members[0].user, "Voting has opened on your proposal").count() == 1
 
@@ -156,7 +156,7 @@ def test_item_4_the_community_home_counts_only_live_seconds(client):
     seeking(community, members)
     proposal = Proposal.objects.get()
     check_second_proposal(actor=members[1].user, proposal=proposal)
-    member_actions.check_leave(actor=members[1].user, community=community)
+    joining.check_leave(actor=members[1].user, community=community)
     client.force_login(members[2].user)
     body = client.get(reverse("community:home", args=[community.slug])).content.decode()
     assert "needs 3 more seconds" in body

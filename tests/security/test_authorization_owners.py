@@ -41,7 +41,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from community.models import Community, Post
-from members import actions as member_actions
+from members import applications
 from members.models import Application, Invitation, Membership, User
 from moderation.models import Appeal, JuryMember, ModerationAction
 from notifications.models import Notification
@@ -406,7 +406,7 @@ def build_foreign(world, users) -> dict:
     yard = CommunityFactory(
         slug="yard", name="Yard", visibility="members", charter__join_policy="application"
     )
-    application = member_actions.check_apply(
+    application = applications.check_apply(
         actor=users["applicant"], community=yard, motivation="Me too", affirmed=True
     )
     return {

@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # The only deletes in application code, and why each is not a member's writing.
 ALLOWED_DELETES = {
     "community/relationships.py": "member pairs: derived data, recomputed from posts",
-    "members/actions.py": "sign-ups never verified: no content can exist yet",
+    "members/accounts.py": "sign-ups never verified: no content can exist yet",
+    "members/profiles.py": "a member's own uploaded picture, removed at their request",
     "members/account_data.py": "a deleted account's private rows: notifications, settings",
 }
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from community import permissions as community_permissions
 from community.actions import check_create_thread
 from community.models import Post
-from members import actions as member_actions
+from members import applications, invitations, joining
 from members import permissions as members_permissions
 from members.models import Membership
 from moderation import permissions as moderation_permissions
@@ -165,8 +165,8 @@ def test_finding_4_a_suspension_survives_leaving_and_rejoining():
     mod = moderator_membership(community, founder=True).user
     troll = MembershipFactory(community=community).user
     _suspend(mod, community, troll, days=3)
-    member_actions.check_leave(actor=troll, community=community)
-    member_actions.check_join(actor=_fresh(troll), community=community, affirmed=True)
+    joining.check_leave(actor=troll, community=community)
+    joining.check_join(actor=_fresh(troll), community=community, affirmed=True)
     again = Membership.objects.current().get(user=troll, community=community)
     assert again.is_suspended and again.suspension_reason == "Rude"
     assert not community_permissions.can_post(troll, community)
@@ -182,11 +182,11 @@ def test_finding_4_a_suspension_lifted_or_ended_is_lifted_on_every_row():
     mod = moderator_membership(community, founder=True).user
     troll = MembershipFactory(community=community).user
     _suspend(mod, community, troll, days=1)
-    member_actions.check_leave(actor=troll, community=community)
+    joining.check_leave(actor=troll, community=community)
     from moderation.suspensions import do_end_expired
 
     do_end_expired(now=timezone.now() + timedelta(days=2))
-    member_actions.check_join(actor=_fresh(troll), community=community, affirmed=True)
+    joining.check_join(actor=_fresh(troll), community=community, affirmed=True)
     assert not Membership.objects.current().get(user=troll, community=community).is_suspended
     assert ModerationAction.objects.filter(kind=Kind.UNSUSPEND, member=troll).count() == 1
 
@@ -209,8 +209,8 @@ def _four_vote_for(proposal, members):
 
 def test_finding_4_leaving_and_rejoining_during_a_removal_vote_does_not_escape_it():
     community, members, target, proposal = _removal_in_voting()
-    member_actions.check_leave(actor=target.user, community=community)
-    member_actions.check_join(actor=_fresh(target.user), community=community, affirmed=True)
+    joining.check_leave(actor=target.user, community=community)
+    joining.check_join(actor=_fresh(target.user), community=community, affirmed=True)
     proposal = _four_vote_for(proposal, members)
     assert proposal.state == State.PASSED
     assert not _is_member(target.user, community)
@@ -224,13 +224,13 @@ def test_finding_4_a_removed_member_cannot_join_an_open_community_again_at_once(
     community, members, target, proposal = _removal_in_voting()
     _four_vote_for(proposal, members)
     with pytest.raises(ValidationError, match="removed you"):
-        member_actions.check_join(actor=_fresh(target.user), community=community, affirmed=True)
+        joining.check_join(actor=_fresh(target.user), community=community, affirmed=True)
     assert members_permissions.join_option(_fresh(target.user), community).kind == "apply"
     # The way back: an application that a member admits.
-    application = member_actions.check_apply(
+    application = applications.check_apply(
         actor=target.user, community=community, motivation="I am sorry.", affirmed=True
     )
-    member_actions.check_decide_application(
+    applications.check_decide_application(
         actor=members[1].user, application=application, admit=True
     )
     assert _is_member(target.user, community)
@@ -242,30 +242,28 @@ def test_finding_4_a_removed_member_may_join_again_after_the_charter_cool_off():
     Membership.objects.filter(user=target.user).update(
         removed_at=timezone.now() - timedelta(days=31)
     )
-    member_actions.check_join(actor=_fresh(target.user), community=community, affirmed=True)
+    joining.check_join(actor=_fresh(target.user), community=community, affirmed=True)
     assert _is_member(target.user, community)
 
 
 def test_finding_4_a_removal_of_someone_who_left_logs_no_removal_but_still_bars_joining():
     community, members, target, proposal = _removal_in_voting()
-    member_actions.check_leave(actor=target.user, community=community)
+    joining.check_leave(actor=target.user, community=community)
     proposal = _four_vote_for(proposal, members)
     assert proposal.state == State.PASSED and "already left" in proposal.result_reason
     assert not ModerationAction.objects.filter(kind=Kind.REMOVE).exists()
     with pytest.raises(ValidationError, match="removed you"):
-        member_actions.check_join(actor=_fresh(target.user), community=community, affirmed=True)
+        joining.check_join(actor=_fresh(target.user), community=community, affirmed=True)
 
 
 def test_finding_4_a_removed_member_cannot_come_back_through_an_invitation():
     community, members, target, proposal = _removal_in_voting()
     _four_vote_for(proposal, members)
-    invitation = member_actions.check_invite(
+    invitation = invitations.check_invite(
         actor=members[1].user, community=community, username=target.user.username
     )
     with pytest.raises(ValidationError, match="removed you"):
-        member_actions.check_accept_invitation(
-            actor=target.user, invitation=invitation, affirmed=True
-        )
+        invitations.check_accept_invitation(actor=target.user, invitation=invitation, affirmed=True)
     assert not _is_member(target.user, community)
 
 
@@ -276,7 +274,7 @@ def test_finding_4_a_recall_of_someone_no_longer_moderator_logs_no_term_end():
     proposal = _open_voting(
         _second(_seek(community, ada, kind=Proposal.Kind.RECALL_MODERATOR, target=cass), [ben, dee])
     )
-    member_actions.check_leave(actor=cass.user, community=community)
+    joining.check_leave(actor=cass.user, community=community)
     for user in (ada, ben, dee):
         check_cast_vote(actor=user, proposal=proposal, choice="for")
     proposal = _close(proposal)
@@ -292,7 +290,7 @@ def test_finding_5_day_old_accounts_do_not_hide_a_post():
     author = MembershipFactory(community=community, founder=True).user
     puppets = [UserFactory() for _ in range(3)]
     for puppet in puppets:
-        member_actions.check_join(actor=puppet, community=community, affirmed=True)
+        joining.check_join(actor=puppet, community=community, affirmed=True)
     _thread, post = thread_with_post(community=community, author=author)  # written after
     for puppet in puppets:
         check_flag_post(actor=puppet, post=post, reason="spam")
@@ -364,7 +362,7 @@ def test_finding_11_accounts_that_join_during_discussion_do_not_vote():
     assert proposal.state == State.DISCUSSION
     puppets = [UserFactory() for _ in range(10)]
     for puppet in puppets:
-        member_actions.check_join(actor=puppet, community=community, affirmed=True)
+        joining.check_join(actor=puppet, community=community, affirmed=True)
     proposal = _open_voting(proposal)
     assert _electorate(proposal) == {m.user_id for m in members}
     assert proposal.electorate_size == 4 and proposal.active_electorate_size == 4
@@ -378,8 +376,8 @@ def test_finding_11_leaving_and_rejoining_during_discussion_leaves_the_electorat
         _seek(community, members[0].user, kind="purpose", proposed=_purpose(community)),
         [members[1].user, members[2].user],
     )
-    member_actions.check_leave(actor=members[3].user, community=community)
-    member_actions.check_join(actor=_fresh(members[3].user), community=community, affirmed=True)
+    joining.check_leave(actor=members[3].user, community=community)
+    joining.check_join(actor=_fresh(members[3].user), community=community, affirmed=True)
     proposal = _open_voting(proposal)
     assert members[3].user_id not in _electorate(proposal)
 
@@ -405,7 +403,7 @@ def test_finding_11_sock_puppets_do_not_sit_on_juries():
     _suspend(mod, community, author, days=3)
     puppets = [UserFactory() for _ in range(6)]
     for puppet in puppets:
-        member_actions.check_join(actor=puppet, community=community, affirmed=True)
+        joining.check_join(actor=puppet, community=community, affirmed=True)
     decision = ModerationAction.objects.get(kind=Kind.SUSPEND, member=author)
     appeal = check_file_appeal(actor=author, decision=decision, statement="I was not rude.")
     jurors = set(appeal.jurors.values_list("user", flat=True))
@@ -423,7 +421,7 @@ def test_proposal_page_says_why_a_newcomer_does_not_vote_and_a_suspended_member_
     proposal = _seek(community, members[0].user, kind="purpose", proposed=_purpose(community))
     proposal = _second(proposal, [members[1].user, members[2].user])
     newcomer = UserFactory()
-    member_actions.check_join(actor=newcomer, community=community, affirmed=True)
+    joining.check_join(actor=newcomer, community=community, affirmed=True)
     client.force_login(newcomer)
     page = client.get(proposal.get_absolute_url()).content.decode()
     assert "You joined after this proposal’s discussion began" in page

@@ -21,7 +21,7 @@ from django.urls import reverse
 
 from community.models import Community, Post
 from core.fields import CleanCharField, CleanTextField, LineField
-from members import actions as member_actions
+from members.applications import check_apply
 from members.models import Application, Membership, User
 from moderation.models import Flag, ModerationAction
 from purposes.guards import ProposalError
@@ -86,9 +86,7 @@ def stage():
     applications = [world.objects["application"]]
     for i in range(BATCH - 1):
         applications.append(
-            member_actions.check_apply(
-                actor=UserFactory(), community=inner, motivation=f"m{i}", affirmed=True
-            )
+            check_apply(actor=UserFactory(), community=inner, motivation=f"m{i}", affirmed=True)
         )
     hidden = world.objects["hidden"]
     for user in members:

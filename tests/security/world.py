@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from community.actions import do_reply
-from members import actions as member_actions
+from members import applications, invitations, joining
 from members.models import Membership
 from moderation.appeals import check_file_appeal
 from moderation.flags import check_flag_post
@@ -114,14 +114,14 @@ def build_world() -> World:
         JuryMember.objects.filter(appeal=appeal, user=member).update(user=spare)
 
     applicant = UserFactory(username="applicant")
-    application = member_actions.check_apply(
+    application = applications.check_apply(
         actor=applicant, community=inner, motivation="I garden too.", affirmed=True
     )
     outsider = UserFactory(username="outsider")
-    invitation = member_actions.check_invite(actor=author, community=inner, username="outsider")
+    invitation = invitations.check_invite(actor=author, community=inner, username="outsider")
 
     left = MembershipFactory(community=inner, user__username="leaver")
-    member_actions.do_leave(membership=left)
+    joining.do_leave(membership=left)
     suspended = MembershipFactory(
         community=inner,
         user__username="suspended",
