@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from functools import wraps
 
 from django.core.cache import cache
-from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -195,20 +194,3 @@ def rate_limited(action: str):
         return wrapper
 
     return decorate
-
-
-def refuse(request, template: str, context: dict, *, limited: Limited, form=None):
-    """The form page again, with the typed text kept and a message saying when to try
-    again: HTTP 429 with Retry-After. An htmx request gets status 200 (htmx does not swap
-    error responses) with the same header, so the message still appears in place."""
-    if form is not None:
-        form.add_error(None, limited.message)
-    context = {**context, "rate_limited": limited}
-    return mark(request, render(request, template, context), limited)
-
-
-def mark(request, response, limited: Limited):
-    """Set 429 (200 for htmx) and ``Retry-After`` on a form page a view rendered itself."""
-    response.status_code = 200 if getattr(request, "htmx", False) else 429
-    response["Retry-After"] = str(limited.retry_after)
-    return response

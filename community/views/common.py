@@ -3,7 +3,7 @@ no-JavaScript preview."""
 
 from django.urls import reverse
 
-from community import actions, ratelimits
+from community import actions
 
 # The page (and its ``refusal`` partial, for htmx) a refused thread or post action shows.
 REFUSED = "community/thread_refused.html"
@@ -26,7 +26,6 @@ def page_urls(community, thread=None) -> dict[str, str]:
 def preview_body(request, *, community, body: str, form) -> str | None:
     """The rendered body for a form's "Preview" button without JavaScript; rate-limited
     like the htmx preview (a message on the form instead when over the limit)."""
-    if limited := ratelimits.hit(user=request.user, action="preview"):
-        form.add_error(None, limited.message)
+    if request.rate_limit.exceeded(form=form, action="preview"):
         return None
     return actions.render_body(community=community, body=body)[0]

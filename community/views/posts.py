@@ -22,6 +22,7 @@ from core.web import add_errors, posted, refused
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimits.rate_limited("post")
 def reply(request, slug, thread_id):
     """GET: the reply form for ``?to=<post id>`` (a page, or a fragment for htmx).
     POST: the reply. htmx gets the new post to swap in; a plain form, a redirect to it."""
@@ -68,11 +69,8 @@ def _post_reply(request, context, form) -> HttpResponse:
     if links := ratelimits.link_error(user=request.user, community=community, body=data["body"]):
         form.add_error("body", links)
         return _reply_form(request, context, status=400)
-    if limited := ratelimits.hit(
-        user=request.user, action="post", community=community, token=data["token"]
-    ):
-        form.add_error(None, limited.message)
-        return ratelimits.mark(request, _reply_form(request, context), limited)
+    if request.rate_limit.exceeded(form=form, community=community, token=data["token"]):
+        return _reply_form(request, context)
     try:
         new = actions.check_reply(
             actor=request.user,
@@ -106,6 +104,7 @@ def _posted_fragment(request, context, new) -> HttpResponse:
 
 @login_required
 @require_POST
+@ratelimits.rate_limited("preview")
 def preview(request, slug):
     """The Markdown preview of a form's body (htmx fragment). Rate-limited: each render
     costs CPU, and the body is bounded in size and markup (``markdown.too_costly``)."""
@@ -117,16 +116,16 @@ def preview(request, slug):
     context = {"too_long": too_long, "empty": not body.strip(), "max": actions.MAX_BODY_CHARS}
     if too_long or context["empty"]:
         return render(request, "community/thread_preview.html", context)
-    if limited := ratelimits.hit(user=request.user, action="preview"):
-        context["rate_limited"] = limited
-        response = render(request, "community/thread_preview.html", context)
-        return ratelimits.mark(request, response, limited)
+    if request.rate_limit.exceeded():
+        context["rate_limited"] = request.rate_limit.limited
+        return render(request, "community/thread_preview.html", context)
     context["preview"] = actions.render_body(community=community, body=body)[0]
     return render(request, "community/thread_preview.html", context)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@ratelimits.rate_limited("edit")
 def edit(request, slug, post_id):
     community = access_community(request.user, slug)
     target = selectors.get_post_or_404(community=community, post_id=post_id)
@@ -153,10 +152,8 @@ def edit(request, slug, post_id):
 def _save_edit(request, context, form) -> HttpResponse | None:
     """The edit saved (a redirect to the post), a refusal, or None with the form's errors."""
     target, data = context["post"], form.cleaned_data
-    if limited := ratelimits.hit(user=request.user, action="edit"):
-        return ratelimits.refuse(
-            request, "community/thread_edit.html", context, form=form, limited=limited
-        )
+    if request.rate_limit.exceeded(form=form):
+        return None
     try:
         actions.check_edit_post(
             actor=request.user, post=target, body=data["body"], title=data.get("title")

@@ -37,6 +37,7 @@ def thread_list(request, slug):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@ratelimits.rate_limited("thread")
 def thread_new(request, slug):
     community = access_community(request.user, slug)
     if not can_post(request.user, community):
@@ -63,12 +64,8 @@ def _create_thread(request, context, form) -> HttpResponse | None:
     if links := ratelimits.link_error(user=request.user, community=community, body=data["body"]):
         form.add_error("body", links)
         return None
-    if limited := ratelimits.hit(
-        user=request.user, action="thread", community=community, token=data["token"]
-    ):
-        return ratelimits.refuse(
-            request, "community/thread_new.html", context, form=form, limited=limited
-        )
+    if request.rate_limit.exceeded(form=form, community=community, token=data["token"]):
+        return None
     try:
         thread = actions.check_create_thread(
             actor=request.user,

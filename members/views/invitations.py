@@ -19,6 +19,7 @@ from purposes import founding
 
 
 @login_required
+@ratelimits.rate_limited("invitation")
 def invite(request, slug):
     community = access_community(request.user, slug)
     ctx = community_context(request.user, community)
@@ -26,12 +27,8 @@ def invite(request, slug):
         raise PermissionDenied(_("Only members of this community can invite."))
     form = InviteForm(posted(request))
     ctx = {"community": community, "form": form} | ctx
-    if request.method == "POST" and form.is_valid():
-        # A few a day: the form comes back with the name typed.
-        if limited := ratelimits.hit(user=request.user, action="invitation"):
-            return ratelimits.refuse(
-                request, "members/invite.html", ctx, form=form, limited=limited
-            )
+    # A few a day: over the limit the form comes back with the name typed.
+    if request.method == "POST" and form.is_valid() and not request.rate_limit.exceeded(form=form):
         try:
             return _invite(request, community, form.cleaned_data["username"])
         except ValidationError as error:
