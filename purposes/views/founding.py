@@ -21,7 +21,7 @@ from community.permissions import (
     community_context,
     get_community_or_404,
 )
-from core.web import act, say_error
+from core.web import act, posted, say_error
 from members.permissions import current_membership
 from purposes import founding, selectors
 from purposes.founding_forms import CharterForm, CommunityForm
@@ -29,11 +29,6 @@ from purposes.offshoots import check_start_offshoot
 
 # Error codes of the founding action that belong next to one field of the form.
 _FIELD_OF_ERROR = {"taken": "slug", "reserved": "slug", "invalid": "slug", "name": "name"}
-
-
-def _posted(request):
-    """The POST data, or None on GET: an empty POST still binds a form (and fails it)."""
-    return request.POST if request.method == "POST" else None
 
 
 def _has_verified_email(user) -> bool:
@@ -54,36 +49,29 @@ def found(request):
     """Found a community: its name and address, then its founding charter."""
     if not _has_verified_email(request.user):
         raise PermissionDenied(_("Verify your email address before founding a community."))
-    community_form = CommunityForm(_posted(request), prefix="community")
-    charter_form = CharterForm(_posted(request), prefix="charter")
-    status = 200
-    if request.method == "POST":
-        if community_form.is_valid() and charter_form.is_valid():
-            data = community_form.cleaned_data
-            try:
-                community = founding.check_found_community(
-                    actor=request.user,
-                    name=data["name"],
-                    slug=data["slug"],
-                    tagline=data["tagline"],
-                    visibility=data["visibility"],
-                    charter=charter_form.cleaned_data,
-                )
-                messages.success(request, _founded_message(community))
-                return redirect(community)
-            except ValidationError as error:
-                community_form.add_error(_FIELD_OF_ERROR.get(error.code), error)
-        status = 400
-    return render(
-        request,
-        "purposes/found.html",
-        {
-            "community_form": community_form,
-            "charter_form": charter_form,
-            "founding_quorum": settings.FOUNDING_QUORUM,
-        },
-        status=status,
-    )
+    community_form = CommunityForm(posted(request), prefix="community")
+    charter_form = CharterForm(posted(request), prefix="charter")
+    valid = request.method == "POST" and community_form.is_valid() and charter_form.is_valid()
+    if valid and (community := _found(request, community_form, charter_form)):
+        messages.success(request, _founded_message(community))
+        return redirect(community)
+    context = {"community_form": community_form, "charter_form": charter_form}
+    context["founding_quorum"] = settings.FOUNDING_QUORUM
+    status = 400 if request.method == "POST" else 200
+    return render(request, "purposes/found.html", context, status=status)
+
+
+def _found(request, community_form, charter_form) -> Community | None:
+    """The community founded, or None with the refusal next to the field it concerns."""
+    data = community_form.cleaned_data
+    try:
+        return founding.check_found_community(
+            actor=request.user, name=data["name"], slug=data["slug"], tagline=data["tagline"],
+            visibility=data["visibility"], charter=charter_form.cleaned_data,
+        )  # fmt: skip
+    except ValidationError as error:
+        community_form.add_error(_FIELD_OF_ERROR.get(error.code), error)
+        return None
 
 
 @login_required
@@ -95,7 +83,7 @@ def founding_edit(request, slug):
             _("Only the founder who wrote the founding charter can edit it, while it forms.")
         )
     initial = CharterForm.initial_from(community.charter)
-    form = CharterForm(_posted(request), initial=initial, prefix="charter")
+    form = CharterForm(posted(request), initial=initial, prefix="charter")
     valid = request.method == "POST" and form.is_valid()
     if valid and act(
         form, founding.check_edit_founding_charter, actor=request.user, community=community,
