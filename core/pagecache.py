@@ -2,17 +2,19 @@
 
 An anonymous reader of a public page sees what everyone without an account sees, so the
 rendered page is kept once in Django's cache and served to the next one without a query.
-A page is keyed by what it shows: the site-wide version (the directory and everything
-else), the version of the community it belongs to, and its address. A write that changes
-what an anonymous reader sees calls ``bump(community_id=...)`` at the end of its action;
-the next request then finds no page under the new versions and renders afresh. Pages
-under old versions are never read again and age out.
+A page is keyed by what it shows: a community's pages by the version of that community,
+the directory by the site-wide version (which every bump changes), and each by its
+address. A write that changes what an anonymous reader sees calls
+``bump(community_id=...)`` at the end of its action; the next request then finds no page
+under the new versions and renders afresh. Pages under old versions are never read again
+and age out.
 
 What differs per response is put in on the way out: the page is rendered with
 placeholders for the CSP nonce and the CSRF token (``placeholders``, a context processor
 listed after Django's own) and each response gets its own. A response that is not a plain
 200, sets a cookie or carries a message is not kept; a request with a session or a
-message cookie, a logged-in one, and htmx requests are never served from here.
+message cookie, a logged-in one, an htmx one and one with a query other than ``?page=N``
+are never served from here.
 
 Relative times ("3 minutes ago") are rendered into the page, so a page also expires after
 ``SECONDS`` even when nothing was written.
@@ -47,6 +49,17 @@ def _new_versions(*keys: str) -> None:
     cache.set_many({key: uuid.uuid4().hex[:12] for key in keys}, timeout=None)
 
 
+def _versions(keys: list[str]) -> list[str]:
+    found = cache.get_many(keys)
+    if len(found) < len(keys):
+        # add, not set: two first readers at once agree on one version.
+        for key in keys:
+            if key not in found:
+                cache.add(key, uuid.uuid4().hex[:12], timeout=None)
+        found = cache.get_many(keys)
+    return [found.get(key) for key in keys]
+
+
 def bump(*, community_id: int | None) -> None:
     """What anonymous readers see of this community (and so of the directory) changed.
 
@@ -73,10 +86,20 @@ def placeholders(request) -> dict:
     return {}
 
 
+def _plain_address(request) -> bool:
+    # Any other query (a search, a tree's "after" cursor, made-up parameters) renders
+    # uncached: otherwise every variant of an address would take its own place in the cache.
+    return all(
+        name == "page" and len(values) == 1 and values[0].isdecimal() and len(values[0]) <= 4
+        for name, values in request.GET.lists()
+    )
+
+
 def _cacheable(request) -> bool:
     cookies = request.COOKIES
     return (
         request.method == "GET"
+        and _plain_address(request)
         and not request.headers.get("HX-Request")
         and settings.SESSION_COOKIE_NAME not in cookies
         and CookieStorage.cookie_name not in cookies
@@ -122,14 +145,11 @@ def cached_for_anonymous(community_id=None):
         def wrapper(request, *args, **kwargs):
             if not _cacheable(request):
                 return view(request, *args, **kwargs)
-            keys = [GENERATION, SITE]
-            if community_id is not None:
-                keys.append(community_version_key(community_id(**kwargs)))
-            found = cache.get_many(keys)
-            if len(found) < len(keys):
-                _new_versions(*(key for key in keys if key not in found))
-                found = cache.get_many(keys)
-            key = _page_key(request, [found.get(k) for k in keys])
+            if community_id is None:
+                keys = [GENERATION, SITE]
+            else:
+                keys = [GENERATION, community_version_key(community_id(**kwargs))]
+            key = _page_key(request, _versions(keys))
             if (kept := cache.get(key)) is not None:
                 content, content_type = kept
                 return _filled(request, HttpResponse(content, content_type=content_type))

@@ -218,3 +218,27 @@ def test_bump_is_needed_for_freshness(client, place, monkeypatch):
     monkeypatch.setattr(pagecache, "bump", lambda **_: None)
     actions.do_edit_post(post=place["reply"], body="Bring bags instead.")
     assert "Bring jars." in page(client, url)
+
+
+def test_bump_leaves_other_communities_pages_cached(client, place):
+    other = CommunityFactory()
+    url = other.get_absolute_url()
+    page(client, url)
+    actions.do_edit_post(post=place["reply"], body="Bring bags instead.")
+    with CaptureQueriesContext(connection) as ctx:
+        page(client, url)
+    assert len(ctx.captured_queries) <= 1
+
+
+def test_cached_for_anonymous_only_plain_addresses_are_kept(client, place):
+    """A search or made-up parameters would give every variant its own place in the cache."""
+    for query in ("?q=seed", "?utm=1", "?page=1&x=2", "?page=99999"):
+        url = "/c/" + query
+        page(client, url)
+        with CaptureQueriesContext(connection) as ctx:
+            page(client, url)
+        assert len(ctx.captured_queries) > 1, url
+    page(client, "/c/?page=1")
+    with CaptureQueriesContext(connection) as ctx:
+        page(client, "/c/?page=1")
+    assert len(ctx.captured_queries) <= 1
