@@ -16,25 +16,21 @@ from members.models import Membership, User
 
 def do_grant_moderator(*, user: User, community: Community, term_ends_at: datetime) -> bool:
     """Make a current member a moderator until ``term_ends_at`` (an election passed)."""
-    granted = (
+    return bool(
         Membership.objects.current()
         .of_person(user, community)
         .update(role=Membership.Role.MODERATOR, moderator_term_ends_at=term_ends_at)
     )
-    pagecache.bump(community_id=community.pk)  # the community's page names its moderators
-    return bool(granted)
 
 
 def do_end_moderator_term(*, user: User, community: Community) -> bool:
     """Return a moderator to the member role (a recall passed)."""
-    ended = (
+    return bool(
         Membership.objects.current()
         .of_person(user, community)
         .filter(role=Membership.Role.MODERATOR)
         .update(role=Membership.Role.MEMBER, moderator_term_ends_at=None)
     )
-    pagecache.bump(community_id=community.pk)
-    return bool(ended)
 
 
 def do_remove_member(*, user: User, community: Community, at: datetime) -> bool:
@@ -51,5 +47,5 @@ def do_remove_member(*, user: User, community: Community, at: datetime) -> bool:
         if latest is not None:
             Membership.objects.filter(pk=latest.pk).update(removed_at=at)
     forget_cached_membership(user, community)
-    pagecache.bump(community_id=community.pk)
+    pagecache.bump(community_id=community.pk)  # member counts
     return bool(ended)
