@@ -26,6 +26,7 @@ from community.models import (
     Thread,
     path_segment,
 )
+from core import pagecache
 from core.markdown import MAX_BODY_CHARS, clean_text, find_mentions, render_markdown, too_costly
 from core.text import clean_line
 from members import permissions as members_permissions
@@ -205,6 +206,7 @@ def do_create_thread(
         if existing := _existing_for_token(author=author, client_token=client_token):
             return existing.thread
         raise
+    pagecache.bump(community_id=community.pk)
     return thread
 
 
@@ -299,6 +301,7 @@ def do_reply(*, author, thread: Thread, parent_id: int, body: str, client_token:
         if existing := _existing_for_token(author=author, client_token=client_token):
             return existing
         raise
+    pagecache.bump(community_id=community.pk)
     return post
 
 
@@ -371,6 +374,7 @@ def do_edit_post(*, post: Post, body: str, title: str | None = None) -> Post:
             thread.title = title
             thread.slug = slugify(title)[:80] or "thread"
             thread.save(update_fields=["title", "slug"])
+    pagecache.bump(community_id=thread.community_id)
     return post
 
 
@@ -384,6 +388,7 @@ def do_delete_post(*, post: Post) -> Post:
     The row and its text stay (nothing is hard-deleted); pages no longer show the text."""
     Post.objects.filter(pk=post.pk, deleted_at__isnull=True).update(deleted_at=timezone.now())
     post.refresh_from_db(fields=["deleted_at"])
+    pagecache.bump(community_id=post.thread.community_id)
     return post
 
 

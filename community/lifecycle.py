@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from community.models import Community
+from core import pagecache
 
 if TYPE_CHECKING:
     from purposes.models import Charter
@@ -20,13 +21,15 @@ if TYPE_CHECKING:
 def do_create_community(*, name: str, slug: str, tagline: str, visibility: str) -> Community:
     """A new community, forming, with no charter yet. The unique address makes a second
     community with the same slug raise ``IntegrityError`` (two founders at once)."""
-    return Community.objects.create(
+    community = Community.objects.create(
         name=name,
         slug=slug,
         tagline=tagline,
         visibility=visibility,
         state=Community.State.FORMING,
     )
+    pagecache.bump(community_id=None)  # the directory lists forming communities
+    return community
 
 
 def do_set_charter(*, community: Community, charter: Charter) -> None:
@@ -34,6 +37,7 @@ def do_set_charter(*, community: Community, charter: Charter) -> None:
     with the community's row locked if another writer may change it at once."""
     Community.objects.filter(pk=community.pk).update(charter=charter)
     community.charter = charter
+    pagecache.bump(community_id=community.pk)
 
 
 def do_activate_community(*, community: Community, at: datetime) -> bool:
@@ -45,6 +49,7 @@ def do_activate_community(*, community: Community, at: datetime) -> bool:
     )
     if updated:
         community.state, community.activated_at = Community.State.ACTIVE, at
+        pagecache.bump(community_id=community.pk)
     return bool(updated)
 
 
@@ -54,6 +59,7 @@ def do_set_parent(*, community: Community, parent: Community) -> bool:
     updated = Community.objects.filter(pk=community.pk, parent__isnull=True).update(parent=parent)
     if updated:
         community.parent = parent
+        pagecache.bump(community_id=community.pk)
     return bool(updated)
 
 
@@ -68,4 +74,5 @@ def do_dissolve_community(*, community: Community, at: datetime) -> bool:
     )
     if updated:
         community.state, community.dissolved_at = Community.State.DISSOLVED, at
+        pagecache.bump(community_id=community.pk)
     return bool(updated)

@@ -157,6 +157,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.site",
+                # last: while a page is rendered for the anonymous page cache, its
+                # CSRF token and CSP nonce are placeholders filled in per response
+                "core.pagecache.placeholders",
             ],
             "builtins": ["core.templatetags.datetimes"],
         },

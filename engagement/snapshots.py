@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 
 from community.models import Community, Post, Thread
+from core import pagecache
 from engagement import health as engagement
 from engagement import relationships
 from engagement.models import EngagementSnapshot, MemberPair
@@ -303,6 +304,7 @@ def take_snapshots(*, day: date) -> SnapshotRun:
         update_fields=FIGURE_FIELDS,
     )
     snapshot_step.send(EngagementSnapshot, step="written")
+    pagecache.forget_all()  # every community's stage, on its page and in the directory
     return SnapshotRun(day=day, relationships=how, communities=len(rows))
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.models import Post, ReadState, Thread
+from core import pagecache
 from core.links import absolute_url
 from members import usernames
 from members.models import Application, Avatar, Invitation, Membership
@@ -202,4 +203,5 @@ def do_delete_account(*, user):
         # A new (unusable) password changes the session hash: every session signed in as
         # this user ends at its next request, without scanning the session table.
         user.save()
+    pagecache.forget_all()  # "Former member" on their posts everywhere, member counts
     return user

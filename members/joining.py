@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.models import Community
+from core import pagecache
 from members import permissions
 from members.models import Membership, User
 from purposes.models import JoinPolicy
@@ -136,6 +137,7 @@ def do_join(
         )
         Community.objects.filter(pk=locked.pk).update(last_activity_at=now)
     forget_cached_membership(user, community)
+    pagecache.bump(community_id=community.pk)  # member counts, a founding's progress
     return membership
 
 
@@ -163,6 +165,7 @@ def do_affirm_charter(*, membership: Membership) -> Membership:
         membership.affirmed_charter_id = community.charter_id
         membership.affirmed_at = timezone.now()
         membership.save(update_fields=["affirmed_charter", "affirmed_at"])
+        pagecache.bump(community_id=community.pk)  # a founding counts its endorsements
     return membership
 
 
@@ -183,4 +186,5 @@ def do_leave(*, membership: Membership) -> Membership:
     membership.refresh_from_db()
     if updated:
         forget_cached_membership(membership.user, membership.community)
+        pagecache.bump(community_id=membership.community_id)
     return membership

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import pagecache
 from core.text import clean_line, clean_text
 from members import avatars, permissions
 from members.models import Avatar, User
@@ -52,6 +53,7 @@ def do_update_profile(*, user: User, display_name: str, bio: str) -> User:
     user.display_name = display_name
     user.bio = bio
     user.save(update_fields=["display_name", "bio"])
+    pagecache.forget_all()  # the name is on the member's posts in every community
     return user
 
 
@@ -69,6 +71,7 @@ def do_set_avatar(*, user: User, image: bytes) -> User:
         )
         User.objects.filter(pk=user.pk).update(avatar_key=key)
     user.avatar_key = key
+    pagecache.forget_all()
     return user
 
 
@@ -78,4 +81,5 @@ def do_remove_avatar(*, user: User) -> User:
         Avatar.objects.filter(user=user).delete()
         User.objects.filter(pk=user.pk).update(avatar_key="")
     user.avatar_key = ""
+    pagecache.forget_all()
     return user

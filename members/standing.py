@@ -9,6 +9,7 @@ Each returns whether anything changed, so the log records only what did.
 from datetime import datetime
 
 from community.models import Community
+from core import pagecache
 from members.joining import forget_cached_membership
 from members.models import Membership, User
 
@@ -46,4 +47,5 @@ def do_remove_member(*, user: User, community: Community, at: datetime) -> bool:
         if latest is not None:
             Membership.objects.filter(pk=latest.pk).update(removed_at=at)
     forget_cached_membership(user, community)
+    pagecache.bump(community_id=community.pk)  # member counts
     return bool(ended)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.models import Community, Post
+from core import pagecache
 from members.models import User
 from moderation.models import Appeal, ModerationAction
 from notifications import actions as notifications
@@ -126,6 +127,7 @@ def do_set_post_state(
     Post.objects.filter(pk=post.pk).update(
         moderation_state=state, moderation_reason=shown_reason, moderated_at=now
     )
+    pagecache.bump(community_id=community.pk)
     return do_log(
         community=community,
         kind=kind,

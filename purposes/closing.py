@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from community.lifecycle import do_dissolve_community, do_set_charter
 from community.models import Community
+from core import pagecache
 from members.models import Membership, User
 from members.standing import do_end_moderator_term, do_grant_moderator, do_remove_member
 from moderation.log import do_log as do_log_moderation
@@ -72,6 +73,7 @@ def do_close_proposal(*, proposal_id: int, now: datetime | None = None) -> bool:
         proposal.save()
         close_step.send(Proposal, step="applied", proposal=proposal)
     close_step.send(Proposal, step="committed", proposal=proposal)
+    pagecache.bump(community_id=proposal.community_id)
     return True
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.models import Community
+from core import pagecache
 from members.models import Membership, User
 from notifications.actions import do_notify
 from notifications.models import Notification
@@ -172,6 +173,7 @@ def check_revise_proposal(
             do_withdraw_seconds(proposal=locked, actor=actor, now=now)
         else:
             record_revision(proposal=locked, author=actor, note=_("Revised in discussion"))
+    pagecache.bump(community_id=locked.community_id)
     return locked
 
 
@@ -215,6 +217,7 @@ def check_rebase_proposal(
                 author=actor,
                 note=_("Rebased on charter version %(v)s") % {"v": current.version},
             )
+    pagecache.bump(community_id=locked.community_id)
     return locked
 
 
@@ -301,6 +304,7 @@ def check_submit_proposal(*, actor: User, proposal: Proposal, now: datetime | No
             do_start_discussion(proposal=locked, now=now, actor=actor)
         else:
             do_tell_members_it_seeks_seconds(proposal=locked)
+    pagecache.bump(community_id=locked.community_id)
     return locked
 
 
@@ -315,4 +319,5 @@ def check_withdraw_proposal(*, actor: User, proposal: Proposal, now: datetime | 
         locked.state = State.WITHDRAWN
         locked.withdrawn_at = now
         locked.save(update_fields=["state", "withdrawn_at"])
+    pagecache.bump(community_id=locked.community_id)
     return locked

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from community import permissions
 from community.lifecycle import do_activate_community, do_create_community, do_set_charter
 from community.models import Community
+from core import pagecache
 from members import invitations, joining
 from members.models import Membership
 from notifications.actions import do_notify
@@ -144,6 +145,7 @@ def do_edit_founding_charter(*, community: Community, author, charter: dict) -> 
         actor=author,
     )
     community.charter = founding_charter
+    pagecache.bump(community_id=community.pk)
     return founding_charter
 
 
@@ -183,6 +185,7 @@ def check_endorse_founding_charter(*, actor, community: Community, revision) -> 
             membership.affirmed_charter_id = locked.charter_id
             membership.affirmed_at = timezone.now()
             membership.save(update_fields=["affirmed_charter", "affirmed_at"])
+    pagecache.bump(community_id=community.pk)  # a founding counts its endorsements
     do_activate_if_quorum(community=community)
     return membership
 

@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 
 from community.actions import do_create_thread
 from community.models import Thread
+from core import pagecache
 from members.models import Membership, User
 from notifications.actions import do_notify, do_notify_many
 from notifications.models import Notification
@@ -148,6 +149,7 @@ def check_second_proposal(*, actor: User, proposal: Proposal, now: datetime | No
         # again does not push a proposal on.
         if live_seconds(locked).count() >= needed:
             do_start_discussion(proposal=locked, now=now, actor=actor)
+    pagecache.bump(community_id=locked.community_id)
     return locked
 
 

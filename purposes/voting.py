@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.models import Post, Thread
+from core import pagecache
 from members.models import Membership, User
 from notifications.actions import do_notify, do_notify_many
 from notifications.models import Notification
@@ -113,6 +114,7 @@ def do_open_voting(*, proposal_id: int, now: datetime | None = None) -> bool:
             url=proposal.get_absolute_url(),
             community=proposal.community,
         )
+    pagecache.bump(community_id=proposal.community_id)
     return True
 
 

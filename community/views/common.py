@@ -1,9 +1,11 @@
 """What the thread and post pages share: their base URLs, how they refuse, and the
 no-JavaScript preview."""
 
+from django.core.cache import cache
 from django.urls import reverse
 
 from community import actions
+from community.models import Community
 
 # The page (and its ``refusal`` partial, for htmx) a refused thread or post action shows.
 REFUSED = "community/thread_refused.html"
@@ -29,3 +31,14 @@ def preview_body(request, *, community, body: str, form) -> str | None:
     if request.rate_limit.exceeded(form=form, action="preview"):
         return None
     return actions.render_body(community=community, body=body)[0]
+
+
+def page_community_id(*, slug: str, **_) -> int | None:
+    """The id whose version keys a community's cached anonymous pages, by its address:
+    a slug never changes, so the answer is kept and a cached hit needs no query."""
+    key = f"pagecache:slug:{slug}"
+    if (community_id := cache.get(key)) is None:
+        community_id = Community.objects.filter(slug=slug).values_list("pk", flat=True).first()
+        if community_id is not None:
+            cache.set(key, community_id, timeout=None)
+    return community_id

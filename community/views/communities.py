@@ -10,6 +10,8 @@ from django.views.decorators.http import require_GET
 from community import selectors as community_selectors
 from community.models import Community
 from community.permissions import community_context, get_community_or_404
+from community.views.common import page_community_id
+from core.pagecache import cached_for_anonymous
 from engagement import snapshots
 from members import selectors as member_selectors
 from purposes import selectors as purpose_selectors
@@ -20,6 +22,7 @@ MAX_QUERY_CHARS = 100
 
 
 @require_GET
+@cached_for_anonymous()
 def directory(request):
     query = request.GET.get("q", "").strip()[:MAX_QUERY_CHARS]
     active = member_selectors.directory_communities(state=Community.State.ACTIVE, query=query)
@@ -45,6 +48,7 @@ def directory(request):
 
 
 @require_GET
+@cached_for_anonymous(page_community_id)
 def home(request, slug):
     """The community's home. Outsiders of a members-only community see only what is
     public (name, tagline, purpose and goals, which are the charter) and the way in."""

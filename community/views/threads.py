@@ -14,13 +14,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 from community import actions, ratelimits, selectors
 from community.forms import ReplyForm, ThreadForm
 from community.permissions import access_community, can_post
-from community.views.common import REFUSED, page_urls, preview_body
+from community.views.common import REFUSED, page_community_id, page_urls, preview_body
+from core.pagecache import cached_for_anonymous
 from core.web import add_errors, posted, refused
 from members.permissions import current_membership
 from moderation.flags import thread_moderation
 
 
 @require_GET
+@cached_for_anonymous(page_community_id)
 def thread_list(request, slug):
     community = access_community(request.user, slug)
     page = selectors.thread_list(
@@ -118,6 +120,7 @@ def _thread_context(request, community, thread, *, after="", focus=None) -> dict
 
 
 @require_GET
+@cached_for_anonymous(page_community_id)
 def thread(request, slug, thread_id, thread_slug):
     community = access_community(request.user, slug)
     thread = selectors.get_thread_or_404(community=community, thread_id=thread_id)
@@ -159,6 +162,7 @@ def thread_redirect(request, slug, thread_id):
 
 
 @require_GET
+@cached_for_anonymous(page_community_id)
 def post(request, slug, thread_id, thread_slug, post_id):
     """A post's own page: its context and its replies (the permalink, and where "continue
     this thread" leads)."""
