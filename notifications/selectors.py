@@ -1,5 +1,7 @@
 """Reads of notifications."""
 
+import time
+
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import transaction
@@ -27,9 +29,11 @@ def digest_frequency(user) -> str:
 
 # The header's unread count is on every page a member sees, so it is cached per member.
 # Each writer of notifications forgets the counts it changes (``forget_unread``; an
-# audience given as a query moves the epoch on, which forgets them all), now and again
+# audience given as a query starts a new epoch, which forgets them all), now and again
 # after its transaction commits, so that no request re-caches a count the commit is about
-# to change. The timeout only bounds a count a write outside the actions left behind.
+# to change. An epoch is a fresh clock reading, never a counter: should the cache drop it,
+# the next one matches no count cached before. The timeout only bounds a count that a
+# write outside the actions left behind.
 UNREAD_TIMEOUT = 300
 _EPOCH_KEY = "notifications:unread-epoch"
 
@@ -42,12 +46,15 @@ def unread_count(user) -> int:
     """The user's unread notifications: one cache read, and one COUNT when not cached."""
     key = _unread_key(user.pk)
     found = cache.get_many([_EPOCH_KEY, key])
-    epoch = found.get(_EPOCH_KEY, 0)
-    cached = found.get(key)
-    if cached is not None and cached[0] == epoch:
+    epoch, cached = found.get(_EPOCH_KEY), found.get(key)
+    if epoch is not None and cached is not None and cached[0] == epoch:
         return cached[1]
     count = Notification.objects.filter(recipient=user).unread_count()
-    cache.set(key, (epoch, count), UNREAD_TIMEOUT)
+    if epoch is None:
+        cache.add(_EPOCH_KEY, time.time_ns(), None)
+        epoch = cache.get(_EPOCH_KEY)
+    if epoch is not None:
+        cache.set(key, (epoch, count), UNREAD_TIMEOUT)
     return count
 
 
@@ -56,10 +63,7 @@ def forget_unread(user_ids=None) -> None:
 
     def forget():
         if user_ids is None:
-            try:
-                cache.incr(_EPOCH_KEY)
-            except ValueError:  # no epoch yet: the first one
-                cache.set(_EPOCH_KEY, 1, None)
+            cache.set(_EPOCH_KEY, time.time_ns(), None)
         else:
             cache.delete_many([_unread_key(user_id) for user_id in user_ids])
 

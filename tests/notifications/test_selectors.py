@@ -1,6 +1,7 @@
 """The header's unread count is cached per member and follows every write at once."""
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from members.models import User
@@ -59,3 +60,13 @@ def test_a_whole_audience_notified_at_once_sees_it_on_the_next_page(client):
     assert unread_count(alice) == unread_count(bruno) == 1
     client.force_login(bruno)
     assert 'nav-badge">1<' in badge(client)
+
+
+def test_a_lost_epoch_matches_no_count_cached_before(django_assert_num_queries):
+    alice = UserFactory()
+    assert unread_count(alice) == 0
+    # The cache drops the epoch; a stale count must not come back to life under a new one.
+    cache.delete("notifications:unread-epoch")
+    Notification.objects.create(recipient=alice, kind=Notification.Kind.REPLY, text="x", url="/")
+    with django_assert_num_queries(1):
+        assert unread_count(alice) == 1
