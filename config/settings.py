@@ -180,7 +180,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "timeout": 20,
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections persist here too (DATABASE_CONN_MAX_AGE): opening one, with its PRAGMAs,
+    # cost a millisecond of every request. A live test server shares the test's in-memory
+    # database connection, whose close Django ignores either way, and the threads of
+    # runserver or a file-backed live server close their own when they end.
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")

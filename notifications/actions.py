@@ -25,6 +25,7 @@ from community.models import Community, Thread
 from core.text import clean_line
 from notifications import tasks
 from notifications.models import Delivery, DigestSetting, Notification, NotificationPreference
+from notifications.selectors import forget_unread
 
 logger = logging.getLogger(__name__)
 # Right-away emails of a large audience go to the worker in messages of this many recipients.
@@ -98,6 +99,7 @@ def do_notify(
         for user in users
     ]
     created = Notification.objects.bulk_create(rows)
+    forget_unread([user.pk for user in users])
     for row in created:
         if row.delivery == Delivery.IMMEDIATELY:
             transaction.on_commit(partial(_enqueue_email, row.recipient_id))
@@ -161,6 +163,7 @@ def do_notify_many(
             [*source_params, Delivery.NEVER, default, Delivery.IMMEDIATELY],
         )
         right_away = [row[0] for row in cursor.fetchall()]
+    forget_unread()
     for batch in batched(right_away, EMAIL_BATCH):
         transaction.on_commit(partial(_enqueue_emails, list(batch)))
     return created
@@ -242,10 +245,13 @@ def do_mark_read(*, user, notification_id: int) -> Notification | None:
     if notification is not None and notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
+        forget_unread([user.pk])
     return notification
 
 
 def do_mark_all_read(*, user) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+    count = Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    forget_unread([user.pk])
+    return count

@@ -19,7 +19,7 @@ class NotificationQuerySet(models.QuerySet):
         return self.filter(read_at__isnull=True)
 
     def unread_count(self) -> int:
-        """For the header badge: ``user.notifications.unread_count`` is one COUNT query."""
+        """One COUNT; the header reads it cached (``notifications.selectors.unread_count``)."""
         return self.unread().count()
 
 

@@ -27,7 +27,7 @@ def index(request):
 
 @require_GET
 def unread(request):
-    """What the header polls: its notifications link with the unread count (one COUNT).
+    """What the header polls: its notifications link with the unread count (cached per member).
     Someone signed out has no badge, so 204 leaves the page alone instead of a login
     redirect being swapped into the header."""
     if not request.user.is_authenticated:

@@ -9,7 +9,8 @@ register = template.Library()
 
 @register.simple_tag
 def reaffirm_needed(community, membership) -> bool:
-    """{% reaffirm_needed community membership as show %}: one query at most."""
+    """{% reaffirm_needed community membership as show %}: one query at most, none for the
+    membership of current_membership, which carries the answer."""
     if not community or not membership:
         return False
     return needs_reaffirm(membership, community)
