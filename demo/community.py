@@ -6,12 +6,7 @@ actions the site uses. A community that is absent (or a thread already there) is
 
 from community import actions
 from community.models import Community, Post, Thread
-
-
-def _fresh(*users) -> None:
-    # Membership answers are cached per user object; the demo changes memberships between steps.
-    for user in users:
-        user.__dict__.pop("_membership_cache", None)
+from members.permissions import forget_request_caches
 
 
 def _community(slug: str) -> Community | None:
@@ -21,7 +16,7 @@ def _community(slug: str) -> Community | None:
 def _start(author, community: Community, title: str, body: str, goal_index=None) -> Thread | None:
     if Thread.objects.filter(community=community, title=title).exists():
         return None
-    _fresh(author)
+    forget_request_caches(author)
     goals = community.charter.goals if community.charter_id else []
     goal = goals[goal_index] if goal_index is not None and goal_index < len(goals) else ""
     return actions.check_create_thread(
@@ -30,7 +25,7 @@ def _start(author, community: Community, title: str, body: str, goal_index=None)
 
 
 def _reply(author, parent: Post, body: str) -> Post:
-    _fresh(author)
+    forget_request_caches(author)
     return actions.check_reply(actor=author, thread=parent.thread, parent_id=parent.pk, body=body)
 
 
@@ -59,7 +54,7 @@ def seed(users: dict) -> None:
             "@dara, you walk past the market every day: could you ask the bakery?",
             goal_index=1,
         )
-        _fresh(dara)
+        forget_request_caches(dara)
 
 
 def _seed_gardeners(community: Community, alice, bruno, chen, emil) -> None:

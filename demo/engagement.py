@@ -25,14 +25,10 @@ from engagement import snapshots
 from engagement.models import EngagementSnapshot
 from members import joining
 from members.models import Membership
+from members.permissions import forget_request_caches
 
 HISTORY_DAYS = 60
 SLUGS = ["riverside-gardeners", "book-circle", "night-cyclists"]
-
-
-def _fresh(*objects) -> None:
-    for obj in objects:
-        obj.__dict__.pop("_membership_cache", None)
 
 
 def _members(community: Community) -> list:
@@ -62,7 +58,7 @@ def _at(post: Post, when) -> Post:
 
 
 def _thread(community, author, title, body, when, goal="") -> Post:
-    _fresh(author)
+    forget_request_caches(author)
     thread = actions.do_create_thread(
         author=author, community=community, title=title, body=body, goal=goal
     )
@@ -70,7 +66,7 @@ def _thread(community, author, title, body, when, goal="") -> Post:
 
 
 def _reply(parent: Post, author, body, when) -> Post:
-    _fresh(author)
+    forget_request_caches(author)
     post = actions.do_reply(author=author, thread=parent.thread, parent_id=parent.pk, body=body)
     return _at(post, when)
 
@@ -139,7 +135,7 @@ def _cyclists(community, people, now) -> None:
 def _reaffirm(community) -> None:
     """After a purpose change (demo_proposals), most members affirm the new charter."""
     for user in _members(community)[:-1]:
-        _fresh(user, community)
+        forget_request_caches(user, community)
         # Already affirmed, or not allowed (suspended): leave them as they are.
         with contextlib.suppress(PermissionDenied, ValidationError):
             joining.check_affirm_charter(actor=user, community=community)

@@ -11,19 +11,13 @@ from community import actions
 from community.models import Community, Post, Thread
 from members import joining, standing
 from members.models import Membership
+from members.permissions import forget_request_caches
 from moderation.appeals import check_file_appeal
 from moderation.flags import check_flag_post
 from moderation.juries import check_cast_jury_vote
 from moderation.log import do_log
 from moderation.models import ModerationAction
 from moderation.suspensions import check_suspend_member
-
-
-def _fresh(*objects) -> None:
-    # Membership and moderator answers are cached per object; the demo acts as many users.
-    for obj in objects:
-        for attr in ("_membership_cache", "_has_moderators"):
-            obj.__dict__.pop(attr, None)
 
 
 def seed(users: dict) -> None:
@@ -36,7 +30,7 @@ def seed(users: dict) -> None:
     alice, bruno, chen = users["alice"], users["bruno"], users["chen"]
     dara, emil, fatima = users["dara"], users["emil"], users["fatima"]
     for user in (dara, fatima):
-        _fresh(user, community)
+        forget_request_caches(user, community)
         if not Membership.objects.current().filter(user=user, community=community).exists():
             joining.check_join(actor=user, community=community, affirmed=True)
 
@@ -56,7 +50,7 @@ def seed(users: dict) -> None:
     if thread is None:
         return
     root = Post.objects.select_related("thread__community").get(thread=thread, depth=0)
-    _fresh(emil)
+    forget_request_caches(emil)
     rude = actions.check_reply(
         actor=emil,
         thread=thread,
@@ -69,10 +63,10 @@ def seed(users: dict) -> None:
         (dara, "disrespectful", ""),
         (fatima, "other", "Blaming people does not get the compost turned."),
     ):
-        _fresh(flagger, community)
+        forget_request_caches(flagger, community)
         check_flag_post(actor=flagger, post=rude, reason=reason, note=note)
 
-    _fresh(chen, community)
+    forget_request_caches(chen, community)
     suspension = check_suspend_member(
         actor=chen,
         community=community,
@@ -80,7 +74,7 @@ def seed(users: dict) -> None:
         days=3,
         reason="Insulted two members in the seed swap thread after being asked to stop.",
     )
-    _fresh(bruno, community)
+    forget_request_caches(bruno, community)
     appeal = check_file_appeal(
         actor=bruno,
         decision=suspension,
@@ -89,5 +83,5 @@ def seed(users: dict) -> None:
     )
     first = appeal.jurors.select_related("user").first()
     if first is not None:
-        _fresh(first.user, community)
+        forget_request_caches(first.user, community)
         check_cast_jury_vote(actor=first.user, appeal=appeal, vote="grant")

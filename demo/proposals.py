@@ -14,6 +14,7 @@ from django.utils import timezone
 from community.models import Community
 from members import joining
 from members.models import Membership
+from members.permissions import forget_request_caches
 from purposes.charter_diff import CharterText
 from purposes.closing import do_close_proposal, do_notify_result
 from purposes.drafting import (
@@ -29,11 +30,6 @@ from purposes.voting import check_cast_vote, do_open_voting
 # Tried first, in order; then any other active community. The first with at least three
 # current members gets the demo proposals.
 PREFERRED = ["riverside-gardeners", "tool-library", "night-cyclists", "community-kitchen"]
-
-
-def _fresh(*users) -> None:
-    for user in users:
-        user.__dict__.pop("_membership_cache", None)
 
 
 def _pick() -> tuple[Community, list] | None:
@@ -57,7 +53,7 @@ def _pick() -> tuple[Community, list] | None:
 
 
 def _draft(community, author, at: datetime, **fields) -> Proposal:
-    _fresh(author)
+    forget_request_caches(author)
     community.refresh_from_db()
     proposal = check_create_proposal(actor=author, community=community, **fields)
     Proposal.objects.filter(pk=proposal.pk).update(created_at=at)
@@ -69,7 +65,7 @@ def _to_discussion(proposal, seconders, at: datetime) -> Proposal:
     check_submit_proposal(actor=proposal.author, proposal=proposal, now=at)
     needed = proposal.community.charter.seconds_required
     for user in seconders[:needed]:
-        _fresh(user)
+        forget_request_caches(user)
         check_second_proposal(actor=user, proposal=proposal, now=at + timedelta(hours=2))
     proposal.refresh_from_db()
     return proposal
@@ -77,7 +73,7 @@ def _to_discussion(proposal, seconders, at: datetime) -> Proposal:
 
 def _vote(proposal, votes: list[tuple], at: datetime) -> None:
     for user, choice, reason in votes:
-        _fresh(user)
+        forget_request_caches(user)
         check_cast_vote(actor=user, proposal=proposal, choice=choice, reason=reason, now=at)
 
 
@@ -142,7 +138,7 @@ def seed(users: dict) -> None:
              now - timedelta(days=25))  # fmt: skip
     _decided(conflict, [first, third], [(u, "for", "") for u in everyone],
              now - timedelta(days=24) + timedelta(hours=8))  # fmt: skip
-    _fresh(first)
+    forget_request_caches(first)
     joining.check_affirm_charter(actor=first, community=Community.objects.get(pk=community.pk))
 
     # Failed: a rules change short of two thirds.
@@ -165,7 +161,7 @@ def seed(users: dict) -> None:
         title=f"Elect {second.shown_name} as moderator",
         rationale="Someone should look at flags on weekdays.", target=nominee,
     )  # fmt: skip
-    _fresh(second)
+    forget_request_caches(second)
     check_accept_nomination(actor=second, proposal=election)
     lapsed_votes = [(first, "for", "")] if len(members) > 4 else []
     # The nominee does not second their own election.
@@ -202,7 +198,7 @@ def seed(users: dict) -> None:
                              goals=goals.goals, rules=goals.rules),
     )  # fmt: skip
     check_submit_proposal(actor=first, proposal=seeking, now=now - timedelta(hours=5))
-    _fresh(second)
+    forget_request_caches(second)
     check_second_proposal(actor=second, proposal=seeking, now=now - timedelta(hours=4))
     withdrawn = _draft(
         community, second, now - timedelta(days=3), kind="purpose", title="Rename the goals",

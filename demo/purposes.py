@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from community.models import Community
 from members import applications, invitations, joining
+from members.permissions import forget_request_caches
 from purposes import founding
 from purposes.models import JoinPolicy
 
@@ -38,26 +39,18 @@ def _found(founder, slug: str, name: str, tagline: str, charter: dict, visibilit
     )
 
 
-def _fresh(*objects) -> None:
-    """Forget per-request caches (membership, founder count) between demo steps: a demo
-    run acts as many users in one process, where a web request acts as one."""
-    for obj in objects:
-        for attr in ("_membership_cache", "_founder_count", "_has_moderators"):
-            obj.__dict__.pop(attr, None)
-
-
 def _join(user, community: Community) -> None:
-    _fresh(user, community)
+    forget_request_caches(user, community)
     joining.check_join(actor=user, community=community, affirmed=True)
     founding.do_activate_if_quorum(community=community)
 
 
 def _admit(applicant, decider, community: Community, motivation: str) -> None:
-    _fresh(applicant, decider, community)
+    forget_request_caches(applicant, decider, community)
     application = applications.check_apply(
         actor=applicant, community=community, motivation=motivation, affirmed=True
     )
-    _fresh(applicant, decider, community)
+    forget_request_caches(applicant, decider, community)
     applications.check_decide_application(
         actor=decider, application=application, admit=True, reason="Welcome aboard."
     )
@@ -65,7 +58,7 @@ def _admit(applicant, decider, community: Community, motivation: str) -> None:
 
 
 def _accept(invitee, inviter, community: Community) -> None:
-    _fresh(invitee, inviter, community)
+    forget_request_caches(invitee, inviter, community)
     invitation = invitations.check_invite(
         actor=inviter, community=community, username=invitee.username
     )

@@ -20,6 +20,15 @@ from members.models import Application, Invitation, Membership, User
 from purposes.models import Charter, JoinPolicy
 
 
+def forget_request_caches(*objects) -> None:
+    """Drop what this module cached on these users and communities for one request
+    (memberships, founder counts, moderators): for code that acts as many people in one
+    process, such as the demo seeds, between its steps."""
+    for obj in objects:
+        for attr in ("_membership_cache", "_founder_count", "_has_moderators"):
+            obj.__dict__.pop(attr, None)
+
+
 def current_membership(user, community: Community) -> Membership | None:
     """The user's current membership of the community, cached on the user per request:
     the member's whole standing (role, term, suspension, and ``purpose_changed``, whether
