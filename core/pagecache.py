@@ -1,7 +1,20 @@
-"""Whole pages for anonymous readers, from the shared cache.
+"""Whole pages from the shared cache: for anonymous readers, and for members with holes.
 
 An anonymous reader of a public page sees what everyone without an account sees, so the
 rendered page is kept once in Django's cache and served to the next one without a query.
+
+Members see almost the same page. A view that names a ``viewer`` function serves them
+too: ``viewer(request, **view_kwargs)`` says, from live data on every request, what
+differs between members on that page (for a community's thread list: whether they may
+post there) and checks that they may see it at all (it raises ``Http404`` as the view
+would). The page is kept once per such answer, and what is each member's own (the site
+navigation with their name and unread count, the "3 new" marks of the threads they read)
+is left in it as *holes*: markers that ``hole()`` writes and that are filled for each
+response by the filler registered under the hole's name (``register_hole``), one call per
+name for all of a page's holes of that name, so a page of 30 threads asks for its read
+marks in one query. The same filling runs when the page is rendered, so a member's page
+reads the same whether it came from the cache or not. (This is "donut" caching: the page
+is shared, the holes are the member's.)
 A page is keyed by what it shows: a community's pages by the version of that community,
 the directory by the site-wide version (which every bump changes), and each by its
 address. A write that changes what an anonymous reader sees calls
@@ -22,7 +35,10 @@ Relative times ("3 minutes ago") are rendered into the page, so a page also expi
 
 import functools
 import hashlib
+import re
 import uuid
+from collections import defaultdict
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -30,6 +46,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.utils.crypto import salted_hmac
+from django.utils.safestring import SafeString, mark_safe
 
 SECONDS = 60
 GENERATION = "pagecache:generation"  # every page at once (``forget_all``)
@@ -37,6 +55,7 @@ SITE = "pagecache:site"
 _NONCE = "pagecache0nonce0placeholder"
 _CSRF = "pagecache0csrf0placeholder"
 _RENDERING = "_pagecache_rendering"
+_HOLES = "_pagecache_holes"
 
 
 def community_version_key(community_id: int) -> str:
@@ -78,6 +97,56 @@ def forget_all() -> None:
     _new_versions(GENERATION)
 
 
+# --- Holes: a member's own parts of a shared page ------------------------------------------
+
+Filler = Callable[..., dict[str, str]]
+_fillers: dict[str, Filler] = {}
+
+
+@functools.lru_cache(maxsize=4)
+def _prefix_for(secret: str) -> str:
+    digest = salted_hmac("pagecache.hole", "marker", secret=secret, algorithm="sha256")
+    return "<!--hole:" + digest.hexdigest()[:12] + ":"
+
+
+def _marker_prefix() -> str:
+    # Keyed by the secret: text a member writes is escaped or sanitised anyway (no "<!--"
+    # survives), and even so could not make a marker without knowing it.
+    return _prefix_for(settings.SECRET_KEY)
+
+
+def register_hole(name: str, filler: Filler) -> None:
+    """``filler(request, args)`` gets every argument its holes on a page carry (strings)
+    and answers the HTML for each: ``{arg: html}``; a missing one leaves the hole empty."""
+    _fillers[name] = filler
+
+
+def makes_holes(request) -> bool:
+    """Whether this response's member parts are written as holes (and filled after)."""
+    return getattr(request, _HOLES, False)
+
+
+def hole(request, name: str, arg: str = "") -> SafeString:
+    """A hole where this request's page is filled later, else the filled HTML at once.
+    ``arg`` is ours (ids, numbers), never a reader's text."""
+    if makes_holes(request):
+        return mark_safe(f"{_marker_prefix()}{name}:{arg}-->")  # noqa: S308 - our own marker
+    # A filler answers HTML it escaped itself.
+    return mark_safe(_fillers[name](request, [arg]).get(arg, ""))  # noqa: S308
+
+
+def fill_holes(request, text: str) -> str:
+    prefix = _marker_prefix()
+    if prefix not in text:
+        return text
+    pattern = re.compile(re.escape(prefix) + r"([a-z-]+):([^>]*?)-->")
+    wanted = defaultdict(list)
+    for name, arg in pattern.findall(text):
+        wanted[name].append(arg)
+    answers = {name: _fillers[name](request, args) for name, args in wanted.items()}
+    return pattern.sub(lambda m: answers[m[1]].get(m[2], ""), text)
+
+
 def placeholders(request) -> dict:
     """Context processor: while a page is rendered for the cache, the per-response values
     are placeholders (listed after Django's csrf and csp processors, it overrides them)."""
@@ -96,35 +165,41 @@ def _plain_address(request) -> bool:
 
 
 def _cacheable(request) -> bool:
-    cookies = request.COOKIES
+    """Requests that may get a kept page (which one is the decorator's business)."""
     return (
         request.method == "GET"
         and _plain_address(request)
         and not request.headers.get("HX-Request")
-        and settings.SESSION_COOKIE_NAME not in cookies
-        and CookieStorage.cookie_name not in cookies
-        and not request.user.is_authenticated
+        and CookieStorage.cookie_name not in request.COOKIES
     )
 
 
-def _page_key(request, versions: list) -> str:
-    address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+def _anonymous(request) -> bool:
+    return settings.SESSION_COOKIE_NAME not in request.COOKIES and not request.user.is_authenticated
+
+
+def _messages_waiting(request) -> bool:
+    # len() of the storage reads what waits (from the cookie or the session) without
+    # marking it shown.
+    messages = getattr(request, "_messages", None)
+    return messages is not None and len(messages) > 0
+
+
+def _page_key(request, versions: list, variant: str) -> str:
+    address = hashlib.sha256(f"{variant}|{request.get_full_path()}".encode()).hexdigest()[:32]
     return "pagecache:page:" + ":".join(str(v) for v in versions) + ":" + address
 
 
 def _keepable(request, response) -> bool:
-    messages = getattr(request, "_messages", None)
-    return (
-        response.status_code == 200
-        and not response.cookies
-        and not (messages is not None and len(messages))
-    )
+    return response.status_code == 200 and not response.cookies and not _messages_waiting(request)
 
 
 def _filled(request, response):
-    """The response with this request's own nonce and CSRF token in place of the
+    """The response with this request's own holes, nonce and CSRF token in place of the
     placeholders."""
     text = response.content.decode()
+    if makes_holes(request):
+        text = fill_holes(request, text)
     if _NONCE in text:
         # str() makes the lazy nonce, so the CSP middleware puts the same one in the header.
         text = text.replace(_NONCE, str(request._csp_nonce))
@@ -134,8 +209,17 @@ def _filled(request, response):
     return response
 
 
-def cached_for_anonymous(community_id=None):
-    """Serve the decorated GET view's page to anonymous readers from the cache.
+def _with_holes_filled(request, response):
+    if makes_holes(request) and not response.streaming:
+        if hasattr(response, "render") and callable(response.render):
+            response = response.render()
+        response.content = fill_holes(request, response.content.decode())
+    return response
+
+
+def cached_page(community_id=None, *, viewer=None):
+    """Serve the decorated GET view's page from the cache: to anonymous readers, and to
+    signed-in members too when ``viewer`` is given (see the module's docstring).
 
     ``community_id(**view_kwargs)`` names the community whose version keys the page (None:
     the site's version alone); it must not need the database on a cached hit."""
@@ -143,14 +227,30 @@ def cached_for_anonymous(community_id=None):
     def decorate(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
-            if not _cacheable(request):
-                return view(request, *args, **kwargs)
+            try:
+                return serve(request, *args, **kwargs)
+            except BaseException:
+                # The error page is rendered outside this view: no holes left in it.
+                setattr(request, _HOLES, False)
+                raise
+
+        def serve(request, *args, **kwargs):
+            variant = None
+            if request.user.is_authenticated:
+                setattr(request, _HOLES, True)  # filled below, whether kept or not
+                if viewer is not None and _cacheable(request):
+                    # Live on every request: it may refuse (404) before anything is served.
+                    variant = f"member:{request.user.is_staff}:{viewer(request, **kwargs)}"
+            elif _anonymous(request) and _cacheable(request):
+                variant = "anonymous"
+            if variant is None:
+                return _with_holes_filled(request, view(request, *args, **kwargs))
             if community_id is None:
                 keys = [GENERATION, SITE]
             else:
                 keys = [GENERATION, community_version_key(community_id(**kwargs))]
-            key = _page_key(request, _versions(keys))
-            if (kept := cache.get(key)) is not None:
+            key = _page_key(request, _versions(keys), variant)
+            if not _messages_waiting(request) and (kept := cache.get(key)) is not None:
                 content, content_type = kept
                 return _filled(request, HttpResponse(content, content_type=content_type))
             setattr(request, _RENDERING, True)

@@ -3,11 +3,12 @@
 1. No import cycles between modules, counting imports inside functions.
 2. `core` (shared pieces: text, fields, markdown, the web helpers) imports no app, any
    module may import it, and nothing but the project wiring imports `config`.
-3. Layers inside an app, from the top: views, urls, admin, feeds, forms, template tags and
-   commands; then tasks; then actions (every module not named here); then selectors and
-   permissions; then models; pure modules (no ORM) beside them. A module imports only from
-   its own layer or below, except that an action may enqueue its own app's tasks (rule 1
-   still holds: a task module must not import the action that enqueues it).
+3. Layers inside an app, from the top: views, urls, admin, feeds, forms, template tags,
+   commands and the app config (its ``ready()`` wires them in); then tasks; then actions
+   (every module not named here); then selectors and permissions; then models; pure
+   modules (no ORM) beside them. A module imports only from its own layer or below,
+   except that an action may enqueue its own app's tasks (rule 1 still holds: a task
+   module must not import the action that enqueues it).
 4. Across apps, a module may use another app's models, selectors, permissions, actions and
    pure modules, never its views, forms, admin, urls or template tags, and never a name
    that starts with an underscore (in any module other than its own).
@@ -24,7 +25,7 @@ APPS = ("core", "community", "members", "purposes", "moderation", "notifications
 WIRING = ("config", "demo")  # on top: they may import anything, and nothing imports them
 PURE = {"purposes.tally", "purposes.charter_diff", "engagement.health", "engagement.plots"}
 WEB = {"views", "urls", "admin", "feeds", "forms", "templatetags", "management", "middleware"}
-WEB |= {"context_processors", "adapter", "account_forms", "founding_forms"}
+WEB |= {"context_processors", "adapter", "account_forms", "founding_forms", "apps"}
 RANK = {"web": 4, "tasks": 3, "actions": 2, "reads": 1, "models": 0, "pure": 0}
 
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from community import actions
 from community.models import Community
+from community.permissions import access_community, can_post
 
 # The page (and its ``refusal`` partial, for htmx) a refused thread or post action shows.
 REFUSED = "community/thread_refused.html"
@@ -42,3 +43,20 @@ def page_community_id(*, slug: str, **_) -> int | None:
         if community_id is not None:
             cache.set(key, community_id, timeout=None)
     return community_id
+
+
+def readable_community(request, slug: str) -> Community:
+    """``access_community`` once per request: a shared page's ``community_reader`` and its
+    view both ask."""
+    found = request.__dict__.setdefault("_readable_communities", {})
+    if slug not in found:
+        found[slug] = access_community(request.user, slug)
+    return found[slug]
+
+
+def community_reader(request, *, slug: str, **_) -> str:
+    """What differs between members on a community's shared pages (``core.pagecache``):
+    whether they may post there. A 404, as the page itself gives, to whoever may not read
+    it."""
+    community = readable_community(request, slug)
+    return "poster" if can_post(request.user, community) else "reader"

@@ -14,20 +14,25 @@ from django.views.decorators.http import require_GET, require_http_methods
 from community import actions, ratelimits, selectors
 from community.forms import ReplyForm, ThreadForm
 from community.permissions import access_community, can_post
-from community.views.common import REFUSED, page_community_id, page_urls, preview_body
-from core.pagecache import cached_for_anonymous
+from community.views.common import (
+    REFUSED,
+    community_reader,
+    page_community_id,
+    page_urls,
+    preview_body,
+    readable_community,
+)
+from core.pagecache import cached_page
 from core.web import add_errors, posted, refused
 from members.permissions import current_membership
 from moderation.flags import thread_moderation
 
 
 @require_GET
-@cached_for_anonymous(page_community_id)
+@cached_page(page_community_id, viewer=community_reader)
 def thread_list(request, slug):
-    community = access_community(request.user, slug)
-    page = selectors.thread_list(
-        community=community, user=request.user, page_number=request.GET.get("page")
-    )
+    community = readable_community(request, slug)
+    page = selectors.thread_list(community=community, page_number=request.GET.get("page"))
     context = {
         "community": community,
         "threads": page.object_list,
@@ -96,7 +101,8 @@ def _thread_context(request, community, thread, *, after="", focus=None) -> dict
         user=request.user,
         start=int(start) if after and start.isdecimal() and len(start) < 7 else 1,
     )
-    if request.user.is_authenticated:
+    # A visit after the latest post saw it all: only a visit that sees something new writes.
+    if request.user.is_authenticated and (read_at is None or read_at < thread.last_activity_at):
         actions.do_mark_thread_read(user=request.user, thread=thread)
     may_post = can_post(request.user, community)
     posts = [page.root, *page.posts]
@@ -120,7 +126,7 @@ def _thread_context(request, community, thread, *, after="", focus=None) -> dict
 
 
 @require_GET
-@cached_for_anonymous(page_community_id)
+@cached_page(page_community_id)
 def thread(request, slug, thread_id, thread_slug):
     community = access_community(request.user, slug)
     thread = selectors.get_thread_or_404(community=community, thread_id=thread_id)
@@ -162,7 +168,7 @@ def thread_redirect(request, slug, thread_id):
 
 
 @require_GET
-@cached_for_anonymous(page_community_id)
+@cached_page(page_community_id)
 def post(request, slug, thread_id, thread_slug, post_id):
     """A post's own page: its context and its replies (the permalink, and where "continue
     this thread" leads)."""

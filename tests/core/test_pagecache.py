@@ -242,3 +242,101 @@ def test_cached_for_anonymous_only_plain_addresses_are_kept(client, place):
     with CaptureQueriesContext(connection) as ctx:
         page(client, "/c/?page=1")
     assert len(ctx.captured_queries) <= 1
+
+
+# --- Members: one shared page per kind of viewer, their own parts filled in -------------
+
+
+def _list_url(community) -> str:
+    return f"/c/{community.slug}/t/"
+
+
+def test_member_thread_list_hit_reads_only_the_members_own_state(client, place):
+    """A warm thread list costs a member their user, the community, their standing and
+    their read marks; not the threads."""
+    client.force_login(place["author"])
+    url = _list_url(place["community"])
+    page(client, url)
+    with CaptureQueriesContext(connection) as ctx:
+        html = page(client, url)
+    assert len(ctx.captured_queries) <= 4, ctx.captured_queries
+    assert not [q for q in ctx.captured_queries if 'FROM "community_thread"' in q["sql"]]
+    assert not [q for q in ctx.captured_queries if q["sql"].upper().startswith(WRITES)]
+    assert "Seed swap" in html and place["author"].username in html
+
+
+def test_member_read_marks_are_each_members_own_on_a_shared_page(client, place):
+    community, thread = place["community"], place["thread"]
+    reader = MembershipFactory(community=community).user
+    other = MembershipFactory(community=community).user
+    client.force_login(other)
+    assert ">new</span>" in page(client, _list_url(community))  # never opened: new
+    client.force_login(reader)
+    page(client, thread.get_absolute_url())  # reads it
+    assert ">new</span>" not in page(client, _list_url(community))
+    actions.do_reply(author=other, thread=thread, parent_id=place["reply"].pk, body="And lids.")
+    assert ">1 new</span>" in page(client, _list_url(community))
+    client.force_login(other)
+    html = page(client, _list_url(community))
+    assert ">new</span>" in html and "1 new" not in html
+
+
+def test_member_page_follows_writes_and_standing_at_once(client, place):
+    community = place["community"]
+    member = MembershipFactory(community=community)
+    client.force_login(member.user)
+    assert "Start a thread" in page(client, _list_url(community))
+    thread_with_post(community=community, author=place["author"], title="Tool library")
+    assert "Tool library" in page(client, _list_url(community))
+    # Suspended since the page was kept: the poster's page is not theirs any more.
+    member.suspended_until = place["reply"].created_at.replace(year=2999)
+    member.save()
+    assert "Start a thread" not in page(client, _list_url(community))
+
+
+def test_member_page_of_a_members_only_community_is_not_served_to_outsiders(client, place):
+    community = CommunityFactory(visibility="members")
+    insider = MembershipFactory(community=community).user
+    thread_with_post(community=community, author=insider, title="Private plans")
+    client.force_login(insider)
+    assert "Private plans" in page(client, _list_url(community))
+    client.force_login(UserFactory())
+    response = client.get(_list_url(community))
+    assert response.status_code == 404
+    assert "Private plans" not in response.content.decode()
+    assert "<!--hole:" not in response.content.decode()
+
+
+def test_member_directory_badges_are_each_members_own(client, place):
+    community = place["community"]
+    newcomer = UserFactory()
+    client.force_login(place["author"])
+    assert "you are a member" in page(client, "/c/")
+    client.force_login(newcomer)
+    assert "you are a member" not in page(client, "/c/")
+    joining.do_join(user=newcomer, community=community)
+    assert "you are a member" in page(client, "/c/")
+
+
+def test_member_page_holes_are_filled_and_cannot_be_written_by_members(client, place):
+    community = place["community"]
+    thread_with_post(community=community, author=place["author"], title="<!--hole:x:site-nav:-->")
+    client.force_login(place["author"])
+    for _ in range(2):  # rendered, then from the cache
+        html = page(client, _list_url(community))
+        assert "<!--hole:" not in html
+        assert "&lt;!--hole:x:site-nav:--&gt;" in html
+        assert html.count('id="nav-notifications"') == 1
+
+
+def test_member_page_with_a_message_waiting_shows_it(client, rf, place):
+    community = place["community"]
+    client.force_login(place["author"])
+    page(client, _list_url(community))  # kept
+    request = rf.get("/")
+    storage = CookieStorage(request)
+    storage.add(20, "Thread moved.")
+    response = client.get("/")
+    storage.update(response)
+    client.cookies["messages"] = response.cookies["messages"].value
+    assert "Thread moved." in page(client, _list_url(community))
