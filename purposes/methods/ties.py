@@ -22,7 +22,8 @@ To check a draw by hand on any Unix machine::
 
 For example, with the seed ``commons`` and options ``a`` and ``b``:
 ``sha256("commons:a")`` starts ``a03b30``, ``sha256("commons:b")`` starts ``46ca16``,
-so the draw is ``a``, ``b``: ``a`` wins a tie between them, and ``b`` is eliminated.
+so the draw is ``b``, ``a`` (``4`` comes before ``a``): ``b`` wins a tie between them,
+and where one of them must be eliminated it is ``a``.
 """
 
 from __future__ import annotations
