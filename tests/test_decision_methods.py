@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from purposes.methods import approval, consent, majority, ranked, score, ties
+from purposes.methods import charter as charter_methods
 from purposes.methods.consent import ConsentBallot, Position
 from purposes.methods.result import BallotError, Electorate, Outcome, option_labels, rounds_csv
 from purposes.tally import DecisionRule, Tally, Threshold, decide
@@ -555,3 +556,72 @@ def test_tennessee_instant_runoff_explained_round_by_round():
     assert rows[0] == ["round", "option_id", "option", "votes", "status"]
     assert ["3", "K", "Knoxville", "58", "elected"] in rows
     assert ["1", "C", "Chattanooga", "15", "eliminated"] in rows
+
+
+# --- the charter's method for each kind -----------------------------------------------
+
+
+def test_method_kinds_are_the_proposal_kinds():
+    from purposes.models import Proposal
+
+    assert list(charter_methods.KINDS) == list(Proposal.Kind.values)
+    assert set(charter_methods.MAJOR_KINDS) == set(Proposal.MAJOR_KINDS)
+
+
+@pytest.mark.parametrize(
+    ("kind", "method", "threshold"),
+    [
+        ("purpose", "two_thirds", Threshold.TWO_THIRDS),
+        ("rules", "two_thirds", Threshold.TWO_THIRDS),
+        ("dissolve", "two_thirds", Threshold.TWO_THIRDS),
+        ("elect", "majority", Threshold.SIMPLE_MAJORITY),
+        ("recall", "majority", Threshold.SIMPLE_MAJORITY),
+        ("remove", "majority", Threshold.SIMPLE_MAJORITY),
+    ],
+)
+def test_method_for_defaults_to_todays_rule(kind, method, threshold):
+    chosen = charter_methods.method_for({"methods": charter_methods.default_methods()}, kind)
+    assert (chosen.name, chosen.counted_by, chosen.threshold) == (method, "majority", threshold)
+    # Rules written before methods existed decide as before.
+    assert charter_methods.method_for({"quorum_percent": 25}, kind) == chosen
+
+
+def test_method_for_reads_the_charters_choice():
+    methods = charter_methods.default_methods() | {"elect": "ranked", "rules": "consent"}
+    assert charter_methods.method_for({"methods": methods}, "elect").counted_by == "ranked"
+    assert charter_methods.method_for({"methods": methods}, "rules").counted_by == "consent"
+    assert charter_methods.method_for({"methods": methods}, "dissolve").name == "two_thirds"
+
+
+@pytest.mark.parametrize(
+    ("methods", "message"),
+    [
+        (
+            {k: v for k, v in charter_methods.DEFAULT_METHODS.items() if k != "dissolve"},
+            "Every kind of proposal needs a decision method; none is set for dissolving the "
+            "community.",
+        ),
+        (
+            charter_methods.DEFAULT_METHODS | {"elect": "", "remove": None},
+            "none is set for electing a moderator, removing a member.",
+        ),
+        (charter_methods.DEFAULT_METHODS | {"elect": "dice"}, "“dice” is not a decision method"),
+        (charter_methods.DEFAULT_METHODS | {"other": "majority"}, "“other” is not a kind"),
+        (["majority"], "for each kind of proposal, a method"),
+    ],
+)
+def test_validate_methods_refuses_a_kind_left_without_a_method(methods, message):
+    with pytest.raises(charter_methods.MethodsError, match=message):
+        charter_methods.validate_methods(methods)
+    with pytest.raises(charter_methods.MethodsError):
+        charter_methods.method_for({"methods": methods}, "purpose")
+
+
+def test_validate_methods_keeps_the_kinds_order():
+    methods = dict(reversed(list(charter_methods.DEFAULT_METHODS.items())))
+    assert list(charter_methods.validate_methods(methods)) == list(charter_methods.KINDS)
+
+
+def test_method_for_refuses_an_unknown_kind():
+    with pytest.raises(charter_methods.MethodsError, match="“other” is not a kind"):
+        charter_methods.method_for({}, "other")

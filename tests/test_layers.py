@@ -25,7 +25,7 @@ WIRING = ("config", "demo")  # on top: they may import anything, and nothing imp
 PURE = {"purposes.tally", "purposes.charter_diff", "engagement.health", "engagement.plots"}
 PURE |= {"purposes.methods"} | {
     f"purposes.methods.{name}"
-    for name in ("result", "ties", "majority", "consent", "approval", "ranked", "score")
+    for name in ("result", "ties", "majority", "consent", "approval", "ranked", "score", "charter")
 }
 WEB = {"views", "urls", "admin", "feeds", "forms", "templatetags", "management", "middleware"}
 WEB |= {"context_processors", "adapter", "account_forms", "founding_forms"}
