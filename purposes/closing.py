@@ -104,6 +104,7 @@ def do_apply_proposal(*, proposal: Proposal, now: datetime) -> None:
             author=proposal.author,
             proposal=proposal,
             changes_purpose=bool(mine & {"purpose", "goals"}),
+            methods=charter.methods,  # not a proposable rule yet: kept as in force
             **merged.rules,
         )
         # In force from the close (auto_now_add would stamp the moment the sweep ran).

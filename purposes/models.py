@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import CleanCharField, CleanTextField, LineField
+from purposes.methods.charter import default_methods, method_for
 
 
 class JoinPolicy(models.TextChoices):
@@ -54,6 +55,11 @@ class Charter(models.Model):
     voting_min_days = models.PositiveSmallIntegerField(
         _("days of membership needed to vote"), default=0
     )
+    # Which decision method each kind of proposal uses ({kind: method}, see
+    # purposes.methods.charter); the defaults are two thirds for purpose, rules and
+    # dissolution and a simple majority for the rest. Not yet one of RULE_FIELDS: the
+    # forms and the diff do not show it, and a new version carries it over unchanged.
+    methods = models.JSONField(_("decision methods"), default=default_methods)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
@@ -101,6 +107,10 @@ class Charter(models.Model):
 
     def rules(self) -> dict[str, object]:
         return {name: getattr(self, name) for name in self.RULE_FIELDS}
+
+    def method_for(self, kind: str):
+        """The decision method (purposes.methods.charter.Method) for a kind of proposal."""
+        return method_for({**self.rules(), "methods": self.methods}, kind)
 
     def text(self):
         """The diffable content of this version (purposes.charter_diff.CharterText)."""

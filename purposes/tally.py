@@ -44,6 +44,8 @@ __all__ = [
     "Threshold",
     "count_votes",
     "decide",
+    "lapsed_reason",
+    "quorum_needed",
 ]
 
 
@@ -71,6 +73,25 @@ def _ceil_div(numerator: int, denominator: int) -> int:
 
 def _plural(count: int, singular: str, plural: str | None = None) -> str:
     return singular if count == 1 else (plural or singular + "s")
+
+
+def quorum_needed(quorum_percent: int, active_electorate_size: int) -> int:
+    """Votes needed for a decision to count: ``ceil(quorum_percent * active / 100)``, at
+    least 1. With no active member in the electorate the quorum is one vote: never zero,
+    since a decision nobody voted on is no decision. Every decision method uses this."""
+    return max(1, _ceil_div(quorum_percent * active_electorate_size, 100))
+
+
+def lapsed_reason(cast: int, active_electorate_size: int, quorum: int) -> str:
+    """Why a vote that missed its quorum lapsed, in a sentence (every method's wording)."""
+    if cast == 0:
+        voted = "nobody voted"
+        needed = f"{quorum} {_plural(quorum, 'vote was', 'votes were')} needed"
+    else:
+        active = active_electorate_size
+        voted = f"only {cast} of {active} active {_plural(active, 'member')} voted"
+        needed = f"{quorum} {_plural(quorum, 'was', 'were')} needed"
+    return f"Lapsed with no decision: {voted}; {needed}."
 
 
 @dataclass(frozen=True)
@@ -151,13 +172,8 @@ class Tally:
         return 100 * self.cast / self.electorate_size
 
     def quorum_needed(self, rule: DecisionRule) -> int:
-        """Votes needed for the decision to count under ``rule``.
-
-        ``ceil(quorum_percent * active / 100)``, at least 1. With no active member in
-        the electorate the quorum is one vote: never zero, since a decision nobody
-        voted on is no decision.
-        """
-        return max(1, _ceil_div(rule.quorum_percent * self.active_electorate_size, 100))
+        """Votes needed for the decision to count under ``rule`` (:func:`quorum_needed`)."""
+        return quorum_needed(rule.quorum_percent, self.active_electorate_size)
 
 
 @dataclass(frozen=True)
@@ -236,19 +252,12 @@ def decide(*, tally: Tally, rule: DecisionRule) -> Result:
     """Decide a closed vote: LAPSED without quorum, else PASSED or FAILED."""
     quorum = tally.quorum_needed(rule)
     if tally.cast < quorum:
-        if tally.cast == 0:
-            voted = "nobody voted"
-            needed = f"{quorum} {_plural(quorum, 'vote was', 'votes were')} needed"
-        else:
-            active = tally.active_electorate_size
-            voted = f"only {tally.cast} of {active} active {_plural(active, 'member')} voted"
-            needed = f"{quorum} {_plural(quorum, 'was', 'were')} needed"
         return Result(
             outcome=Outcome.LAPSED,
             tally=tally,
             rule=rule,
             quorum_met=False,
-            reason=f"Lapsed with no decision: {voted}; {needed}.",
+            reason=lapsed_reason(tally.cast, tally.active_electorate_size, quorum),
         )
     if _threshold_met(tally, rule):
         return Result(

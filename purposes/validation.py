@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from community.models import Community
 from core.text import clean_line
+from purposes.methods.charter import MethodsError, validate_methods
 from purposes.models import Charter, JoinPolicy
 
 # Addresses a community may not take: they are, or may become, the site's own paths.
@@ -116,4 +117,11 @@ def validate_charter(charter: dict) -> dict:
             ),
             code="major_quorum_low",
         )
+    # The decision methods, when given: left out, a new charter takes the defaults
+    # (today's rules) and an edited founding draft keeps the ones it has.
+    if "methods" in charter:
+        try:
+            clean["methods"] = validate_methods(charter["methods"])
+        except MethodsError as error:
+            raise ValidationError(str(error), code="methods") from error
     return clean

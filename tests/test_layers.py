@@ -24,6 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 APPS = ("core", "community", "members", "purposes", "moderation", "notifications", "engagement")
 WIRING = ("config", "demo")  # on top: they may import anything, and nothing imports them
 PURE = {"purposes.tally", "purposes.charter_diff", "engagement.health", "engagement.plots"}
+PURE |= {"purposes.methods"} | {
+    f"purposes.methods.{name}"
+    for name in ("result", "ties", "majority", "consent", "approval", "ranked", "score", "charter")
+}
 WEB = {"views", "urls", "admin", "feeds", "forms", "templatetags", "management", "middleware"}
 WEB |= {"context_processors", "adapter", "account_forms", "founding_forms", "apps"}
 RANK = {"web": 4, "tasks": 3, "actions": 2, "reads": 1, "models": 0, "pure": 0}
