@@ -369,3 +369,21 @@ def test_every_schema_file_is_one_the_checker_understands():
 def test_read_archive_manifest_created_at_is_recent(good):
     made = read_archive(good).manifest["created_at"]
     assert abs(timezone.now() - datetime.fromisoformat(made)) < timedelta(minutes=5)
+
+
+def test_build_archive_of_every_demo_community_reads_back_without_an_email(settings):
+    from community.models import Community
+    from members.models import User
+
+    call_command("seed_demo", i_know=True, stdout=io.StringIO())
+    emails = [e for e in User.objects.values_list("email", flat=True) if e]
+    assert emails and Community.objects.count() >= 2
+    for community in Community.objects.all():
+        data = build_archive(community)
+        archive = read_archive(data)
+        assert archive.slug == community.slug
+        text = all_text(data)
+        assert not [e for e in emails if e in text], community.slug
+        assert len(archive.records("posts.jsonl")) == community.threads.count() + sum(
+            t.reply_count for t in community.threads.all()
+        )
