@@ -32,6 +32,7 @@ from engagement.models import EngagementSnapshot
 from members.usernames import ANONYMISED_PREFIX
 from moderation.models import ModerationAction
 from portability import schema
+from portability.models import ImportedCommunity
 from purposes.charter_diff import diff_charters
 from purposes.models import Charter, Proposal, Vote, rule_labels
 
@@ -415,7 +416,7 @@ def archive_records(community: Community) -> dict[str, list[dict]]:
     proposal_ids = {p.pk: n for n, p in enumerate(proposals, 1)}
     post_ids: dict[int, int] = {}
     posts = _post_records(community, thread_ids, people, post_ids)
-    return {
+    local = {
         "community.jsonl": [_community_record(community)],
         "charters.jsonl": _charter_records(community, people, proposal_ids),
         "threads.jsonl": _thread_records(threads, people),
@@ -426,6 +427,47 @@ def archive_records(community: Community) -> dict[str, list[dict]]:
         "health.jsonl": _health_records(community),
         "lineage.jsonl": _lineage_records(community),
     }
+    source = ImportedCommunity.objects.filter(community=community).first()
+    return local if source is None else _after_imported_history(source, local)
+
+
+# Each part's fields that hold an archive id, and the part the id numbers.
+_REFERENCES = {
+    "charters.jsonl": {"proposal": "proposals.jsonl"},
+    "threads.jsonl": {"id": "threads.jsonl"},
+    "posts.jsonl": {"id": "posts.jsonl", "thread": "threads.jsonl", "parent": "posts.jsonl"},
+    "proposals.jsonl": {"id": "proposals.jsonl", "thread": "threads.jsonl"},
+    "votes.jsonl": {"proposal": "proposals.jsonl"},
+    "moderation_log.jsonl": {"post": "posts.jsonl"},
+}
+
+
+def _after_imported_history(source: ImportedCommunity, local: dict) -> dict[str, list[dict]]:
+    """An imported community's records: the history it brought (as the archive held it),
+    then what happened here, its archive ids numbered on after the imported ones. Its
+    founding charter here repeats the last imported version, so only later ones follow."""
+    imported: dict[str, list[dict]] = {name: [] for name in PARTS}
+    for record in source.records.order_by("part", "number").iterator(chunk_size=2000):
+        imported[record.part].append(record.data)
+    offsets = {name: len(records) for name, records in imported.items()}
+
+    def shifted(part: str, record: dict) -> dict:
+        moved = dict(record)
+        for field, numbered in _REFERENCES.get(part, {}).items():
+            if moved[field] is not None:
+                moved[field] += offsets[numbered]
+        return moved
+
+    last_version = max((c["version"] for c in imported["charters.jsonl"]), default=0)
+    merged = {"community.jsonl": local["community.jsonl"]}
+    for part in PARTS:
+        if part == "community.jsonl":
+            continue
+        later = local[part]
+        if part == "charters.jsonl":
+            later = [c for c in later if c["version"] > last_version]
+        merged[part] = imported[part] + [shifted(part, record) for record in later]
+    return merged
 
 
 def _jsonl(records: list[dict]) -> bytes:

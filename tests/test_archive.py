@@ -387,3 +387,99 @@ def test_build_archive_of_every_demo_community_reads_back_without_an_email(setti
         assert len(archive.records("posts.jsonl")) == community.threads.count() + sum(
             t.reply_count for t in community.threads.all()
         )
+
+
+# --- Import (part 6): a forming community, its history read-only, no members ------------
+
+
+def imported(data: bytes, slug: str):
+    from portability.importing import do_import_community
+
+    return do_import_community(archive=read_archive(data), slug=slug)
+
+
+def test_round_trip_export_import_export_gives_the_same_records(world):
+    from members.models import Membership
+
+    community, _, _ = world
+    first = read_archive(build_archive(community))
+    copy, made = imported(build_archive(community), "growers-again")
+    assert made and copy.state == "forming" and copy.slug == "growers-again"
+    assert not Membership.objects.filter(community=copy).exists()  # nobody is moved (R1)
+    assert (copy.charter.version, copy.charter.purpose, copy.charter.author) == (
+        community.charter.version, community.charter.purpose, None
+    )  # fmt: skip
+    second = read_archive(build_archive(copy))
+    for part in PARTS:
+        if part != "community.jsonl":
+            assert second.records(part) == first.records(part), part
+    local_fields = {"slug", "state", "created_at", "activated_at", "dissolved_at"}
+    (a,), (b,) = first.records("community.jsonl"), second.records("community.jsonl")
+    assert {k: v for k, v in a.items() if k not in local_fields} == {
+        k: v for k, v in b.items() if k not in local_fields
+    }
+
+
+def test_import_numbers_new_history_after_the_imported_one(good):
+    from community.actions import do_create_thread
+
+    copy, _ = imported(good, "growers-here")
+    do_create_thread(author=UserFactory(), community=copy, title="Here now", body="New home")
+    archive = read_archive(build_archive(copy))
+    threads, posts = archive.records("threads.jsonl"), archive.records("posts.jsonl")
+    assert [t["id"] for t in threads] == [1, 2] and threads[1]["title"] == "Here now"
+    assert (posts[-1]["id"], posts[-1]["thread"], posts[-1]["body"]) == (2, 2, "New home")
+
+
+def test_import_twice_makes_one_community(good):
+    from community.models import Community
+
+    first, made = imported(good, "growers-b")
+    again, made_again = imported(good, "growers-c")
+    assert (made, made_again, again.pk) == (True, False, first.pk)
+    assert not Community.objects.filter(slug="growers-c").exists()
+
+
+def test_import_refuses_to_overwrite_an_address_or_an_earlier_import(good):
+    from community.models import Community
+    from portability.importing import ImportRefused
+
+    before = Community.objects.count()
+    with pytest.raises(ImportRefused, match="/c/growers/ exists here already"):
+        imported(good, None)
+    assert Community.objects.count() == before
+    imported(good, "growers-b")
+    newer = build_archive(Community.objects.get(slug="growers"), now=timezone.now())
+    with pytest.raises(ImportRefused, match="already holds an import of .*/c/growers/"):
+        imported(newer, "growers-c")
+    assert not Community.objects.filter(slug="growers-c").exists()
+
+
+def test_import_that_fails_half_way_leaves_nothing(good, monkeypatch):
+    from community.models import Community
+    from portability.models import ImportedCommunity, ImportedRecord
+
+    def full_disk(*args, **kwargs):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(ImportedRecord.objects, "bulk_create", full_disk)
+    with pytest.raises(OSError):
+        imported(good, "growers-b")
+    assert not Community.objects.filter(slug="growers-b").exists()
+    assert not ImportedCommunity.objects.exists()
+
+
+def test_import_community_command_imports_once_and_refuses_a_tampered_file(good, tmp_path):
+    path = tmp_path / "growers.zip"
+    path.write_bytes(good)
+    out = io.StringIO()
+    call_command("import_community", str(path), slug="growers-b", stdout=out)
+    assert "Imported /c/growers-b/ (forming, no members)" in out.getvalue()
+    out = io.StringIO()
+    call_command("import_community", str(path), slug="growers-b", stdout=out)
+    assert "imported before, as /c/growers-b/: nothing changed" in out.getvalue()
+    files = entries(good)
+    files["posts.jsonl"] = files["posts.jsonl"].replace(b"Seeds", b"Weeds")
+    path.write_bytes(rezip(files))
+    with pytest.raises(CommandError, match="Refused: posts.jsonl does not match the SHA-256"):
+        call_command("import_community", str(path), slug="growers-x")
