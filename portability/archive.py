@@ -315,7 +315,7 @@ def _vote_records(proposals, people: _People) -> list[dict]:
     numbers = {p.pk: n for n, p in enumerate(proposals, 1)}
     closed = {p.pk for p in proposals if p.is_closed}
     votes = (
-        Vote.objects.filter(proposal__in=numbers, superseded_at__isnull=True)
+        Vote.objects.filter(proposal__in=list(numbers), superseded_at__isnull=True)
         .select_related("user")
         .order_by("cast_at", "pk")
     )
