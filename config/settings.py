@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "moderation",
     "notifications",
     "engagement",
+    "portability",
     "demo",
     "config",
     "config.admin.CommonsAdminConfig",

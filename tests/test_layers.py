@@ -12,6 +12,8 @@
 4. Across apps, a module may use another app's models, selectors, permissions, actions and
    pure modules, never its views, forms, admin, urls or template tags, and never a name
    that starts with an underscore (in any module other than its own).
+5. `portability` (a community's archive) reads the domain apps and nothing imports it but
+   the project wiring: the domain never depends on how it is exported.
 """
 
 import ast
@@ -22,6 +24,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ("core", "community", "members", "purposes", "moderation", "notifications", "engagement")
+APPS += ("portability",)
+LEAVES = ("portability",)  # apps that only the wiring imports
 WIRING = ("config", "demo")  # on top: they may import anything, and nothing imports them
 PURE = {"purposes.tally", "purposes.charter_diff", "engagement.health", "engagement.plots"}
 PURE |= {"purposes.methods"} | {
@@ -130,7 +134,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return groups
 
 
-def violations(root: Path, apps=APPS, wiring=WIRING) -> list[str]:
+def violations(root: Path, apps=APPS, wiring=WIRING, leaves=LEAVES) -> list[str]:
     modules = project_modules(root, (*apps, *wiring))
     found = [i for name, path in modules.items() for i in imports_of(name, path, modules)]
     problems = []
@@ -144,6 +148,9 @@ def violations(root: Path, apps=APPS, wiring=WIRING) -> list[str]:
             continue
         if target_app in wiring:
             problems.append(f"{where}: only the project wiring may import {target_app}")
+            continue
+        if target_app in leaves and source_app != target_app:
+            problems.append(f"{where}: nothing but the project wiring imports {target_app}")
             continue
         if source_app == "core" and target_app != "core":
             problems.append(f"{where}: core imports no app")
@@ -192,6 +199,8 @@ def tree(tmp_path):
             "community/views.py": "from community import actions\n",
             "members/__init__.py": "",
             "members/actions.py": "from community.actions import clean\n",
+            "portability/__init__.py": "",
+            "portability/archive.py": "from community import selectors\n",
             "config/__init__.py": "",
             "config/urls.py": "from community import views\n",
         },
@@ -199,7 +208,8 @@ def tree(tmp_path):
 
 
 def test_violations_none_in_a_tree_that_keeps_the_layers(tree):
-    assert violations(tree, apps=("core", "community", "members"), wiring=("config",)) == []
+    apps = ("core", "community", "members", "portability")
+    assert violations(tree, apps=apps, wiring=("config",)) == []
 
 
 @pytest.mark.parametrize(
@@ -214,10 +224,12 @@ def test_violations_none_in_a_tree_that_keeps_the_layers(tree):
         ("core/text.py", "from community import models\n", "core imports no app"),
         ("community/actions.py", "from config import urls\n", "only the project wiring"),
         ("community/tasks.py", "def f():\n    from community import actions\n", "import cycle"),
+        ("community/actions.py", "from portability import archive\n", "nothing but the project"),
     ],
 )
 def test_violations_found_when_an_import_breaks_a_rule(tree, module, text, complaint):
     path = tree / module
     path.write_text(path.read_text() + text)
-    found = violations(tree, apps=("core", "community", "members"), wiring=("config",))
+    apps = ("core", "community", "members", "portability")
+    found = violations(tree, apps=apps, wiring=("config",))
     assert any(complaint in problem for problem in found), found
