@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -17,7 +16,7 @@ from django.utils.timezone import now
 
 from community.models import Community
 from members.models import Application, Invitation, Membership, User
-from purposes.models import Charter, JoinPolicy
+from purposes.models import JoinPolicy
 
 
 def forget_request_caches(*objects) -> None:
@@ -31,30 +30,15 @@ def forget_request_caches(*objects) -> None:
 
 def current_membership(user, community: Community) -> Membership | None:
     """The user's current membership of the community, cached on the user per request:
-    the member's whole standing (role, term, suspension, and ``purpose_changed``, whether
-    the purpose changed since they last affirmed it, for the banner) in one query."""
+    the member's whole standing (role, term, suspension) in one query."""
     if not getattr(user, "is_authenticated", False):
         return None
     cache = user.__dict__.setdefault("_membership_cache", {})
     if community.pk not in cache:
         cache[community.pk] = (
-            Membership.objects.current()
-            .filter(user=user, community=community)
-            .annotate(purpose_changed=Exists(_purpose_changed_since_affirmed()))
-            .first()
+            Membership.objects.current().filter(user=user, community=community).first()
         )
     return cache[community.pk]
-
-
-def _purpose_changed_since_affirmed():
-    """A charter of the membership's community that changed the purpose in a version newer
-    than the one the member last affirmed (any such version, if they never affirmed one)."""
-    affirmed = Charter.objects.filter(pk=OuterRef(OuterRef("affirmed_charter_id")))
-    return Charter.objects.filter(
-        community=OuterRef("community_id"),
-        changes_purpose=True,
-        version__gt=Coalesce(Subquery(affirmed.values("version")[:1]), Value(-1)),
-    )
 
 
 def removal_in_force(user: User, community: Community, now: datetime | None = None):

@@ -179,8 +179,6 @@ def needs_reaffirm(membership: Membership | None, community: Community) -> bool:
     last affirmed. Silence never removes anyone: this only drives the banner."""
     if membership is None or membership.affirmed_charter_id == community.charter_id:
         return False
-    if hasattr(membership, "purpose_changed"):  # read with the membership (current_membership)
-        return membership.purpose_changed
     affirmed = Charter.objects.filter(pk=membership.affirmed_charter_id).values("version")
     changed = Charter.objects.filter(community=community, changes_purpose=True)
     if membership.affirmed_charter_id is not None:
