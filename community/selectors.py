@@ -223,7 +223,8 @@ def post_page(
     if after:
         posts = posts.filter(path__gt=after)
     limit = MAX_POSTS_PER_PAGE + (2 if include_root else 1)
-    rows = list(posts.select_related("author", "parent__author").order_by("path")[:limit])
+    rows = list(posts.select_related("author").order_by("path")[:limit])
+    _attach_parents(rows)
     root = rows.pop(0) if include_root and rows and rows[0].depth == 0 else None
     next_after = None
     if len(rows) > MAX_POSTS_PER_PAGE:
@@ -243,6 +244,19 @@ def post_page(
         post.position = number if focus is None else None
     page.next_start = max(1, start) + len(page.posts)
     return page
+
+
+def _attach_parents(rows: list[Post]) -> None:
+    """Each post's parent (with its author, for "in reply to"), from the rows themselves
+    where it is among them, else in one query: a join per row would build every parent a
+    second time."""
+    by_pk = {row.pk: row for row in rows}
+    missing = {row.parent_id for row in rows if row.parent_id and row.parent_id not in by_pk}
+    if missing:
+        by_pk |= Post.objects.select_related("author").in_bulk(missing)
+    for row in rows:
+        if row.parent_id:
+            row.parent = by_pk[row.parent_id]
 
 
 def _nest(page: PostPage, *, max_depth: int, read_at, user) -> None:
