@@ -17,7 +17,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 RUN := $(UV) run --frozen
 
-.PHONY: run test pytest install format migrate seed check-python bench load bench-reference
+.PHONY: run test pytest install format migrate seed check-python bench load bench-reference bench-scale
 
 check-python:
 	@test -n "$(PYTHON)" || { echo "Commons needs Python >= 3.12 (none found)." >&2; exit 1; }
@@ -65,6 +65,11 @@ bench: install
 bench-reference: install
 	@command -v wrk >/dev/null || { echo "make bench-reference needs wrk (apt-get install wrk)" >&2; exit 1; }
 	$(RUN) python bench/reference_forum.py $(BENCH_ARGS)
+
+## Cost as the data grows (bench/scale.py): every page rendered at 1x, 10x and 100x the
+## benchmark data on PostgreSQL (BENCH_POSTGRES_URL, default commons_bench_scale on 127.0.0.1).
+bench-scale: install
+	$(RUN) python bench/scale.py $(BENCH_ARGS)
 
 ## Load test (bench/load.py): gunicorn + a Celery worker on PostgreSQL and Redis under wrk,
 ## mixed traffic for LOAD_SECONDS (default 600); database commons_load, Redis dbs 13-15.
