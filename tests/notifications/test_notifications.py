@@ -112,7 +112,7 @@ def test_header_badge_is_one_count_query_only_for_logged_in(
     with django_assert_num_queries(0):
         client.get(reverse("search"))
     client.force_login(alice)
-    with django_assert_num_queries(3):  # session, user, unread count
+    with django_assert_num_queries(2):  # user, unread count (the session is in the cache)
         response = client.get(reverse("search"))
     assert 'class="nav-badge">1<' in response.text
 
