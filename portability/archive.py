@@ -555,9 +555,9 @@ def _check_manifest(manifest) -> None:
             f"The archive is in format version {version!r}, which this instance does not "
             f"know (it reads version {known}). Nothing was read."
         )
-    problems = schema.errors(manifest, schema.schema("manifest"))
+    problems = schema.errors(manifest, "manifest")
     if problems:
-        raise ArchiveError(f"{MANIFEST} is malformed: {'; '.join(problems[:5])}")
+        raise ArchiveError(f"{MANIFEST} is malformed: {'; '.join(problems)}")
     names = [part["name"] for part in manifest["parts"]]
     if sorted(names) != sorted(PARTS):
         missing, extra = set(PARTS) - set(names), [n for n in names if names.count(n) > 1]
@@ -581,7 +581,7 @@ def _parse_part(name: str, data: bytes, declared: dict) -> list[dict]:
         raise ArchiveError(
             f"{name} holds {len(lines)} records; the manifest says {declared['records']}."
         )
-    kind, records = schema.schema(PARTS[name]), []
+    kind, records = PARTS[name], []
     for number, line in enumerate(lines, 1):
         try:
             record = json.loads(line)
@@ -589,7 +589,7 @@ def _parse_part(name: str, data: bytes, declared: dict) -> list[dict]:
             raise ArchiveError(f"{name} line {number} is not JSON.") from None
         problems = schema.errors(record, kind)
         if problems:
-            raise ArchiveError(f"{name} line {number}: {'; '.join(problems[:5])}")
+            raise ArchiveError(f"{name} line {number}: {'; '.join(problems)}")
         records.append(record)
     return records
 
