@@ -31,7 +31,7 @@ from core.names import name_keys
 from engagement.models import EngagementSnapshot
 from members.usernames import ANONYMISED_PREFIX
 from moderation.models import ModerationAction
-from portability import schema
+from portability import keys, schema
 from portability.models import ImportedCommunity
 from purposes.charter_diff import diff_charters
 from purposes.models import Charter, Proposal, Vote, rule_labels
@@ -494,6 +494,8 @@ def build_archive(community: Community, *, now: datetime | None = None) -> bytes
         "created_at": _iso(now or timezone.now()),
         "source_url": absolute_url(community.get_absolute_url()),
         "community": {"slug": community.slug, "name": community.name},
+        # Verifies the claim tokens this instance sends former members (docs, "Claim tokens").
+        "claim_key": {"algorithm": keys.ALGORITHM, "public_key": keys.public_key(community.pk)},
         "parts": [
             {
                 "name": name,
