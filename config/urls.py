@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("moderation.urls")),
     path("", include("engagement.urls")),
+    path("", include("portability.urls")),
     path("notifications/", include("notifications.urls")),
     path("search/", search.search, name="search"),
     path("accounts/", include("allauth.urls")),

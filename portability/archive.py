@@ -31,7 +31,7 @@ from core.names import name_keys
 from engagement.models import EngagementSnapshot
 from members.usernames import ANONYMISED_PREFIX
 from moderation.models import ModerationAction
-from portability import schema
+from portability import keys, schema
 from portability.models import ImportedCommunity
 from purposes.charter_diff import diff_charters
 from purposes.models import Charter, Proposal, Vote, rule_labels
@@ -494,6 +494,8 @@ def build_archive(community: Community, *, now: datetime | None = None) -> bytes
         "created_at": _iso(now or timezone.now()),
         "source_url": absolute_url(community.get_absolute_url()),
         "community": {"slug": community.slug, "name": community.name},
+        # Verifies the claim tokens this instance sends former members (docs, "Claim tokens").
+        "claim_key": {"algorithm": keys.ALGORITHM, "public_key": keys.public_key(community.pk)},
         "parts": [
             {
                 "name": name,
@@ -555,9 +557,9 @@ def _check_manifest(manifest) -> None:
             f"The archive is in format version {version!r}, which this instance does not "
             f"know (it reads version {known}). Nothing was read."
         )
-    problems = schema.errors(manifest, schema.schema("manifest"))
+    problems = schema.errors(manifest, "manifest")
     if problems:
-        raise ArchiveError(f"{MANIFEST} is malformed: {'; '.join(problems[:5])}")
+        raise ArchiveError(f"{MANIFEST} is malformed: {'; '.join(problems)}")
     names = [part["name"] for part in manifest["parts"]]
     if sorted(names) != sorted(PARTS):
         missing, extra = set(PARTS) - set(names), [n for n in names if names.count(n) > 1]
@@ -581,7 +583,7 @@ def _parse_part(name: str, data: bytes, declared: dict) -> list[dict]:
         raise ArchiveError(
             f"{name} holds {len(lines)} records; the manifest says {declared['records']}."
         )
-    kind, records = schema.schema(PARTS[name]), []
+    kind, records = PARTS[name], []
     for number, line in enumerate(lines, 1):
         try:
             record = json.loads(line)
@@ -589,7 +591,7 @@ def _parse_part(name: str, data: bytes, declared: dict) -> list[dict]:
             raise ArchiveError(f"{name} line {number} is not JSON.") from None
         problems = schema.errors(record, kind)
         if problems:
-            raise ArchiveError(f"{name} line {number}: {'; '.join(problems[:5])}")
+            raise ArchiveError(f"{name} line {number}: {'; '.join(problems)}")
         records.append(record)
     return records
 

@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class ImportedCommunity(models.Model):
@@ -41,3 +43,73 @@ class ImportedRecord(models.Model):
 
     def __str__(self):
         return f"{self.part} #{self.number} of import {self.source_id}"
+
+
+class ArchiveBuild(models.Model):
+    """A member's request for their community's archive, built by the worker
+    (``portability.exports``). The built file is kept in the database, not on disk: the
+    web and worker processes may run on different machines (docker-compose shares no
+    volume between them), and a build is ready exactly when its row commits with its
+    bytes. Only the latest finished build of a community is kept."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        BUILDING = "building", _("building")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("failed")
+
+    community = models.ForeignKey("community.Community", on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State, default=State.QUEUED)
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # What the community looked like when asked (``selectors.archive_stamp``): the same
+    # stamp later means nothing changed, and this build is offered again.
+    stamp = models.CharField(max_length=64)
+    data = models.BinaryField(null=True, editable=False)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, default="")
+    error = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # At most one build in progress per community: a second request joins it.
+            models.UniqueConstraint(
+                fields=["community"],
+                condition=models.Q(state__in=["queued", "building"]),
+                name="one_archive_build_in_progress",
+            )
+        ]
+
+    def __str__(self):
+        return f"archive of {self.community_id} ({self.state})"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.state in (self.State.QUEUED, self.State.BUILDING)
+
+
+class ArchiveClaim(models.Model):
+    """A former member's place in an imported community, claimed with the token their old
+    instance sent them (docs/archive-format.md, "Claim tokens"). One account per place and
+    one place per account in a community."""
+
+    source = models.ForeignKey(ImportedCommunity, on_delete=models.PROTECT, related_name="claims")
+    # The member's opaque id in the token (never in the archive's records).
+    member_key = models.CharField(max_length=64)
+    public_name = models.CharField(max_length=150)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    claimed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "member_key"], name="one_claim_per_place"),
+            models.UniqueConstraint(fields=["source", "user"], name="one_place_per_account"),
+        ]
+
+    def __str__(self):
+        return f"{self.public_name} claimed by {self.user_id}"
