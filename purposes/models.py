@@ -400,6 +400,8 @@ class ProposalOption(models.Model):
     current text" are always options too, without a row (ids ``proposal`` and ``keep``);
     an alternative's id in the count is ``alt-<position>``."""
 
+    MAX = 3  # alternatives a proposal may carry
+
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="options")
     position = models.PositiveSmallIntegerField()
     purpose = CleanTextField(_("alternative wording of the purpose"), max_length=5000)
@@ -407,9 +409,7 @@ class ProposalOption(models.Model):
     class Meta:
         ordering = ["proposal", "position"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["proposal", "position"], name="one_option_per_position"
-            )
+            models.UniqueConstraint(fields=["proposal", "position"], name="one_option_per_position")
         ]
 
     def __str__(self):
