@@ -25,11 +25,14 @@ from moderation.log import do_log as do_log_moderation
 from moderation.models import ModerationAction
 from notifications.actions import do_notify_many
 from notifications.models import Notification
-from purposes.charter_diff import diff_charters
+from purposes.charter_diff import CharterText, diff_charters
 from purposes.guards import lock_proposal
-from purposes.models import Charter, Proposal, rule_labels
+from purposes.methods import approval, consent, ranked, score
+from purposes.methods.record import to_json
+from purposes.methods.result import Electorate, MethodResult
+from purposes.models import Charter, Proposal, ProposalOption, Vote, rule_labels
 from purposes.revisions import merge_onto, touched_fields
-from purposes.selectors import not_yet_reaffirmed
+from purposes.selectors import KEEP, PROPOSED, alternatives, ballot_options, not_yet_reaffirmed
 from purposes.signals import close_step
 from purposes.tally import Outcome, Tally, decide
 from purposes.voting import count_live_votes
@@ -48,42 +51,125 @@ def do_close_proposal(*, proposal_id: int, now: datetime | None = None) -> bool:
         if proposal.state != State.VOTING or proposal.voting_ends_at > now:
             return False
         close_step.send(Proposal, step="locked", proposal=proposal)
-        for_count, against, abstain = count_live_votes(proposal)
-        tally = Tally(
-            for_count=for_count,
-            against_count=against,
-            abstain_count=abstain,
-            electorate_size=proposal.electorate_size or 0,
-            active_electorate_size=proposal.active_electorate_size or 0,
-        )
-        close_step.send(Proposal, step="tallied", proposal=proposal)
-        result = decide(tally=tally, rule=proposal.decision_rule())
-        proposal.for_count, proposal.against_count = for_count, against
-        proposal.abstain_count = abstain
-        proposal.closed_at = now
-        proposal.result_reason = result.reason
-        proposal.state = {
-            Outcome.PASSED: State.PASSED,
-            Outcome.FAILED: State.FAILED,
-            Outcome.LAPSED: State.LAPSED,
-        }[result.outcome]
-        close_step.send(Proposal, step="decided", proposal=proposal)
-        if result.outcome is Outcome.PASSED:
-            do_apply_proposal(proposal=proposal, now=now)
-        proposal.save()
+        if proposal.counted_by_method:
+            _close_by_method(proposal, now)
+        else:
+            _close_by_majority(proposal, now)
         close_step.send(Proposal, step="applied", proposal=proposal)
     close_step.send(Proposal, step="committed", proposal=proposal)
     pagecache.bump(community_id=proposal.community_id)
     return True
 
 
-def do_apply_proposal(*, proposal: Proposal, now: datetime) -> None:
+def _close_by_majority(proposal: Proposal, now: datetime) -> None:
+    """For, against, abstain: the tally against the quorum and the threshold (today's)."""
+    for_count, against, abstain = count_live_votes(proposal)
+    tally = Tally(
+        for_count=for_count,
+        against_count=against,
+        abstain_count=abstain,
+        electorate_size=proposal.electorate_size or 0,
+        active_electorate_size=proposal.active_electorate_size or 0,
+    )
+    close_step.send(Proposal, step="tallied", proposal=proposal)
+    result = decide(tally=tally, rule=proposal.decision_rule())
+    proposal.for_count, proposal.against_count = for_count, against
+    proposal.abstain_count = abstain
+    proposal.closed_at = now
+    proposal.result_reason = result.reason
+    proposal.state = {
+        Outcome.PASSED: State.PASSED,
+        Outcome.FAILED: State.FAILED,
+        Outcome.LAPSED: State.LAPSED,
+    }[result.outcome]
+    close_step.send(Proposal, step="decided", proposal=proposal)
+    if result.outcome is Outcome.PASSED:
+        do_apply_proposal(proposal=proposal, now=now)
+    proposal.save()
+
+
+def _count(proposal: Proposal) -> MethodResult:
+    """Count the live ballots with the method recorded when voting opened."""
+    live = list(Vote.objects.filter(proposal=proposal, superseded_at__isnull=True))
+    electorate = Electorate(
+        size=proposal.electorate_size or 0, active=proposal.active_electorate_size or 0
+    )
+    quorum = proposal.quorum_percent or 0
+    if proposal.method == "consent":
+        ballots = [
+            consent.ConsentBallot(
+                position=v.choice, reason=v.reason, withdrawn=v.withdrawn_at is not None
+            )
+            for v in live
+        ]
+        return consent.count(ballots, electorate=electorate, quorum_percent=quorum)
+    module = {"approval": approval, "ranked": ranked, "score": score}[proposal.method]
+    return module.count(
+        [v.ballot for v in live],
+        options=ballot_options(proposal),
+        electorate=electorate,
+        quorum_percent=quorum,
+        seed=proposal.tie_seed,
+    )
+
+
+def _close_by_method(proposal: Proposal, now: datetime) -> None:
+    """Decide and apply a proposal counted by consent, approval, ranked choice or score
+    (locked by the caller, inside its transaction). The whole count is stored on the
+    proposal; its explanation is the result in words. For several options, "keep the
+    current text" winning means nothing changes (the proposal fails); an alternative
+    wording winning is what gets applied."""
+    result = _count(proposal)
+    close_step.send(Proposal, step="tallied", proposal=proposal)
+    words = result.explanation
+    state = {
+        Outcome.PASSED: State.PASSED,
+        Outcome.FAILED: State.FAILED,
+        Outcome.LAPSED: State.LAPSED,
+    }[result.outcome]
+    proposed = None
+    if result.winner == KEEP:
+        state = State.FAILED
+        words += " " + _("Nothing changes: the members chose to keep things as they are.")
+    elif result.winner and result.winner != PROPOSED:
+        alt = next(a for a in alternatives(proposal) if a.option_id == result.winner)
+        proposed = _with_alternative(proposal, alt)
+    proposal.result = to_json(result)
+    proposal.closed_at = now
+    proposal.state = state
+    proposal.result_reason = words
+    close_step.send(Proposal, step="decided", proposal=proposal)
+    if state == State.PASSED:
+        do_apply_proposal(proposal=proposal, now=now, proposed=proposed)
+    proposal.result_reason = _shorten(proposal.result_reason, 500)
+    proposal.save()
+
+
+def _with_alternative(proposal: Proposal, alt: ProposalOption) -> CharterText:
+    text = proposal.proposed_text()
+    return CharterText(purpose=alt.purpose, goals=text.goals, rules=text.rules)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def do_apply_proposal(
+    *, proposal: Proposal, now: datetime, proposed: CharterText | None = None
+) -> None:
     """Apply a passed proposal (locked by the caller, inside its transaction). Sets
-    ``applied_at``, or the state CONFLICT when a newer charter changed the same fields."""
+    ``applied_at``, or the state CONFLICT when a newer charter changed the same fields.
+    ``proposed``: the charter text to apply when it is not the proposal's own (an
+    alternative wording chosen by a several-option vote)."""
     community = Community.objects.select_for_update().get(pk=proposal.community_id)
     charter = Charter.objects.get(pk=community.charter_id)
     if proposal.is_charter_change:
-        mine = touched_fields(proposal)
+        if proposed is None:
+            mine = touched_fields(proposal)
+            proposed = proposal.proposed_text()
+        else:
+            base = proposal.base_charter.text()
+            mine = diff_charters(base, proposed, rule_labels()).touched_fields
         if proposal.base_charter_id != charter.pk:
             theirs = diff_charters(
                 proposal.base_charter.text(), charter.text(), rule_labels()
@@ -95,7 +181,7 @@ def do_apply_proposal(*, proposal: Proposal, now: datetime) -> None:
                     "proposal was drafted; it must be re-drafted on the current version."
                 ) % {"v": charter.version}
                 return
-        merged = merge_onto(current=charter.text(), proposed=proposal.proposed_text(), fields=mine)
+        merged = merge_onto(current=charter.text(), proposed=proposed, fields=mine)
         new = Charter.objects.create(
             community=community,
             version=charter.version + 1,
@@ -177,6 +263,7 @@ def do_notify_result(*, proposal_id: int, now: datetime | None = None) -> int:
             "community": proposal.community.name,
             "result": proposal.result_reason,
         }
+        text = _shorten(text, 300)  # the notification's length; the page has every word
         sent = do_notify_many(
             recipients=User.objects.filter(
                 Q(pk__in=members.values("user_id")) | Q(pk=proposal.author_id)

@@ -8,6 +8,7 @@ trusts its caller.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import transaction
@@ -27,7 +28,7 @@ from purposes.guards import (
     taking_part_or_error,
     within_daily_limit_or_error,
 )
-from purposes.models import Proposal, rule_labels
+from purposes.models import Proposal, ProposalOption, rule_labels
 from purposes.revisions import change_of, merge_onto, record_revision, touched_fields
 from purposes.seconds import (
     do_start_discussion,
@@ -70,8 +71,12 @@ def check_create_proposal(
     rationale: str,
     proposed: CharterText | None = None,
     target: Membership | None = None,
+    alternatives: Sequence[str] = (),
 ) -> Proposal:
-    """A draft proposal by a current, unsuspended member of a live community."""
+    """A draft proposal by a current, unsuspended member of a live community. A change of
+    purpose decided by a several-option method (approval, ranked choice, score) may carry
+    ``alternatives``: other wordings of the purpose, each an option of the vote beside the
+    proposal's own text and "keep the current text"."""
     taking_part_or_error(
         actor,
         community,
@@ -87,9 +92,12 @@ def check_create_proposal(
         proposed is None or diff_charters(base.text(), proposed, rule_labels()).is_empty
     ):
         raise ProposalError(_("The proposal changes nothing in the charter yet."))
+    alternatives = _alternatives_or_error(
+        kind=kind, base=base, proposed=proposed, alternatives=alternatives
+    )
     with transaction.atomic():
         within_daily_limit_or_error(actor, timezone.now())
-        return do_create_proposal(
+        proposal = do_create_proposal(
             author=actor,
             community=community,
             kind=kind,
@@ -98,6 +106,45 @@ def check_create_proposal(
             proposed=proposed or base.text(),
             target=target,
         )
+        ProposalOption.objects.bulk_create(
+            ProposalOption(proposal=proposal, position=i, purpose=text)
+            for i, text in enumerate(alternatives, start=1)
+        )
+        return proposal
+
+
+def _alternatives_or_error(
+    *, kind: str, base, proposed: CharterText | None, alternatives: Sequence[str]
+) -> list[str]:
+    """The alternative wordings, cleaned, or ProposalError with what to put right."""
+    texts = [(text or "").strip() for text in alternatives]
+    texts = [text for text in texts if text]
+    if not texts:
+        return []
+    method = base.method_for(kind)
+    if kind != Kind.AMEND_PURPOSE or not method.several_options:
+        raise ProposalError(
+            _(
+                "Alternative wordings are for a change of purpose decided by approval, ranked "
+                "choice or score; this community decides it by %(method)s."
+            )
+            % {"method": method.label.lower()}
+        )
+    if len(texts) > ProposalOption.MAX:
+        raise ProposalError(_("At most %(n)s alternative wordings.") % {"n": ProposalOption.MAX})
+    if any(len(text) > 5000 for text in texts):
+        raise ProposalError(_("Keep each alternative wording to 5000 characters or fewer."))
+    known = {base.purpose.strip(), (proposed.purpose if proposed else "").strip()}
+    for text in texts:
+        if text in known:
+            raise ProposalError(
+                _(
+                    "Each alternative wording must differ from the current purpose, the "
+                    "proposed one and the other alternatives."
+                )
+            )
+        known.add(text)
+    return texts
 
 
 def do_create_proposal(

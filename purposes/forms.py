@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from core.fields import LineFormField, TextFormField
 from core.text import clean_line
 from purposes.charter_diff import CharterText
-from purposes.models import Charter, JoinPolicy, Proposal, Vote
+from purposes.methods.consent import Position
+from purposes.models import Charter, JoinPolicy, Proposal, ProposalOption, Vote
 from purposes.selectors import nominable_members
 from purposes.validation import RULE_BOUNDS  # the same bounds as a founding charter
 
@@ -42,7 +43,9 @@ class ProposalForm(forms.Form):
     join_policy = forms.ChoiceField(label=_("Who may join"), choices=JoinPolicy.choices)
     target = MemberChoiceField(label=_("Member"), queryset=None, empty_label=_("Choose a member"))
 
-    def __init__(self, *args, kind: str, charter: Charter, community, actor, **kwargs):
+    def __init__(
+        self, *args, kind: str, charter: Charter, community, actor, alternatives=False, **kwargs
+    ):
         initial = kwargs.pop("initial", None) or {}
         initial = {
             "purpose": charter.purpose,
@@ -81,6 +84,29 @@ class ProposalForm(forms.Form):
             self.fields["target"].queryset = members
         else:
             del self.fields["target"]
+        # A change of purpose decided by approval, ranked choice or score may offer other
+        # wordings of the purpose as further options of the vote.
+        if alternatives and kind == Proposal.Kind.AMEND_PURPOSE:
+            for n in range(1, ProposalOption.MAX + 1):
+                self.fields[f"alternative_{n}"] = TextFormField(
+                    label=_("Alternative wording %(n)s (optional)") % {"n": n},
+                    max_length=5000,
+                    required=False,
+                    widget=forms.Textarea(attrs={"rows": 3}),
+                    help_text=_(
+                        "Another wording of the purpose, voted on beside yours and "
+                        "“keep the current text”."
+                    )
+                    if n == 1
+                    else "",
+                )
+
+    def alternatives(self) -> list[str]:
+        return [
+            self.cleaned_data.get(f"alternative_{n}") or ""
+            for n in range(1, ProposalOption.MAX + 1)
+            if f"alternative_{n}" in self.fields
+        ]
 
     def clean_goals(self):
         lines = self.cleaned_data["goals"].splitlines()
@@ -109,7 +135,9 @@ class ProposalForm(forms.Form):
 
 class VoteForm(forms.Form):
     choice = forms.ChoiceField(
-        label=_("Your vote"), choices=Vote.Choice.choices, widget=forms.RadioSelect
+        label=_("Your vote"),
+        choices=[(c.value, c.label) for c in Vote.MAJORITY_CHOICES],
+        widget=forms.RadioSelect,
     )
     reason = TextFormField(
         label=_("Reason (optional)"),
@@ -118,3 +146,86 @@ class VoteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
         help_text=_("Shown with your vote; at most 500 characters."),
     )
+
+
+class BallotForm(forms.Form):
+    """The ballot of a proposal decided by consent, approval, ranked choice or score, built
+    for its method and options. The form only reads what was sent; the voting action
+    judges the ballot (duplicates, gaps, no approval, scores out of range) and its message
+    goes on the form, with everything the member chose kept."""
+
+    reason = TextFormField(
+        label=_("Reason (optional)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
+        help_text=_("Shown with your vote; at most 500 characters."),
+    )
+
+    def __init__(self, *args, method: str, options: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.method, self.options = method, options
+        choices = list(options.items())
+        if method == "consent":
+            self.fields["choice"] = forms.ChoiceField(
+                choices=[(p.value, p.value) for p in Position], required=False
+            )
+            self.fields["reason"].label = _("Reason (needed to object)")
+            self.fields["reason"].help_text = _(
+                "An objection says what harm you see, so the proposer can answer it; at "
+                "most 500 characters."
+            )
+        elif method == "approval":
+            self.fields["approve"] = forms.MultipleChoiceField(
+                label=_("The options you approve"),
+                choices=choices,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+                help_text=_("Approve every option you can accept; at least one."),
+            )
+        elif method == "ranked":
+            for rank in range(1, len(choices) + 1):
+                self.fields[f"rank_{rank}"] = forms.ChoiceField(
+                    label=_("Choice %(n)s") % {"n": rank},
+                    choices=[("", _("— none —"))] + choices,
+                    required=False,
+                )
+        elif method == "score":
+            for option_id, label in choices:
+                self.fields[f"score_{option_id}"] = forms.IntegerField(
+                    label=label,
+                    required=False,
+                    widget=forms.NumberInput(attrs={"min": 0, "max": 5}),
+                )
+
+    def ballot(self):
+        """What the member chose, in the shape the method's ballot takes."""
+        data = self.cleaned_data
+        if self.method == "consent":
+            return data.get("choice") or ""
+        if self.method == "approval":
+            return list(data.get("approve") or [])
+        if self.method == "ranked":
+            ranking = [data.get(f"rank_{n}") or "" for n in range(1, len(self.options) + 1)]
+            while ranking and not ranking[-1]:
+                ranking.pop()  # unfilled ranks at the end are allowed; a gap is not
+            return ranking
+        return {
+            option_id: data[f"score_{option_id}"]
+            for option_id in self.options
+            if data.get(f"score_{option_id}") is not None
+        }
+
+    @staticmethod
+    def initial_from(vote, method: str) -> dict:
+        """The form's initial values from the member's live vote."""
+        if vote is None:
+            return {}
+        initial = {"reason": vote.reason}
+        if method == "approval":
+            initial["approve"] = vote.ballot or []
+        elif method == "ranked":
+            initial |= {f"rank_{n}": o for n, o in enumerate(vote.ballot or [], start=1)}
+        elif method == "score":
+            initial |= {f"score_{o}": v for o, v in (vote.ballot or {}).items()}
+        return initial

@@ -222,6 +222,15 @@ class Proposal(models.Model):
     against_count = models.PositiveIntegerField(null=True, blank=True)
     abstain_count = models.PositiveIntegerField(null=True, blank=True)
     result_reason = CleanCharField(max_length=500, blank=True)
+    # The decision method of the charter in force when voting opened (a name of
+    # purposes.methods.charter.METHODS; empty before then) and the seed of any tie-break by
+    # lot, drawn and published at that moment: a later change of the charter does not
+    # alter a running vote, and anyone can recompute a draw.
+    method = models.CharField(max_length=12, blank=True)
+    tie_seed = models.CharField(max_length=64, blank=True)
+    # The whole count of a method other than the majority count, written at the close
+    # (purposes.methods.record): rounds, tie-breaks, winner and the explanation in words.
+    result = models.JSONField(null=True, blank=True)
 
     objects = ProposalQuerySet.as_manager()
 
@@ -281,6 +290,20 @@ class Proposal(models.Model):
         return DecisionRule(
             quorum_percent=charter.quorum_percent, threshold=Threshold.SIMPLE_MAJORITY
         )
+
+    def deciding_method(self, charter: Charter | None = None):
+        """The method that decides this proposal: the one recorded when voting opened, or
+        (before then) the one the given charter, by default the current one, gives its kind."""
+        from purposes.methods.charter import METHODS
+
+        if self.method:
+            return METHODS[self.method]
+        return (charter or self.community.charter).method_for(self.kind)
+
+    @property
+    def counted_by_method(self) -> bool:
+        """Decided by a method other than the for/against count (consent, approval...)."""
+        return bool(self.method) and self.deciding_method().counted_by != "majority"
 
     def tally(self):
         from purposes.tally import Tally
@@ -371,19 +394,61 @@ class ElectorateMember(models.Model):
         return f"{self.user} in the electorate of {self.proposal}"
 
 
+class ProposalOption(models.Model):
+    """An alternative text of a several-option proposal (approval, ranked choice, score):
+    another wording of the purpose it proposes. The proposal's own text and "keep the
+    current text" are always options too, without a row (ids ``proposal`` and ``keep``);
+    an alternative's id in the count is ``alt-<position>``."""
+
+    MAX = 3  # alternatives a proposal may carry
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="options")
+    position = models.PositiveSmallIntegerField()
+    purpose = CleanTextField(_("alternative wording of the purpose"), max_length=5000)
+
+    class Meta:
+        ordering = ["proposal", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "position"], name="one_option_per_position")
+        ]
+
+    def __str__(self):
+        return f"{self.proposal}: alternative {self.position}"
+
+    @property
+    def option_id(self) -> str:
+        return f"alt-{self.position}"
+
+
 class Vote(models.Model):
     """A vote. Changing it supersedes the old row (kept as history) and adds a new one;
-    a partial unique constraint allows one live (not superseded) vote per member."""
+    a partial unique constraint allows one live (not superseded) vote per member.
+
+    The choice says how the member voted under the proposal's method: for / against /
+    abstain (the majority count), consent / stand aside / object (consent: an objection
+    has a reason, and withdrawing it supersedes the row with one marked ``withdrawn_at``),
+    or ``ballot`` for a several-option method, whose ``ballot`` holds the approvals
+    (a list of option ids), the ranking (a list, first choice first) or the scores
+    (``{option id: 0-5}``)."""
 
     class Choice(models.TextChoices):
         FOR = "for", _("for")
         AGAINST = "against", _("against")
         ABSTAIN = "abstain", _("abstain")
+        CONSENT = "consent", _("consent")
+        STAND_ASIDE = "stand_aside", _("stand aside")
+        OBJECT = "object", _("object")
+        BALLOT = "ballot", _("ballot")
+
+    MAJORITY_CHOICES = (Choice.FOR, Choice.AGAINST, Choice.ABSTAIN)
+    CONSENT_CHOICES = (Choice.CONSENT, Choice.STAND_ASIDE, Choice.OBJECT)
 
     proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="votes")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    choice = models.CharField(max_length=8, choices=Choice)
+    choice = models.CharField(max_length=12, choices=Choice)
     reason = CleanCharField(_("reason (optional)"), max_length=500, blank=True)
+    ballot = models.JSONField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
     cast_at = models.DateTimeField(default=timezone.now)
     superseded_at = models.DateTimeField(null=True, blank=True)
 

@@ -12,7 +12,15 @@ from django.utils.translation import gettext as _
 from community.models import Community
 from members.models import Membership
 from purposes.charter_diff import CharterDiff, CharterText, diff_charters
-from purposes.models import Charter, ElectorateMember, Proposal, ProposalRevision, Vote, rule_labels
+from purposes.models import (
+    Charter,
+    ElectorateMember,
+    Proposal,
+    ProposalOption,
+    ProposalRevision,
+    Vote,
+    rule_labels,
+)
 
 
 def charter_versions(community: Community) -> list[Charter]:
@@ -243,3 +251,25 @@ def founding_status(community: Community) -> FoundingStatus:
         founders=rows,
         endorsed=sum(1 for _m, endorsed in rows if endorsed),
     )
+
+
+KEEP = "keep"
+PROPOSED = "proposal"
+
+
+def alternatives(proposal: Proposal) -> list[ProposalOption]:
+    """The alternative wordings a several-option proposal carries (none for the others)."""
+    return list(ProposalOption.objects.filter(proposal=proposal))
+
+
+def ballot_options(proposal: Proposal, alts: list[ProposalOption] | None = None) -> dict[str, str]:
+    """The options of a several-option vote, ``{id: label}`` in ballot order: the proposal
+    as written, each alternative wording, and always "keep the current text"."""
+    alts = alternatives(proposal) if alts is None else alts
+    options = {PROPOSED: _("The proposal as written")}
+    for alt in alts:
+        options[alt.option_id] = _("Alternative wording %(n)s") % {"n": alt.position}
+    options[KEEP] = (
+        _("Keep the current text") if proposal.is_charter_change else _("Keep things as they are")
+    )
+    return options

@@ -27,6 +27,11 @@ urlpatterns: list = [
         name="proposal_edit",
     ),
     path("c/<slug:slug>/proposals/<int:proposal_id>/vote/", proposals.vote, name="vote"),
+    path(
+        "c/<slug:slug>/proposals/<int:proposal_id>/count.csv",
+        proposals.proposal_count_csv,
+        name="proposal_count_csv",
+    ),
     # before the steps: "live" would otherwise be read as one
     path(
         "c/<slug:slug>/proposals/<int:proposal_id>/live/",

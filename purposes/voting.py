@@ -7,6 +7,7 @@ so the sweep may run them twice without doing anything twice.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
@@ -20,7 +21,10 @@ from members.models import Membership, User
 from notifications.actions import do_notify, do_notify_many
 from notifications.models import Notification
 from purposes.guards import ProposalError, lock_proposal, member_or_error
+from purposes.methods import approval, consent, ranked, score
+from purposes.methods.result import BallotError
 from purposes.models import ElectorateMember, Proposal, Vote
+from purposes.selectors import ballot_options
 
 State = Proposal.State
 # A member who took part in the community within this window counts for the quorum.
@@ -85,8 +89,14 @@ def do_open_voting(*, proposal_id: int, now: datetime | None = None) -> bool:
             return False
         charter = proposal.community.charter
         rule = proposal.decision_rule(charter)
+        # The charter's method for this kind is fixed now, with the seed of any draw by
+        # lot (published on the page from this moment, before anyone has voted): a later
+        # change of the charter does not alter a running vote.
+        method = charter.method_for(proposal.kind)
+        proposal.method = method.name
+        proposal.tie_seed = secrets.token_hex(16)
         proposal.quorum_percent = rule.quorum_percent
-        proposal.threshold = str(rule.threshold)
+        proposal.threshold = str(method.threshold or rule.threshold)
         proposal.electorate_size, proposal.active_electorate_size = do_snapshot_electorate(
             proposal=proposal, now=now
         )
@@ -118,20 +128,8 @@ def do_open_voting(*, proposal_id: int, now: datetime | None = None) -> bool:
     return True
 
 
-def check_cast_vote(
-    *, actor: User, proposal: Proposal, choice: str, reason: str = "", now=None
-) -> Vote:
-    """Validate a vote, then cast it. The electorate check and the close-time check happen
-    under the proposal's row lock in ``do_cast_vote``."""
-    if proposal.community_id is None or not isinstance(choice, str):
-        raise ProposalError(_("Choose for, against or abstain."))
-    if choice not in Vote.Choice.values:
-        raise ProposalError(_("Choose for, against or abstain."))
-    reason = (reason or "").strip()
-    if len(reason) > MAX_REASON_CHARS:
-        raise ProposalError(
-            _("Keep the reason to %(n)s characters or fewer.") % {"n": MAX_REASON_CHARS}
-        )
+def _voter_or_error(actor: User, proposal: Proposal) -> None:
+    """A current member who is not suspended (the electorate is checked under the lock)."""
     membership = member_or_error(
         actor, proposal.community, _("Only members of the electorate may vote on this proposal.")
     )
@@ -143,34 +141,152 @@ def check_cast_vote(
             )
             % {"until": f"{membership.suspended_until:%d %b %Y %H:%M}"}
         )
+
+
+def _reason_or_error(reason: str) -> str:
+    reason = (reason or "").strip()
+    if len(reason) > MAX_REASON_CHARS:
+        raise ProposalError(
+            _("Keep the reason to %(n)s characters or fewer.") % {"n": MAX_REASON_CHARS}
+        )
+    return reason
+
+
+def check_cast_vote(
+    *, actor: User, proposal: Proposal, choice: str, reason: str = "", now=None
+) -> Vote:
+    """Validate a vote for, against or abstaining (the majority count), then cast it. The
+    electorate check and the close-time check happen under the proposal's row lock in
+    ``do_cast_vote``."""
+    if proposal.community_id is None or not isinstance(choice, str):
+        raise ProposalError(_("Choose for, against or abstain."))
+    if choice not in Vote.MAJORITY_CHOICES:
+        raise ProposalError(_("Choose for, against or abstain."))
+    reason = _reason_or_error(reason)
+    _voter_or_error(actor, proposal)
     return do_cast_vote(user=actor, proposal=proposal, choice=choice, reason=reason, now=now)
 
 
+def check_cast_consent(
+    *, actor: User, proposal: Proposal, position: str, reason: str = "", now=None
+) -> Vote:
+    """Consent, stand aside or object (an objection needs its reason), under consent."""
+    if not isinstance(position, str) or position not in Vote.CONSENT_CHOICES:
+        raise ProposalError(_("Choose to consent, stand aside or object."))
+    reason = _reason_or_error(reason)
+    try:
+        consent.validate_ballot(consent.ConsentBallot(position=position, reason=reason))
+    except BallotError as error:
+        raise ProposalError(str(error)) from None
+    _voter_or_error(actor, proposal)
+    return do_cast_vote(user=actor, proposal=proposal, choice=position, reason=reason, now=now)
+
+
+BALLOT_CHECKS = {
+    "approval": lambda ballot, options: sorted(approval.validate_ballot(ballot, options)),
+    "ranked": lambda ballot, options: list(ranked.validate_ballot(ballot, options)),
+    "score": lambda ballot, options: score.validate_ballot(ballot, options),
+}
+
+
+def check_cast_ballot(
+    *, actor: User, proposal: Proposal, ballot: object, reason: str = "", now=None
+) -> Vote:
+    """A ballot of a several-option method: the approved options (a list of option ids),
+    the ranking (a list, first choice first) or the scores (``{option id: 0-5}``). A ballot
+    in the wrong shape for the proposal's method is refused with what to put right."""
+    check = BALLOT_CHECKS.get(proposal.method)
+    if check is None:
+        raise ProposalError(
+            _("This proposal is not decided by a choice between options; use its own form.")
+        )
+    try:
+        clean = check(ballot, ballot_options(proposal))
+    except BallotError as error:
+        raise ProposalError(str(error)) from None
+    reason = _reason_or_error(reason)
+    _voter_or_error(actor, proposal)
+    return do_cast_vote(
+        user=actor, proposal=proposal, choice=Vote.Choice.BALLOT, reason=reason, now=now,
+        ballot=clean,
+    )  # fmt: skip
+
+
+def check_withdraw_objection(*, actor: User, proposal: Proposal, now=None) -> Vote:
+    """Withdraw one's standing objection while voting is open (under consent). The vote is
+    kept as history; the new live row is the same objection, marked withdrawn: it no longer
+    blocks and still counts towards the quorum."""
+    _voter_or_error(actor, proposal)
+    with transaction.atomic():
+        locked = _open_for_voting_or_error(proposal, actor, now)
+        now = now or timezone.now()
+        live = Vote.objects.filter(proposal=locked, user=actor, superseded_at__isnull=True).first()
+        if live is None or live.choice != Vote.Choice.OBJECT or live.withdrawn_at is not None:
+            raise ProposalError(_("You have no standing objection to withdraw."))
+        Vote.objects.filter(pk=live.pk).update(superseded_at=now)
+        return Vote.objects.create(
+            proposal=locked, user=actor, choice=Vote.Choice.OBJECT, reason=live.reason,
+            cast_at=now, withdrawn_at=now,
+        )  # fmt: skip
+
+
+def _fits_method(proposal: Proposal, choice: str) -> bool:
+    method = proposal.method or "majority"
+    if method in ("majority", "two_thirds"):
+        return choice in Vote.MAJORITY_CHOICES
+    if method == "consent":
+        return choice in Vote.CONSENT_CHOICES
+    return choice == Vote.Choice.BALLOT
+
+
+def _open_for_voting_or_error(proposal: Proposal, user: User, now) -> Proposal:
+    """The proposal locked (no-key), or ProposalError when voting is not open or the user
+    is not in its electorate. Call inside a transaction."""
+    locked = Proposal.objects.select_for_update(no_key=True).get(pk=proposal.pk)
+    now = now or timezone.now()
+    if locked.state != State.VOTING:
+        if locked.state in Proposal.CLOSED_STATES:
+            raise ProposalError(_("Voting has closed."))
+        raise ProposalError(_("Voting has not opened on this proposal."))
+    if now >= locked.voting_ends_at:
+        raise ProposalError(_("Voting has closed."))
+    if not ElectorateMember.objects.filter(proposal=locked, user=user).exists():
+        raise ProposalError(
+            _("Only members when voting opened may vote; you are not in the electorate.")
+        )
+    return locked
+
+
 def do_cast_vote(
-    *, user: User, proposal: Proposal, choice: str, reason: str, now: datetime | None = None
+    *,
+    user: User,
+    proposal: Proposal,
+    choice: str,
+    reason: str,
+    now: datetime | None = None,
+    ballot: object = None,
 ) -> Vote:
     """Cast or change a vote. The proposal row is locked (no-key) so the close, which locks
     it for update, sees every vote committed before it and none after; the member's live
     vote is superseded and the new one inserted, and the partial unique constraint
-    guarantees one live vote per member whatever happens."""
+    guarantees one live vote per member whatever happens. A vote in the wrong shape for
+    the method recorded when voting opened is refused."""
     with transaction.atomic():
-        locked = Proposal.objects.select_for_update(no_key=True).get(pk=proposal.pk)
+        locked = _open_for_voting_or_error(proposal, user, now)
         now = now or timezone.now()
-        if locked.state != State.VOTING:
-            if locked.state in Proposal.CLOSED_STATES:
-                raise ProposalError(_("Voting has closed."))
-            raise ProposalError(_("Voting has not opened on this proposal."))
-        if now >= locked.voting_ends_at:
-            raise ProposalError(_("Voting has closed."))
-        if not ElectorateMember.objects.filter(proposal=locked, user=user).exists():
+        if not _fits_method(locked, choice):
             raise ProposalError(
-                _("Only members when voting opened may vote; you are not in the electorate.")
+                _("This vote does not fit how the proposal is decided (%(method)s): %(how)s")
+                % {
+                    "method": locked.deciding_method().label.lower(),
+                    "how": locked.deciding_method().how,
+                }
             )
         Vote.objects.filter(proposal=locked, user=user, superseded_at__isnull=True).update(
             superseded_at=now
         )
         return Vote.objects.create(
-            proposal=locked, user=user, choice=choice, reason=reason, cast_at=now
+            proposal=locked, user=user, choice=choice, reason=reason, cast_at=now, ballot=ballot
         )
 
 

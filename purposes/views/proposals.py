@@ -30,11 +30,19 @@ from purposes.drafting import (
     check_submit_proposal,
     check_withdraw_proposal,
 )
-from purposes.forms import ProposalForm, VoteForm
+from purposes.forms import BallotForm, ProposalForm, VoteForm
 from purposes.guards import ProposalError
+from purposes.methods.record import from_json
+from purposes.methods.result import rounds_csv
 from purposes.models import Proposal
 from purposes.seconds import check_second_proposal, discussion_thread_url
-from purposes.voting import check_cast_vote
+from purposes.tally import quorum_needed
+from purposes.voting import (
+    check_cast_ballot,
+    check_cast_consent,
+    check_cast_vote,
+    check_withdraw_objection,
+)
 
 STEPS = {
     "submit": (check_submit_proposal, _("Your proposal is now seeking seconds.")),
@@ -42,6 +50,7 @@ STEPS = {
     "withdraw": (check_withdraw_proposal, _("You withdrew the proposal.")),
     "accept": (check_accept_nomination, _("You accepted the nomination.")),
     "rebase": (check_rebase_proposal, _("The proposal now builds on the current charter.")),
+    "withdraw-objection": (check_withdraw_objection, _("You withdrew your objection.")),
 }
 
 
@@ -84,7 +93,7 @@ def proposal_new(request, slug):
         return render(request, "purposes/proposal_kind.html", context)
     form = ProposalForm(
         request.POST or None, kind=kind, charter=community.charter, community=community,
-        actor=request.user,
+        actor=request.user, alternatives=community.charter.method_for(kind).several_options,
     )  # fmt: skip
     valid = request.method == "POST" and form.is_valid()
     proposal = (
@@ -105,7 +114,7 @@ def _create(request, community, form: ProposalForm) -> Proposal | None:
     return act(
         form, check_create_proposal, actor=request.user, community=community, kind=form.kind,
         title=data["title"], rationale=data["rationale"], proposed=form.proposed(),
-        target=data.get("target"),
+        target=data.get("target"), alternatives=form.alternatives(),
     )  # fmt: skip
 
 
@@ -167,7 +176,66 @@ def _timeline(proposal: Proposal) -> list[dict]:
     ]
 
 
-def _proposal_context(request, proposal: Proposal, vote_form=None) -> dict:
+def _method_context(proposal: Proposal, my_vote, ballot_form) -> dict:
+    """How the proposal is decided (before anyone votes) and, once closed, the count."""
+    method = proposal.deciding_method()
+    several = method.several_options
+    alts = selectors.alternatives(proposal) if several else []
+    options = selectors.ballot_options(proposal, alts) if several else {}
+    quorum_votes = (
+        quorum_needed(proposal.quorum_percent, proposal.active_electorate_size or 0)
+        if proposal.voting_started_at and proposal.quorum_percent is not None
+        else None
+    )
+    result = from_json(proposal.result) if proposal.result else None
+    if ballot_form is None and method.counted_by != "majority":
+        initial = BallotForm.initial_from(my_vote, method.name)
+        ballot_form = BallotForm(method=method.name, options=options, initial=initial)
+    return {
+        "method": method,
+        "by_method": method.counted_by != "majority",
+        "options": options,
+        "alternatives": alts,
+        "quorum_votes": quorum_votes,
+        "ballot_form": ballot_form,
+        "my_ballot": _ballot_words(my_vote, options),
+        "result": result,
+        "result_rounds": _rounds(result) if result else [],
+        "result_ties": [t.describe(dict(result.labels)) for t in result.tie_breaks]
+        if result
+        else [],
+    }
+
+
+def _ballot_words(vote, options: dict) -> str:
+    """A member's own live ballot in words, for their eyes only."""
+    if vote is None or vote.ballot is None:
+        return ""
+    if isinstance(vote.ballot, dict):
+        return "; ".join(f"{options.get(o, o)}: {n}" for o, n in vote.ballot.items())
+    return ", then ".join(options.get(o, o) for o in vote.ballot)
+
+
+def _rounds(result) -> list[dict]:
+    rows = []
+    for r in result.rounds:
+        lines = [
+            {
+                "label": result.labels.get(option, option),
+                "votes": votes,
+                "status": "elected"
+                if option == r.elected
+                else "eliminated"
+                if option in r.eliminated
+                else "",
+            }
+            for option, votes in r.counts.items()
+        ]
+        rows.append({"number": r.number, "lines": lines, "exhausted": r.exhausted})
+    return rows
+
+
+def _proposal_context(request, proposal: Proposal, vote_form=None, ballot_form=None) -> dict:
     user = request.user
     community = proposal.community
     membership = current_membership(user, community)
@@ -226,6 +294,7 @@ def _proposal_context(request, proposal: Proposal, vote_form=None) -> dict:
         "can_accept": permissions.can_accept_nomination(user, proposal),
         "is_proposer": permissions.is_proposer(user, proposal),
         "now": timezone.now(),
+        **_method_context(proposal, my_vote, ballot_form),
     }
 
 
@@ -295,13 +364,38 @@ def proposal_step(request, slug, proposal_id, step):
 def vote(request, slug, proposal_id):
     """Cast or change a vote. htmx gets the vote panel back; a plain POST a redirect."""
     proposal = permissions.access_proposal(request.user, slug, proposal_id)
+    if proposal.counted_by_method:
+        return _ballot(request, proposal)
     form = VoteForm(request.POST)
     ok = form.is_valid() and act(
         form, check_cast_vote, actor=request.user, proposal=proposal,
         choice=form.cleaned_data["choice"], reason=form.cleaned_data["reason"],
     ) is not None  # fmt: skip
+    return _voted(request, proposal, ok, vote_form=None if ok else form)
+
+
+def _ballot(request, proposal: Proposal):
+    """A consent vote or a several-option ballot, judged by the voting action."""
+    method = proposal.method
+    options = selectors.ballot_options(proposal) if method != "consent" else {}
+    form = BallotForm(request.POST, method=method, options=options)
+    ok = form.is_valid()
+    if ok and method == "consent":
+        ok = act(
+            form, check_cast_consent, actor=request.user, proposal=proposal,
+            position=form.ballot(), reason=form.cleaned_data["reason"],
+        ) is not None  # fmt: skip
+    elif ok:
+        ok = act(
+            form, check_cast_ballot, actor=request.user, proposal=proposal,
+            ballot=form.ballot(), reason=form.cleaned_data["reason"],
+        ) is not None  # fmt: skip
+    return _voted(request, proposal, ok, ballot_form=None if ok else form)
+
+
+def _voted(request, proposal: Proposal, ok: bool, **forms):
     if request.htmx:
-        context = _proposal_context(request, proposal, vote_form=None if ok else form)
+        context = _proposal_context(request, proposal, **forms)
         context["just_voted"] = ok
         # The panel in place, and the reasons list out of band (a new reason shows at once).
         html = render_to_string("purposes/proposal.html#vote-panel", context, request)
@@ -312,5 +406,18 @@ def vote(request, slug, proposal_id):
     if ok:
         messages.success(request, _("Your vote is recorded. You can change it until the close."))
         return redirect(proposal)
-    context = _proposal_context(request, proposal, vote_form=form)
+    context = _proposal_context(request, proposal, **forms)
     return render(request, "purposes/proposal.html", context, status=400)
+
+
+@require_GET
+def proposal_count_csv(request, slug, proposal_id):
+    """The round-by-round count of a closed proposal, as CSV (anyone who may read it)."""
+    proposal = permissions.access_proposal(request.user, slug, proposal_id)
+    if not proposal.result:
+        raise Http404("No count to download")
+    response = HttpResponse(
+        rounds_csv(from_json(proposal.result)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="proposal-{proposal.pk}-count.csv"'
+    return response
