@@ -182,6 +182,7 @@ def _proposals(community: Community) -> list[Proposal]:
         Proposal.objects.filter(community=community)
         .exclude(state=Proposal.State.DRAFT)
         .select_related("author", "base_charter", "target__user")
+        .prefetch_related("options")
         .order_by("created_at", "pk")
     )
 
@@ -303,6 +304,13 @@ def _proposal_records(proposals, people: _People, thread_ids: dict[int, int]) ->
                 "tally": _tally(p),
                 "result_reason": p.result_reason,
                 "thread": thread_ids.get(p.thread_id),
+                "method": p.method or None,
+                "tie_seed": p.tie_seed or None,
+                "result": p.result or None,
+                "options": [
+                    {"id": option.option_id, "purpose": option.purpose}
+                    for option in sorted(p.options.all(), key=lambda o: o.position)
+                ],
             }
         )
     return records
@@ -331,6 +339,8 @@ def _vote_records(proposals, people: _People) -> list[dict]:
                 "choice": vote.choice if is_closed else None,
                 "reason": people.text_of(vote.user, vote.reason) if vote.reason else None,
                 "cast_at": _iso(vote.cast_at),
+                "ballot": vote.ballot if is_closed and vote.ballot is not None else None,
+                "withdrawn_at": _iso(vote.withdrawn_at),
             }
         )
     records.sort(key=lambda r: r["proposal"])  # stable: in the order cast within each

@@ -30,7 +30,7 @@ from portability.archive import (
 )
 from purposes.drafting import check_create_proposal
 from purposes.models import Proposal
-from purposes.voting import check_cast_vote
+from purposes.voting import check_cast_ballot, check_cast_vote
 from tests.factories import (
     CommunityFactory,
     MembershipFactory,
@@ -202,7 +202,7 @@ def test_build_archive_shows_open_votes_as_the_page_does_reasons_without_choices
     votes = read_archive(build_archive(proposal.community)).records("votes.jsonl")
     assert votes == [
         {"proposal": 1, "voter": votes[0]["voter"], "choice": None, "reason": "Good",
-         "cast_at": votes[0]["cast_at"]}
+         "cast_at": votes[0]["cast_at"], "ballot": None, "withdrawn_at": None}
     ]  # fmt: skip
 
 
@@ -483,3 +483,24 @@ def test_import_community_command_imports_once_and_refuses_a_tampered_file(good,
     path.write_bytes(rezip(files))
     with pytest.raises(CommandError, match="Refused: posts.jsonl does not match the SHA-256"):
         call_command("import_community", str(path), slug="growers-x")
+
+
+def test_build_archive_carries_a_ranked_count_and_its_ballots_after_the_close():
+    """A community that decides by ranked choice exports: the method, the seed, the count
+    round by round, the alternative wordings, and each ballot once the vote is closed."""
+    from tests.purposes.test_method_voting import close, in_voting_by
+
+    community, users, proposal = in_voting_by("ranked", count=5, alternatives=["To share."])
+    check_cast_ballot(actor=users[0], proposal=proposal, ballot=["alt-1", "proposal"])
+    check_cast_ballot(actor=users[1], proposal=proposal, ballot=["proposal"])
+    while_open = read_archive(build_archive(community)).records("votes.jsonl")
+    assert while_open == []  # no reasons given: nothing shown while voting
+    proposal = close(proposal)
+    archive = read_archive(build_archive(community))
+    (record,) = archive.records("proposals.jsonl")
+    assert record["method"] == "ranked" and record["tie_seed"] == proposal.tie_seed
+    assert record["result"]["rounds"] and record["options"] == [
+        {"id": "alt-1", "purpose": "To share."}
+    ]
+    ballots = [v["ballot"] for v in archive.records("votes.jsonl")]
+    assert sorted(ballots) == [["alt-1", "proposal"], ["proposal"]]
