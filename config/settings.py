@@ -16,6 +16,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -167,13 +168,83 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'commons.sqlite3'}"),
-        conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "60")),
+# Past one machine (README): a pooler in front of PostgreSQL, or psycopg's own pool.
+DATABASE_POOLER = env("DATABASE_POOLER").strip().lower()
+if DATABASE_POOLER not in {"", "pgbouncer"}:
+    raise ImproperlyConfigured(
+        f"DATABASE_POOLER must be empty or 'pgbouncer' (got {DATABASE_POOLER!r})."
+    )
+DATABASE_POOL = int(env("DATABASE_POOL", "0") or "0")
+if DATABASE_POOL and DATABASE_POOLER:
+    raise ImproperlyConfigured(
+        "Set DATABASE_POOL or DATABASE_POOLER=pgbouncer, not both: behind PgBouncer each "
+        "process keeps one connection to it and PgBouncer does the pooling."
+    )
+
+
+def _database(url: str, *, replica: bool = False) -> dict:
+    # psycopg's pool lends connections per request, so Django keeps none of its own.
+    config = dj_database_url.parse(
+        url,
+        conn_max_age=0 if DATABASE_POOL else int(env("DATABASE_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
+    if config["ENGINE"] != "django.db.backends.postgresql":
+        if replica or DATABASE_POOL or DATABASE_POOLER:
+            raise ImproperlyConfigured(
+                "DATABASE_REPLICA_URLS, DATABASE_POOL and DATABASE_POOLER need PostgreSQL "
+                f"(got {config['ENGINE']})."
+            )
+        return config
+    options = dict(config.get("OPTIONS", {}))
+    if DATABASE_POOLER:
+        # PgBouncer in transaction mode hands each transaction to any server connection:
+        # a cursor held open across transactions (QuerySet.iterator() on PostgreSQL) would
+        # point at nothing. Prepared statements are already off (Django's default).
+        config["DISABLE_SERVER_SIDE_CURSORS"] = True
+    if DATABASE_POOL:
+        try:
+            import psycopg_pool  # noqa: F401
+        except ImportError as error:
+            raise ImproperlyConfigured(
+                "DATABASE_POOL needs the psycopg_pool package (psycopg[pool])."
+            ) from error
+        options["pool"] = {
+            "min_size": 1,
+            "max_size": DATABASE_POOL,
+            # a replica that is down must not hold a request for the pool's default 30 s
+            "timeout": 2 if replica else 10,
+        }
+    if replica:
+        # A replica that does not answer is given up on quickly; reads go to the primary.
+        options["connect_timeout"] = 2
+        config["TEST"] = {"MIRROR": "default"}
+    if options:
+        config["OPTIONS"] = options
+    return config
+
+
+DATABASES = {
+    "default": _database(env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'commons.sqlite3'}")),
 }
+# Read replicas (README, "Past one machine"): only when set is anything installed.
+DATABASE_REPLICAS = []
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    DATABASE_REPLICAS.append(f"replica{_number}")
+    DATABASES[f"replica{_number}"] = _database(_url, replica=True)
+# Seconds a member's requests read from the primary after one of theirs wrote.
+DATABASE_PIN_SECONDS = int(env("DATABASE_PIN_SECONDS", "10"))
+# How long a committed write waits for the replicas to replay it (0: no wait).
+DATABASE_REPLICA_WAIT_MS = int(env("DATABASE_REPLICA_WAIT_MS", "250"))
+# How long a replica that failed or lagged is left alone.
+DATABASE_REPLICA_RETRY_SECONDS = int(env("DATABASE_REPLICA_RETRY_SECONDS", "10"))
+DATABASE_ROUTERS = ["config.replicas.ReplicaRouter"] if DATABASE_REPLICAS else []
+if DATABASE_REPLICAS:
+    # Outside the session middleware, so a session saved on the way out counts as a write.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+        "config.replicas.PinPrimaryMiddleware",
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the worker read while the other writes.
     DATABASES["default"]["OPTIONS"] = {
@@ -301,6 +372,22 @@ CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# Queues (README, "Past one machine"): each group of jobs has its own, so a flood of mail
+# never stands between the beat and a vote's close. A worker started without -Q consumes
+# all of them (make run's, and a single-worker deployment's); compose runs one per group.
+CELERY_QUEUES_BY_GROUP = {
+    "governance": ["purposes.tasks.sweep_proposals", "moderation.tasks.*"],
+    "mail": ["notifications.tasks.*", "purposes.tasks.send_offshoot_digests"],
+    "engagement": ["engagement.tasks.*"],
+}
+CELERY_TASK_DEFAULT_QUEUE = "celery"  # anything not routed: housekeeping, ping
+CELERY_QUEUE_NAMES = [CELERY_TASK_DEFAULT_QUEUE, *CELERY_QUEUES_BY_GROUP]
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in CELERY_QUEUE_NAMES]
+CELERY_TASK_ROUTES = {
+    pattern: {"queue": queue}
+    for queue, patterns in CELERY_QUEUES_BY_GROUP.items()
+    for pattern in patterns
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The schedule lives here, in code (django-celery-beat does not support Django 6.1).
 # Every job is a sweep of database state, so a missed or doubled beat is harmless.

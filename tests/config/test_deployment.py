@@ -147,12 +147,17 @@ def test_compose_file_is_valid_and_describes_the_production_services():
     result = _compose("config", "--format", "json", env=env)
     assert result.returncode == 0, result.stderr
     services = json.loads(result.stdout)["services"]
-    assert set(services) == {"postgres", "redis", "migrate", "web", "worker", "beat"}
-    for name in ("postgres", "redis", "web", "worker"):
+    workers = ("worker", "worker-mail", "worker-engagement")
+    assert set(services) == {"postgres", "redis", "migrate", "web", "beat", *workers}
+    for name in ("postgres", "redis", "web", *workers):
         assert "healthcheck" in services[name], name
     assert services["beat"]["deploy"]["replicas"] == 1
     assert services["web"]["environment"]["DEBUG"] == "false"
-    for name in ("web", "worker", "beat"):
+    # A worker per queue group, together consuming every queue the routing sends to.
+    consumed = [services[w]["command"][services[w]["command"].index("-Q") + 1] for w in workers]
+    assert consumed == ["governance,celery", "mail", "engagement"]
+    assert services["web"]["environment"]["DATABASE_REPLICA_URLS"] == ""
+    for name in ("web", "beat", *workers):
         assert services[name]["environment"]["SITE_URL"] == "https://h", name
         assert services[name]["environment"]["REDIS_URL"].startswith("redis://"), name
     assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
@@ -173,3 +178,30 @@ def test_compose_refuses_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_compose_profiles_add_a_streaming_replica_and_pgbouncer():
+    env = {
+        "SECRET_KEY": "s",
+        "ALLOWED_HOSTS": "h",
+        "POSTGRES_PASSWORD": "p",
+        "SITE_URL": "https://h",
+        "COMPOSE_PROFILES": "replica,pooler",
+        "DATABASE_HOST": "pgbouncer",
+        "DATABASE_POOLER": "pgbouncer",
+        "DATABASE_REPLICA_URLS": "postgres://commons:p@postgres-replica:5432/commons",
+    }
+    result = _compose("config", "--format", "json", env=env)
+    assert result.returncode == 0, result.stderr
+    services = json.loads(result.stdout)["services"]
+    replica = services["postgres-replica"]
+    assert replica["image"].startswith("postgres:")
+    assert "pg_basebackup -h postgres" in replica["command"][0]
+    assert " -R " in replica["command"][0]
+    assert services["pgbouncer"]["environment"]["POOL_MODE"] == "transaction"
+    web = services["web"]["environment"]
+    assert web["DATABASE_URL"] == "postgres://commons:p@pgbouncer:5432/commons"
+    assert web["DATABASE_POOLER"] == "pgbouncer"
+    assert web["DATABASE_REPLICA_URLS"].endswith("@postgres-replica:5432/commons")
+    # Migrations never go through the pooler.
+    assert services["migrate"]["environment"]["DATABASE_URL"].endswith("@postgres:5432/commons")

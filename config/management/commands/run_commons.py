@@ -75,7 +75,20 @@ class Command(BaseCommand):
         if noreload:
             web.append("--noreload")
         children = [
-            Child("worker", [*celery, "worker", level, "--concurrency=2"], restart=True),
+            # One worker for every queue (governance, mail, engagement, the default):
+            # production runs one per group (docker-compose.yml).
+            Child(
+                "worker",
+                [
+                    *celery,
+                    "worker",
+                    level,
+                    "--concurrency=2",
+                    "-Q",
+                    ",".join(settings.CELERY_QUEUE_NAMES),
+                ],  # fmt: skip
+                restart=True,
+            ),
             Child("beat", [*celery, "beat", level], restart=True),
             Child("web server", web, restart=False),
         ]
