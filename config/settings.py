@@ -203,12 +203,6 @@ def _database(url: str, *, replica: bool = False) -> dict:
         # point at nothing. Prepared statements are already off (Django's default).
         config["DISABLE_SERVER_SIDE_CURSORS"] = True
     if DATABASE_POOL:
-        try:
-            import psycopg_pool  # noqa: F401
-        except ImportError as error:
-            raise ImproperlyConfigured(
-                "DATABASE_POOL needs the psycopg_pool package (psycopg[pool])."
-            ) from error
         options["pool"] = {
             "min_size": 1,
             "max_size": DATABASE_POOL,

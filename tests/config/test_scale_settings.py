@@ -76,13 +76,6 @@ def test_pool_and_pooler_together_are_refused_clearly(tmp_path):
 
 
 def test_psycopg_pool_when_asked(tmp_path):
-    try:
-        import psycopg_pool  # noqa: F401
-    except ImportError:
-        result = _manage("check", env={"DATABASE_URL": PG, "DATABASE_POOL": "8"}, tmp_path=tmp_path)
-        assert result.returncode != 0
-        assert "DATABASE_POOL needs the psycopg_pool package" in result.stderr
-        return
     found = show(tmp_path, DATABASE_URL=PG, DATABASE_POOL="8")
     default = found["databases"]["default"]
     assert default["OPTIONS"]["pool"]["max_size"] == 8
