@@ -5,6 +5,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.urls import include, path
 
+from api.views.site import api
 from community.views import search, site
 
 _admin_login = admin.site.login
@@ -34,6 +35,8 @@ urlpatterns = [
     path("", include("engagement.urls")),
     path("notifications/", include("notifications.urls")),
     path("search/", search.search, name="search"),
+    path("api/v1/", api.urls),
+    path("", include("api.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
