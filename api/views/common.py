@@ -4,12 +4,16 @@ and how domain objects are shown."""
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from ninja import Router
 
 from api.auth import ApiError
 from community import ratelimits
 from community.models import Post, Thread
 
 CURSOR_MAX_AGE = 24 * 3600
+# One router for every route: django-ninja serves one path from one router only, and reads
+# and writes share paths (GET and POST /communities/{slug}/threads).
+router = Router()
 
 
 def validation_error(error: ValidationError, status: int = 422) -> ApiError:

@@ -4,7 +4,7 @@ where the page is public; with a token, its ``read`` scope."""
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router
+from ninja import Query
 
 from api.auth import READ, READ_OR_ANONYMOUS, actor
 from api.schemas import (
@@ -21,6 +21,7 @@ from api.schemas import (
 from api.views.common import (
     community_out,
     read_cursor,
+    router,
     sign_cursor,
     thread_out,
     tree,
@@ -38,7 +39,6 @@ from purposes import permissions as purposes_permissions
 from purposes import selectors as purposes_selectors
 from purposes.models import Proposal
 
-router = Router(tags=["read"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 PER_PAGE = 30
 MAX_PER_PAGE = 100
@@ -47,6 +47,7 @@ POSTS_PER_PAGE = community_selectors.MAX_POSTS_PER_PAGE
 
 @router.get(
     "/communities",
+    tags=["read"],
     response={200: list[CommunityOut], **ERRORS},
     auth=READ_OR_ANONYMOUS,
     summary="The directory",
@@ -76,6 +77,7 @@ def charter_out(charter) -> dict | None:
 
 @router.get(
     "/communities/{slug}",
+    tags=["read"],
     response={200: CommunityDetailOut, **ERRORS},
     auth=READ_OR_ANONYMOUS,
     summary="A community, its charter and the charter's versions",
@@ -103,6 +105,7 @@ def community(request, slug: str):
 
 @router.get(
     "/communities/{slug}/threads",
+    tags=["read"],
     response={200: ThreadPageOut, **ERRORS},
     auth=READ_OR_ANONYMOUS,
     summary="Threads, most recently active first (cursor-paged)",
@@ -132,6 +135,7 @@ def threads(request, slug: str, cursor: str = "", limit: int = Query(PER_PAGE, g
 
 @router.get(
     "/communities/{slug}/threads/{thread_id}",
+    tags=["read"],
     response={200: ThreadDetailOut, **ERRORS},
     auth=READ_OR_ANONYMOUS,
     summary="A thread and its posts as a tree (cursor-paged, depth-first)",
@@ -189,6 +193,7 @@ def proposal_out(proposal: Proposal) -> dict:
 
 @router.get(
     "/communities/{slug}/proposals",
+    tags=["read"],
     response={200: list[ProposalOut], **ERRORS},
     auth=READ_OR_ANONYMOUS,
     summary="Proposals: open ones first, then closed, newest first",
@@ -205,6 +210,7 @@ def proposals(request, slug: str, page: int = 1):
 
 @router.get(
     "/communities/{slug}/proposals/{proposal_id}",
+    tags=["read"],
     response={200: ProposalOut, **ERRORS},
     auth=READ_OR_ANONYMOUS,
     summary="A proposal with its stage, method and (once closed) result",
@@ -215,6 +221,7 @@ def proposal(request, slug: str, proposal_id: int):
 
 @router.get(
     "/me/notifications",
+    tags=["read"],
     response={200: list[NotificationOut], **ERRORS},
     auth=READ,
     summary="My notifications, newest first",
@@ -240,6 +247,7 @@ def notifications(request, unread: bool = False, page: int = 1):
 
 @router.get(
     "/me/memberships",
+    tags=["read"],
     response={200: list[MembershipOut], **ERRORS},
     auth=READ,
     summary="My current memberships",
@@ -265,6 +273,7 @@ def memberships(request):
 
 @router.get(
     "/users/{username}",
+    tags=["read"],
     response={200: ProfileOut, **ERRORS},
     auth=READ_OR_ANONYMOUS,
     summary="A member's public profile",

@@ -13,8 +13,8 @@ from ninja.errors import ValidationError as SchemaError
 from ninja.openapi.docs import DocsBase
 
 from api.auth import ApiError
-from api.views import reads, writes
-from api.views.common import validation_error
+from api.views import reads, writes  # noqa: F401 (importing them adds their routes)
+from api.views.common import router, validation_error
 
 
 class CspSwagger(DocsBase):
@@ -64,8 +64,7 @@ api = CommonsAPI(
     docs_url="/docs",
     urls_namespace="api-v1",
 )
-api.add_router("", reads.router)
-api.add_router("", writes.router)
+api.add_router("", router)
 
 
 def error(request, status: int, code: str, message: str, **extra):

@@ -5,7 +5,6 @@ does not take part in the community (not a member, suspended), else a 422."""
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from ninja import Router
 
 from api.auth import VOTE, WRITE, ApiError, actor
 from api.schemas import (
@@ -26,7 +25,14 @@ from api.schemas import (
     VoteIn,
     VoteOut,
 )
-from api.views.common import community_out, post_out, rate_limit, thread_out, validation_error
+from api.views.common import (
+    community_out,
+    post_out,
+    rate_limit,
+    router,
+    thread_out,
+    validation_error,
+)
 from api.views.reads import proposal_out
 from community import actions as community_actions
 from community import ratelimits
@@ -44,19 +50,18 @@ from purposes.models import Charter, JoinPolicy, Proposal
 from purposes.permissions import access_proposal
 from purposes.validation import MAX_GOAL_CHARS, MAX_GOALS, MAX_PURPOSE_CHARS, RULE_BOUNDS
 
-router = Router(tags=["write"])
 ERRORS = {k: ErrorOut for k in (400, 401, 403, 404, 409, 413, 422, 429)}
 MAX_PROPOSAL_TITLE = 140
 MAX_RATIONALE = 10_000
 
 
-def act(action, *, user, community, **arguments):
+def act(action, *, user, where, **arguments):
     """``action(actor=user, **arguments)``; its ValidationError as an API refusal, 403 when
-    the actor does not take part in ``community`` (the same message as the page)."""
+    the actor does not take part in the community ``where`` (the page's message)."""
     try:
         return action(actor=user, **arguments)
     except ValidationError as error:
-        status = 422 if acting_member(user, community) is not None else 403
+        status = 422 if acting_member(user, where) is not None else 403
         raise validation_error(error, status) from None
 
 
@@ -74,6 +79,7 @@ def membership_out(membership: Membership) -> dict:
 
 @router.post(
     "/communities/{slug}/join",
+    tags=["write"],
     response={201: MembershipOut, 200: MembershipOut, **ERRORS},
     auth=WRITE,
     summary="Join, affirming the charter version you read",
@@ -104,6 +110,7 @@ def join(request, slug: str, data: JoinIn):
 
 @router.post(
     "/communities/{slug}/leave",
+    tags=["write"],
     response={200: DoneOut, **ERRORS},
     auth=WRITE,
     summary="Leave (your posts stay)",
@@ -124,6 +131,7 @@ def links_or_error(user, community, body: str) -> None:
 
 @router.post(
     "/communities/{slug}/threads",
+    tags=["write"],
     response={201: ThreadOut, **ERRORS},
     auth=WRITE,
     summary="Start a thread",
@@ -135,7 +143,7 @@ def start_thread(request, slug: str, data: ThreadIn):
     links_or_error(user, community, data.body)
     rate_limit(user, "thread", community=community, token=data.client_token)
     made = act(
-        community_actions.check_create_thread, user=user, community=community,
+        community_actions.check_create_thread, user=user, where=community, community=community,
         title=data.title, body=data.body, goal=data.goal, client_token=data.client_token,
     )  # fmt: skip
     made.community = community
@@ -149,6 +157,7 @@ def shown(post) -> dict:
 
 @router.post(
     "/communities/{slug}/threads/{thread_id}/posts",
+    tags=["write"],
     response={201: PostOut, **ERRORS},
     auth=WRITE,
     summary="Reply to a post of the thread",
@@ -161,7 +170,7 @@ def reply(request, slug: str, thread_id: int, data: ReplyIn):
     links_or_error(user, community, data.body)
     rate_limit(user, "post", community=community, token=data.client_token)
     post = act(
-        community_actions.check_reply, user=user, community=community, thread=thread,
+        community_actions.check_reply, user=user, where=community, thread=thread,
         parent_id=data.parent_id, body=data.body, client_token=data.client_token,
     )  # fmt: skip
     return 201, shown(post)
@@ -169,6 +178,7 @@ def reply(request, slug: str, thread_id: int, data: ReplyIn):
 
 @router.patch(
     "/communities/{slug}/posts/{post_id}",
+    tags=["write"],
     response={200: PostOut, **ERRORS},
     auth=WRITE,
     summary="Edit your post (and the title, for an opening post); the old version is kept",
@@ -180,7 +190,7 @@ def edit(request, slug: str, post_id: int, data: EditIn):
     community_actions.ensure_author(actor=user, post=post)
     rate_limit(user, "edit")
     post = act(
-        community_actions.check_edit_post, user=user, community=community, post=post,
+        community_actions.check_edit_post, user=user, where=community, post=post,
         body=data.body, title=data.title,
     )  # fmt: skip
     return shown(post)
@@ -188,6 +198,7 @@ def edit(request, slug: str, post_id: int, data: EditIn):
 
 @router.post(
     "/communities/{slug}/posts/{post_id}/flags",
+    tags=["write"],
     response={201: FlagOut, **ERRORS},
     auth=WRITE,
     summary="Flag someone else's post",
@@ -198,7 +209,7 @@ def flag(request, slug: str, post_id: int, data: FlagIn):
     post = community_selectors.get_post_or_404(community=community, post_id=post_id)
     rate_limit(user, "flag")
     made = act(
-        check_flag_post, user=user, community=community, post=post, reason=data.reason,
+        check_flag_post, user=user, where=community, post=post, reason=data.reason,
         charter_point=data.charter_point, note=data.note,
     )  # fmt: skip
     return 201, {
@@ -260,6 +271,7 @@ def proposed_charter(data: ProposalIn, charter: Charter) -> CharterText | None:
 
 @router.post(
     "/communities/{slug}/proposals",
+    tags=["write"],
     response={201: ProposalOut, **ERRORS},
     auth=WRITE,
     summary="Draft a proposal (then submit it to seek seconds)",
@@ -284,8 +296,9 @@ def propose(request, slug: str, data: ProposalIn):
         )
     rate_limit(user, "proposal")
     made = act(
-        drafting.check_create_proposal, user=user, community=community, kind=data.kind,
-        title=clean_line(data.title), rationale=data.rationale, proposed=proposed, target=target,
+        drafting.check_create_proposal, user=user, where=community, community=community,
+        kind=data.kind, title=clean_line(data.title), rationale=data.rationale,
+        proposed=proposed, target=target,
     )  # fmt: skip
     made.community = community
     return 201, proposal_out(made)
@@ -293,6 +306,7 @@ def propose(request, slug: str, data: ProposalIn):
 
 @router.post(
     "/communities/{slug}/proposals/{proposal_id}/submit",
+    tags=["write"],
     response={200: ProposalOut, **ERRORS},
     auth=WRITE,
     summary="Submit your draft: it seeks seconds",
@@ -300,12 +314,13 @@ def propose(request, slug: str, data: ProposalIn):
 def submit(request, slug: str, proposal_id: int):
     user = actor(request)
     proposal = access_proposal(user, slug, proposal_id)
-    act(drafting.check_submit_proposal, user=user, community=proposal.community, proposal=proposal)
+    act(drafting.check_submit_proposal, user=user, where=proposal.community, proposal=proposal)
     return proposal_out(access_proposal(user, slug, proposal_id))
 
 
 @router.post(
     "/communities/{slug}/proposals/{proposal_id}/seconds",
+    tags=["write"],
     response={200: ProposalOut, **ERRORS},
     auth=WRITE,
     summary="Second a proposal that seeks seconds",
@@ -313,12 +328,13 @@ def submit(request, slug: str, proposal_id: int):
 def second(request, slug: str, proposal_id: int):
     user = actor(request)
     proposal = access_proposal(user, slug, proposal_id)
-    act(seconds.check_second_proposal, user=user, community=proposal.community, proposal=proposal)
+    act(seconds.check_second_proposal, user=user, where=proposal.community, proposal=proposal)
     return proposal_out(access_proposal(user, slug, proposal_id))
 
 
 @router.put(
     "/communities/{slug}/proposals/{proposal_id}/vote",
+    tags=["write"],
     response={200: VoteOut, **ERRORS},
     auth=VOTE,
     summary="Cast or change your vote (needs the vote scope)",
@@ -327,7 +343,7 @@ def vote(request, slug: str, proposal_id: int, data: VoteIn):
     user = actor(request)
     proposal = access_proposal(user, slug, proposal_id)
     cast = act(
-        voting.check_cast_vote, user=user, community=proposal.community, proposal=proposal,
+        voting.check_cast_vote, user=user, where=proposal.community, proposal=proposal,
         choice=data.choice, reason=data.reason,
     )  # fmt: skip
     return {
@@ -340,6 +356,7 @@ def vote(request, slug: str, proposal_id: int, data: VoteIn):
 
 @router.post(
     "/me/notifications/read",
+    tags=["write"],
     response={200: DoneOut, **ERRORS},
     auth=WRITE,
     summary="Mark notifications read: some by id, or all",
