@@ -5,6 +5,7 @@ does not take part in the community (not a member, suspended), else a 422."""
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from ninja import Status
 
 from api.auth import VOTE, WRITE, ApiError, actor
 from api.schemas import (
@@ -89,7 +90,7 @@ def join(request, slug: str, data: JoinIn):
     community = get_community_or_404(slug)
     already = current_membership(user, community)
     if already is not None:
-        return 200, membership_out(already)
+        return Status(200, membership_out(already))
     charter = community.charter
     if charter is None or data.charter_version != charter.version:
         raise ApiError(
@@ -105,7 +106,7 @@ def join(request, slug: str, data: JoinIn):
         membership = joining.check_join(actor=user, community=community, affirmed=True)
     except ValidationError as error:
         raise validation_error(error) from None
-    return 201, membership_out(membership)
+    return Status(201, membership_out(membership))
 
 
 @router.post(
@@ -147,7 +148,7 @@ def start_thread(request, slug: str, data: ThreadIn):
         title=data.title, body=data.body, goal=data.goal, client_token=data.client_token,
     )  # fmt: skip
     made.community = community
-    return 201, thread_out(made)
+    return Status(201, thread_out(made))
 
 
 def shown(post) -> dict:
@@ -173,7 +174,7 @@ def reply(request, slug: str, thread_id: int, data: ReplyIn):
         community_actions.check_reply, user=user, where=community, thread=thread,
         parent_id=data.parent_id, body=data.body, client_token=data.client_token,
     )  # fmt: skip
-    return 201, shown(post)
+    return Status(201, shown(post))
 
 
 @router.patch(
@@ -212,12 +213,10 @@ def flag(request, slug: str, post_id: int, data: FlagIn):
         check_flag_post, user=user, where=community, post=post, reason=data.reason,
         charter_point=data.charter_point, note=data.note,
     )  # fmt: skip
-    return 201, {
-        "id": made.pk,
-        "post_id": post.pk,
-        "reason": made.reason,
-        "post_state": post.moderation_state or "visible",
-    }
+    shown_state = post.moderation_state or "visible"
+    return Status(
+        201, {"id": made.pk, "post_id": post.pk, "reason": made.reason, "post_state": shown_state}
+    )
 
 
 def invalid(field: str, message: str) -> ApiError:
@@ -301,7 +300,7 @@ def propose(request, slug: str, data: ProposalIn):
         proposed=proposed, target=target,
     )  # fmt: skip
     made.community = community
-    return 201, proposal_out(made)
+    return Status(201, proposal_out(made))
 
 
 @router.post(
