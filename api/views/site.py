@@ -100,6 +100,11 @@ def not_found(request, exc):
     return error(request, 404, "not_found", _("There is nothing here, or not for you."))
 
 
+def unknown(request, rest=""):
+    """Any other address under /api/v1/: a JSON 404, not the site's HTML page."""
+    return error(request, 404, "not_found", _("There is no such API address."))
+
+
 @api.exception_handler(SchemaError)
 def schema_error(request, exc: SchemaError):
     """Wrong types, missing or unknown fields: each problem under the field it concerns."""
