@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "notifications",
     "engagement",
     "portability",
+    "api",
     "demo",
     "config",
     "config.admin.CommonsAdminConfig",
@@ -123,6 +124,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.sites",
     "django_htmx",
+    # django-ninja: its Swagger UI files (static) for the API's docs page
+    "ninja",
     "allauth",
     "allauth.account",
     "allauth.mfa",

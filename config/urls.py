@@ -5,6 +5,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.urls import include, path
 
+from api.views.site import api, unknown
 from community.views import search, site
 
 _admin_login = admin.site.login
@@ -35,6 +36,9 @@ urlpatterns = [
     path("", include("portability.urls")),
     path("notifications/", include("notifications.urls")),
     path("search/", search.search, name="search"),
+    path("api/v1/", api.urls),
+    path("api/v1/<path:rest>", unknown),
+    path("", include("api.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

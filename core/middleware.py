@@ -9,6 +9,8 @@ allauth's and the admin's, whatever the database.
 import re
 
 from django.core.exceptions import BadRequest
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
 
 # C0 controls (tab and newline included), DEL, the C1 controls, and the line and
 # paragraph separators (a line break by another name).
@@ -28,6 +30,10 @@ class RefuseControlCharactersMiddleware:
             has_control_characters(key) or any(has_control_characters(v) for v in values)
             for key, values in request.GET.lists()
         ):
+            if request.path.startswith("/api/"):
+                # A program reads JSON: the API's error shape, not the site's page.
+                message = _("The address holds a control character.")
+                return JsonResponse({"code": "control_characters", "message": message}, status=400)
             # Answered by handler400 (the site's own "bad request" page).
             raise BadRequest("Control character in the address")
         return self.get_response(request)

@@ -51,10 +51,12 @@ def walk(patterns, prefix="", namespace=""):
 
 
 def site_routes() -> dict[str, tuple[str, URLPattern]]:
-    """The routes the matrix covers: everything but the admin and allauth's own."""
+    """The routes the matrix covers: everything but the admin and allauth's own, and the
+    API's (it reads no session cookie: tests/api/test_matrix.py covers it, role by role,
+    with tokens)."""
     routes = {}
     for route, name, pattern in walk(get_resolver().url_patterns):
-        if route.startswith(("admin/", "accounts/")):
+        if route.startswith(("admin/", "accounts/", "api/v1/")):
             continue
         assert name not in routes, f"two routes named {name}"
         routes[name] = (route, pattern)
@@ -72,6 +74,7 @@ def route_kwargs(world, name: str, route: str) -> dict:
         "members:decline_invitation": objects["invitation"].pk,
         "notifications:read": objects["notification"].pk,
         "notifications:open": objects["notification"].pk,
+        "api:revoke_token": objects["token"].pk,
     }
     post_id = objects["post"].pk  # another member's post
     if name.startswith("moderation:home"):
@@ -119,6 +122,7 @@ POST_DATA = {
     "members:invite": {"username": "applicant"},
     "members:application": {"decision": "admit"},
     "members:profile_edit": {"display_name": "M", "bio": "Hi"},
+    "api:tokens": {"name": "A bot", "scopes": ["read"], "days": 30},
     "purposes:vote": {"choice": "for", "reason": "Yes"},
     "purposes:affirm": {"affirm": "on"},
 }
@@ -127,6 +131,14 @@ POST_DATA = {
 # route name: {method: statuses in ROLES order}
 # anonymous outsider member left suspended moderator expired staff superuser
 MATRIX: dict[str, dict[str, str]] = {
+    "api:revoke_token": {
+        "GET": "302 405 405 405 405 405 405 405 405",
+        "POST": "302 404 302 404 404 404 404 404 404",
+    },
+    "api:tokens": {
+        "GET": "302 200 200 200 200 200 200 200 200",
+        "POST": "302 201 201 201 201 201 201 201 201",
+    },
     "moderation:appeal": {
         "GET": "404 404 200 404 200 200 200 404 404",
         "POST": "404 404 403 404 403 403 403 404 404",

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from api.tokens import do_create_token
 from community.actions import do_reply
 from members import applications, invitations, joining
 from members.models import Membership
@@ -165,5 +166,9 @@ def build_world() -> World:
         "application": application,
         "invitation": invitation,
         "notification": notification,
+        # the member's access token (the settings page revokes one's own only)
+        "token": do_create_token(user=world.users["member"], name="bot", scopes=["read"], days=90)[
+            0
+        ],
     }
     return world

@@ -1,0 +1,218 @@
+"""The shapes of the API's requests and answers (OpenAPI is generated from them).
+
+Requests are strict: an unknown field or a value of the wrong type is refused (422) before
+any action runs, so a typo in a field name never silently does less than was asked."""
+
+from datetime import datetime
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+
+class In(Schema):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    fields: dict[str, list[str]] | None = None
+
+
+# --- Reads -------------------------------------------------------------------------------
+
+
+class UserRef(Schema):
+    username: str
+    name: str
+
+
+class CharterOut(Schema):
+    version: int
+    purpose: str
+    goals: list[str]
+    rules: dict[str, int | str]
+    created_at: datetime
+    proposal_id: int | None
+
+
+class CharterVersionOut(Schema):
+    version: int
+    created_at: datetime
+    proposal_id: int | None
+    proposal_title: str | None
+
+
+class CommunityOut(Schema):
+    slug: str
+    name: str
+    tagline: str
+    state: str
+    visibility: str
+    member_count: int | None = None
+    url: str
+
+
+class CommunityDetailOut(CommunityOut):
+    charter: CharterOut | None
+    history: list[CharterVersionOut]
+    you_are_member: bool
+
+
+class ThreadOut(Schema):
+    id: int
+    title: str
+    author: UserRef
+    goal: str
+    reply_count: int
+    created_at: datetime
+    last_activity_at: datetime
+    url: str
+
+
+class ThreadPageOut(Schema):
+    threads: list[ThreadOut]
+    next_cursor: str | None
+
+
+class PostOut(Schema):
+    id: int
+    parent_id: int | None
+    author: UserRef
+    depth: int
+    created_at: datetime
+    edited_at: datetime | None
+    state: str  # "visible", "deleted", "hidden", "kept_hidden", "taken_down"
+    body: str | None
+    body_html: str | None
+    replies: list["PostOut"]
+
+
+class ThreadDetailOut(Schema):
+    thread: ThreadOut
+    posts: list[PostOut]
+    next_cursor: str | None
+
+
+class ResultOut(Schema):
+    for_count: int
+    against_count: int
+    abstain_count: int
+    electorate_size: int
+    active_electorate_size: int
+    reason: str
+
+
+class ProposalOut(Schema):
+    id: int
+    kind: str
+    title: str
+    rationale: str
+    state: str
+    stage: str
+    method: str
+    quorum_percent: int
+    threshold: str
+    author: UserRef
+    created_at: datetime
+    discussion_ends_at: datetime | None
+    voting_ends_at: datetime | None
+    thread_id: int | None
+    result: ResultOut | None
+    url: str
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    text: str
+    url: str
+    community: str | None
+    created_at: datetime
+    read: bool
+
+
+class MembershipOut(Schema):
+    community: CommunityOut
+    role: str
+    joined_at: datetime
+    suspended_until: datetime | None
+    affirmed_charter_version: int | None
+
+
+class ProfileOut(Schema):
+    username: str
+    name: str
+    bio: str
+    joined_at: datetime
+    communities: list[CommunityOut]
+
+
+# --- Writes ------------------------------------------------------------------------------
+
+
+class JoinIn(In):
+    charter_version: int = Field(description="The charter version you read and affirm.")
+
+
+class ThreadIn(In):
+    title: str
+    body: str
+    goal: str = ""
+    client_token: str = Field("", max_length=64, description="Repeat-safe: same token, same post.")
+
+
+class ReplyIn(In):
+    parent_id: int
+    body: str
+    client_token: str = Field("", max_length=64)
+
+
+class EditIn(In):
+    body: str
+    title: str | None = None
+
+
+class FlagIn(In):
+    reason: str = Field(description="off_purpose, disrespectful, spam or other")
+    charter_point: str = ""
+    note: str = ""
+
+
+class ProposalIn(In):
+    kind: str = Field(description="purpose, rules, elect, recall, remove or dissolve")
+    title: str
+    rationale: str
+    purpose: str | None = None
+    goals: list[str] | None = None
+    rules: dict[str, int | str] | None = None
+    target: str | None = Field(None, description="username, for elect, recall and remove")
+
+
+class VoteIn(In):
+    choice: str = Field(description="for, against or abstain")
+    reason: str = ""
+
+
+class MarkReadIn(In):
+    ids: list[int] = Field(default_factory=list, max_length=100)
+    all: bool = False
+
+
+class DoneOut(Schema):
+    ok: bool
+    count: int | None = None
+
+
+class VoteOut(Schema):
+    proposal_id: int
+    choice: str
+    reason: str
+    cast_at: datetime
+
+
+class FlagOut(Schema):
+    id: int
+    post_id: int
+    reason: str
+    post_state: str
