@@ -96,6 +96,7 @@ def route_kwargs(world, name: str, route: str) -> dict:
         "key": "0123456789abcdef",  # the member has no picture: a 404 for everyone
         "letters": "AB",
         "shade": 1,
+        "build_id": objects["archive_build"].pk,
     }
     names = re.findall(r"<(?:\w+:)?(\w+)>", route)
     return {key: values[key] for key in names}
@@ -371,6 +372,41 @@ MATRIX: dict[str, dict[str, str]] = {
     "purposes:offshoot": {
         "GET": "302 404 200 404 200 200 200 404 404",
         "POST": "302 404 400 404 400 400 400 404 404",
+    },
+    # archives: members of the members-only community get theirs (404 to the rest); the
+    # import page is staff's; no imported community here, so claims are 404; the count CSV
+    # of a proposal that was not a several-option vote is 404
+    "portability:archive": {
+        "GET": "302 404 200 404 200 200 200 404 404",
+        "POST": "302 404 302 404 302 302 302 404 404",
+    },
+    "portability:archive_download": {
+        "GET": "302 404 200 404 200 200 200 404 404",
+        "POST": "302 405 405 405 405 405 405 405 405",
+    },
+    "portability:archive_status": {
+        "GET": "302 404 200 404 200 200 200 404 404",
+        "POST": "302 405 405 405 405 405 405 405 405",
+    },
+    "portability:claim": {
+        "GET": "302 404 404 404 404 404 404 404 404",
+        "POST": "302 404 404 404 404 404 404 404 404",
+    },
+    "portability:claim_accept": {
+        "GET": "302 405 405 405 405 405 405 405 405",
+        "POST": "302 404 404 404 404 404 404 404 404",
+    },
+    "portability:import": {
+        "GET": "302 403 403 403 403 403 403 200 200",
+        "POST": "302 403 403 403 403 403 403 200 200",
+    },
+    "portability:import_confirm": {
+        "GET": "302 405 405 405 405 405 405 405 405",
+        "POST": "302 403 403 403 403 403 403 302 302",
+    },
+    "purposes:proposal_count_csv": {
+        "GET": "404 404 404 404 404 404 404 404 404",
+        "POST": "405 405 405 405 405 405 405 405 405",
     },
     "purposes:proposal_live": {
         "GET": "404 404 200 404 200 200 200 404 404",

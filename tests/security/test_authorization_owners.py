@@ -40,6 +40,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from api.models import PersonalAccessToken
 from community.models import Community, Post
 from members import applications
 from members.models import Application, Invitation, Membership, User
@@ -51,6 +52,7 @@ from purposes.drafting import check_create_proposal, check_submit_proposal
 from purposes.models import Charter, Proposal
 from purposes.seconds import check_second_proposal
 from purposes.views.proposals import STEPS
+from purposes.voting import check_cast_consent, do_open_voting
 from tests.factories import (
     PASSWORD,
     CommunityFactory,
@@ -180,6 +182,10 @@ OWNER_BOUND: dict[str, Case] = {
     "notifications:read": Case(
         "notification", "member",
         GET="405 405 405 405 405", POST="302* 404 404 404 404"),
+    # an access token is revoked by the member who made it, by nobody else
+    "api:revoke_token": Case(
+        "token", "member",
+        GET="405 405 405 405 405", POST="302* 404 404 404 404"),
     # following one's own notification marks it read (the reader's own bookkeeping)
     "notifications:open": Case(
         "notification", "member", bookkeeping_get=True,
@@ -205,6 +211,10 @@ OWNER_BOUND: dict[str, Case] = {
     "purposes:proposal_step accept": Case(
         "nomination", "member", kwargs={"step": "accept"},
         GET="405 405 405 405 405", POST="302* 302 404 404 404"),
+    # an objection is withdrawn by the member who raised it, by nobody else
+    "purposes:proposal_step withdraw-objection": Case(
+        "objected", "member", kwargs={"step": "withdraw-objection"},
+        GET="405 405 405 405 405", POST="302* 302 302 302 302"),
     # seconds come from the others, never from the proposer
     "purposes:proposal_step second": Case(
         "seeking", "member", kwargs={"step": "second"}, owner_may=False,
@@ -228,6 +238,8 @@ SHARED = {
     "purposes:proposal_live": "a proposal's status-line poll: every reader of the proposal",
     "purposes:vote": "every elector votes, the proposer too",
     "notifications:unsubscribe": "the signed token is the credential, not the session",
+    "portability:archive_download": "a community's archive: every member who may get it",
+    "purposes:proposal_count_csv": "a closed vote's count: every reader of the proposal",
 }
 
 
@@ -309,6 +321,16 @@ def build_owners_world() -> Owners:
     check_submit_proposal(actor=member, proposal=discussion)
     for user in flaggers[:2]:
         check_second_proposal(actor=user, proposal=discussion)
+    # in a consent vote, with the member's objection standing
+    objected = draft("Objected", actor=author)
+    check_submit_proposal(actor=author, proposal=objected)
+    for user in flaggers[:2]:
+        check_second_proposal(actor=user, proposal=objected)
+    objected.refresh_from_db()
+    assert do_open_voting(proposal_id=objected.pk, now=objected.discussion_ends_at)
+    Proposal.objects.filter(pk=objected.pk).update(method="consent")
+    objected.refresh_from_db()
+    check_cast_consent(actor=member, proposal=objected, position="object", reason="Too soon.")
     conflict = draft("Conflicted")
     Proposal.objects.filter(pk=conflict.pk).update(
         state=Proposal.State.CONFLICT, closed_at=timezone.now()
@@ -352,10 +374,12 @@ def build_owners_world() -> Owners:
         "application": world.objects["application"],
         "invitation": world.objects["invitation"],
         "notification": world.objects["notification"],
+        "token": world.objects["token"],
         "member": member,
         "draft": drafted,
         "seeking": Proposal.objects.get(pk=seeking.pk),
         "discussion": Proposal.objects.get(pk=discussion.pk),
+        "objected": Proposal.objects.get(pk=objected.pk),
         "conflict": conflict,
         "nomination": nomination,
         "forming": forming,
@@ -416,7 +440,9 @@ def build_foreign(world, users) -> dict:
         "mod_hidden": mod_post,
         "appeal": appeal,
         "application": application,
-        **dict.fromkeys(("draft", "seeking", "discussion", "conflict", "nomination"), proposal),
+        **dict.fromkeys(
+            ("draft", "seeking", "discussion", "objected", "conflict", "nomination"), proposal
+        ),
     }
 
 
@@ -432,6 +458,7 @@ def object_kwargs(obj) -> dict:
         (Application, "pk", "pk"),
         (Invitation, "pk", "pk"),
         (Notification, "pk", "pk"),
+        (PersonalAccessToken, "pk", "pk"),
     ]
     for model, kwarg, attr in kinds:
         if isinstance(obj, model):

@@ -65,6 +65,8 @@ def test_every_typed_text_field_applies_the_cleaning_rule_item_6():
         "engagement.EngagementSnapshot.stage",
         "notifications.DigestSent.frequency",
         "purposes.Proposal.threshold",
+        "purposes.Proposal.method",  # a method's name, from the charter
+        "purposes.Proposal.tie_seed",  # random hex, made when voting opens
     }, plain
 
 

@@ -170,5 +170,15 @@ def build_world() -> World:
         "token": do_create_token(user=world.users["member"], name="bot", scopes=["read"], days=90)[
             0
         ],
+        # the inner community's archive, built by the worker's function
+        "archive_build": _built_archive(world),
     }
     return world
+
+
+def _built_archive(world):
+    from portability.building import do_build_archive
+    from portability.exports import do_request_archive
+
+    requested = do_request_archive(actor=world.users["member"], community=world.inner)
+    return do_build_archive(build_id=requested.build.pk)
