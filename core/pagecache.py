@@ -46,6 +46,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.utils.crypto import salted_hmac
 from django.utils.safestring import SafeString, mark_safe
 
@@ -145,6 +146,19 @@ def fill_holes(request, text: str) -> str:
         wanted[name].append(arg)
     answers = {name: _fillers[name](request, args) for name, args in wanted.items()}
     return pattern.sub(lambda m: answers[m[1]].get(m[2], ""), text)
+
+
+CSRF_PLACEHOLDER = _CSRF
+
+
+def render_with_placeholders(request, template_name: str) -> str:
+    """A template rendered for keeping: the CSRF token and nonce as placeholders."""
+    rendering = getattr(request, _RENDERING, False)
+    setattr(request, _RENDERING, True)
+    try:
+        return render_to_string(template_name, request=request)
+    finally:
+        setattr(request, _RENDERING, rendering)
 
 
 def placeholders(request) -> dict:

@@ -340,3 +340,28 @@ def test_member_page_with_a_message_waiting_shows_it(client, rf, place):
     storage.update(response)
     client.cookies["messages"] = response.cookies["messages"].value
     assert "Thread moved." in page(client, _list_url(community))
+
+
+def test_member_site_nav_is_kept_per_member_and_follows_their_unread_count(client, place):
+    from notifications.actions import do_notify
+
+    author, other = place["author"], MembershipFactory(community=place["community"]).user
+    url = _list_url(place["community"])
+    client.force_login(author)
+    first = page(client, url)
+    assert f"<summary>{author.username}</summary>" in first and "nav-badge" not in first
+    client.force_login(other)
+    assert f"<summary>{other.username}</summary>" in page(client, url)
+    do_notify(
+        recipients=[author], kind="reply", text="Hi", url="/", community=place["community"]
+    )
+    client.force_login(author)
+    html = page(client, url)
+    assert f"<summary>{author.username}</summary>" in html
+    assert 'class="nav-badge">1<' in html
+    # The logout form's token is this visitor's own (masked afresh), as on any page.
+    from django.middleware.csrf import _unmask_cipher_token
+
+    logout_token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    assert _unmask_cipher_token(logout_token) == _unmask_cipher_token(_csrf(html))
+    assert pagecache.CSRF_PLACEHOLDER not in html
