@@ -352,9 +352,7 @@ def test_member_site_nav_is_kept_per_member_and_follows_their_unread_count(clien
     assert f"<summary>{author.username}</summary>" in first and "nav-badge" not in first
     client.force_login(other)
     assert f"<summary>{other.username}</summary>" in page(client, url)
-    do_notify(
-        recipients=[author], kind="reply", text="Hi", url="/", community=place["community"]
-    )
+    do_notify(recipients=[author], kind="reply", text="Hi", url="/", community=place["community"])
     client.force_login(author)
     html = page(client, url)
     assert f"<summary>{author.username}</summary>" in html
