@@ -52,10 +52,13 @@ NOT_PAGES = {
     "engagement:health_csv",
     "members:export_data",
     "mfa_download_recovery_codes",
+    "portability:archive_download",
+    "purposes:proposal_count_csv",
     # fragments an open page polls, not pages
     "community:new_replies",
     "notifications:unread",
     "purposes:proposal_live",
+    "portability:archive_status",
 }
 # Pages checked once more in the dark theme: the ones a newcomer sees first.
 DARK_ROUTES = {
