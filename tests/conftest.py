@@ -19,9 +19,10 @@ def pytest_collection_modifyitems(config, items):
 
     Tests marked ``postgres`` or ``redis`` run only when the suite is pointed at those
     services (the second leg of .ci/run); elsewhere they are deselected, not skipped.
-    Tests marked ``embedded`` start the embedded default of their own, and tests marked
-    ``markup`` check the pages' HTML and accessibility, which the database does not change:
-    the second leg would only repeat them, so there they are deselected.
+    Tests marked ``embedded`` start the embedded default of their own, so the second leg
+    would only repeat them: there they are deselected. So are the browser tests
+    (tests/browser/): they drive the pages, which read the same through either database,
+    and the first leg runs them all; the second leg keeps CI under 30 minutes.
     Browser tests are skipped loudly when Chromium is missing, unless REQUIRE_BROWSER=1.
     """
     from django.conf import settings
@@ -33,7 +34,7 @@ def pytest_collection_modifyitems(config, items):
         if (
             ("postgres" in item.keywords and not on_postgres)
             or ("redis" in item.keywords and not on_redis)
-            or ({"embedded", "markup"} & set(item.keywords) and (on_postgres or on_redis))
+            or ({"embedded", "browser"} & set(item.keywords) and (on_postgres or on_redis))
         ):
             drop.append(item)
         else:

@@ -185,7 +185,6 @@ def nu_errors(java: str, documents: dict[str, str]) -> list[str]:
     ]
 
 
-@pytest.mark.markup
 def test_every_page_passes_axe_and_the_nu_checker_finding_5(browser, live_server, java, figure):
     started = time.monotonic()
     world = build_world()
