@@ -105,15 +105,16 @@ _fillers: dict[str, Filler] = {}
 
 
 @functools.lru_cache(maxsize=4)
-def _prefix_for(secret: str) -> str:
+def _markers_for(secret: str) -> tuple[str, re.Pattern]:
     digest = salted_hmac("pagecache.hole", "marker", secret=secret, algorithm="sha256")
-    return "<!--hole:" + digest.hexdigest()[:12] + ":"
+    prefix = "<!--hole:" + digest.hexdigest()[:12] + ":"
+    return prefix, re.compile(re.escape(prefix) + r"([a-z-]+):([^>]*?)-->")
 
 
 def _marker_prefix() -> str:
     # Keyed by the secret: text a member writes is escaped or sanitised anyway (no "<!--"
     # survives), and even so could not make a marker without knowing it.
-    return _prefix_for(settings.SECRET_KEY)
+    return _markers_for(settings.SECRET_KEY)[0]
 
 
 def register_hole(name: str, filler: Filler) -> None:
@@ -137,10 +138,9 @@ def hole(request, name: str, arg: str = "") -> SafeString:
 
 
 def fill_holes(request, text: str) -> str:
-    prefix = _marker_prefix()
+    prefix, pattern = _markers_for(settings.SECRET_KEY)
     if prefix not in text:
         return text
-    pattern = re.compile(re.escape(prefix) + r"([a-z-]+):([^>]*?)-->")
     wanted = defaultdict(list)
     for name, arg in pattern.findall(text):
         wanted[name].append(arg)

@@ -29,6 +29,7 @@ from core.links import absolute_url
 from core.markdown import find_mentions
 from core.names import name_keys
 from engagement.models import EngagementSnapshot
+from engagement.snapshots import FIGURE_FIELDS
 from members.usernames import ANONYMISED_PREFIX
 from moderation.models import ModerationAction
 from portability import keys, schema
@@ -367,35 +368,10 @@ def _log_records(community, people: _People, post_ids: dict[int, int]) -> list[d
     ]
 
 
-HEALTH_FIELDS = (
-    "members",
-    "active_members",
-    "active_90d",
-    "posts_30d",
-    "replies_30d",
-    "relationships",
-    "connections",
-    "active_in_relationship",
-    "newcomers",
-    "newcomers_replied",
-    "new_threads",
-    "median_first_reply_seconds",
-    "proposals_closed",
-    "votes_cast",
-    "electorate",
-    "threads_90d",
-    "goal_threads_90d",
-    "affirmed_members",
-    "affirmed_active",
-    "quorum_percent",
-    "stage",
-)
-
-
 def _health_records(community) -> list[dict]:
     snapshots = EngagementSnapshot.objects.filter(community=community).order_by("day")
     return [
-        {"day": _iso(s.day)} | {name: getattr(s, name) for name in HEALTH_FIELDS} for s in snapshots
+        {"day": _iso(s.day)} | {name: getattr(s, name) for name in FIGURE_FIELDS} for s in snapshots
     ]
 
 

@@ -76,6 +76,7 @@ class Cluster:
 
     def __init__(self):
         self.bin = pg_bin()
+        assert self.bin is not None, "PostgreSQL's server binaries (initdb, pg_ctl) are missing"
         self.as_postgres = os.geteuid() == 0
         self.root = Path(tempfile.mkdtemp(prefix="commons-replica-"))
         if self.as_postgres:
