@@ -395,10 +395,10 @@ def do_delete_post(*, post: Post) -> Post:
 # --- Read state ---------------------------------------------------------------------------
 
 
-def do_mark_thread_read(*, user, thread: Thread) -> None:
+def do_mark_thread_read(*, user, thread_id: int) -> None:
     """Record the visit: one upsert (INSERT ... ON CONFLICT DO UPDATE), whatever the state."""
     ReadState.objects.bulk_create(
-        [ReadState(user=user, thread=thread, read_at=timezone.now())],
+        [ReadState(user=user, thread_id=thread_id, read_at=timezone.now())],
         update_conflicts=True,
         unique_fields=["user", "thread"],
         update_fields=["read_at"],

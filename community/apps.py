@@ -6,7 +6,8 @@ class CommunityConfig(AppConfig):
     verbose_name = "Communities"
 
     def ready(self):
-        from community.templatetags import read_marks
+        from community.templatetags import post_marks, read_marks
         from core import pagecache
 
         pagecache.register_hole(read_marks.HOLE, read_marks.fill)
+        post_marks.register_marks()

@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
@@ -11,9 +12,12 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
+    Exists,
     F,
     Func,
+    OuterRef,
     Q,
+    Subquery,
     Value,
     When,
 )
@@ -28,6 +32,7 @@ from community.models import (
     ReadState,
     Thread,
 )
+from moderation.models import Flag
 
 THREADS_PER_PAGE = 30
 # Like Lemmy: one response carries at most this many posts (whole top-level branches,
@@ -156,11 +161,60 @@ def recent_threads(*, community: Community, limit: int = 5) -> list[Thread]:
     )
 
 
-def last_read_at(*, user, thread: Thread):
+@dataclass(frozen=True)
+class Visit:
+    """What a member's visit to a thread finds before it is recorded."""
+
+    thread_id: int
+    last_activity_at: datetime
+    read_at: datetime | None  # their previous visit; None if they never opened it
+    own_hidden: bool  # a post of theirs is hidden: only they (and moderators) see its text
+    flagged_here: bool  # they flagged a post in the thread
+
+    @property
+    def sees_something_new(self) -> bool:
+        return self.read_at is None or self.read_at < self.last_activity_at
+
+
+def thread_visit(*, user, community: Community, thread_id: int) -> Visit | None:
+    """A member's visit to a thread of the community, one query, kept on the user for the
+    request (like their membership) so it reads the state *before* the visit is recorded;
+    None when the community has no such thread."""
+    visits = user.__dict__.setdefault("_thread_visits", {})
+    if thread_id not in visits:
+        read_at = ReadState.objects.filter(user=user, thread=OuterRef("pk")).values("read_at")
+        own_hidden = Post.objects.filter(
+            thread=OuterRef("pk"),
+            author=user,
+            moderation_state__in=[ModerationState.HIDDEN, ModerationState.KEPT_HIDDEN],
+        )
+        flags = Flag.objects.filter(flagger=user, post__thread=OuterRef("pk"))
+        row = (
+            Thread.objects.filter(pk=thread_id, community=community)
+            .values_list(
+                "last_activity_at", Subquery(read_at[:1]), Exists(own_hidden), Exists(flags)
+            )
+            .first()
+        )
+        visits[thread_id] = Visit(thread_id, *row) if row else None
+    return visits[thread_id]
+
+
+def visited_thread(*, user, thread_id: int) -> Visit | None:
+    """This request's visit to the thread, if it was read (``thread_visit``)."""
+    return user.__dict__.get("_thread_visits", {}).get(thread_id)
+
+
+def read_at_before_visit(*, user, thread_id: int) -> datetime | None:
+    """When the member last read the thread, as it stood before this request's visit."""
     if not getattr(user, "is_authenticated", False):
         return None
+    if (visit := visited_thread(user=user, thread_id=thread_id)) is not None:
+        return visit.read_at
     return (
-        ReadState.objects.filter(user=user, thread=thread).values_list("read_at", flat=True).first()
+        ReadState.objects.filter(user=user, thread_id=thread_id)
+        .values_list("read_at", flat=True)
+        .first()
     )
 
 
@@ -177,7 +231,6 @@ class PostPage:
     root: Post | None
     posts: list[Post] = field(default_factory=list)
     next_after: str | None = None
-    first_new: Post | None = None
     next_start: int = 1
 
 
@@ -190,8 +243,6 @@ def post_page(
     thread: Thread,
     after: str = "",
     focus: Post | None = None,
-    read_at=None,
-    user=None,
     start: int = 1,
 ) -> PostPage:
     """Posts of a thread for one response: one query, whatever the size of the thread.
@@ -239,7 +290,7 @@ def post_page(
                 rows = whole
         next_after = rows[-1].path
     page = PostPage(root=root, posts=rows, next_after=next_after)
-    _nest(page, max_depth=max_depth, read_at=read_at, user=user)
+    _nest(page, max_depth=max_depth)
     for number, post in enumerate(page.posts, start=max(1, start)):
         post.position = number if focus is None else None
     page.next_start = max(1, start) + len(page.posts)
@@ -259,12 +310,7 @@ def _attach_parents(rows: list[Post]) -> None:
             row.parent = by_pk[row.parent_id]
 
 
-def _nest(page: PostPage, *, max_depth: int, read_at, user) -> None:
-    user_id = getattr(user, "pk", None)
-    for post in [page.root, *page.posts] if page.root else page.posts:
-        post.is_new = bool(read_at and post.created_at > read_at and post.author_id != user_id)
-        if post.is_new and page.first_new is None and not post.is_deleted:
-            page.first_new = post
+def _nest(page: PostPage, *, max_depth: int) -> None:
     stack: list[Post] = []
     previous = None
     for post in page.posts:

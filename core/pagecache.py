@@ -7,14 +7,18 @@ Members see almost the same page. A view that names a ``viewer`` function serves
 too: ``viewer(request, **view_kwargs)`` says, from live data on every request, what
 differs between members on that page (for a community's thread list: whether they may
 post there) and checks that they may see it at all (it raises ``Http404`` as the view
-would). The page is kept once per such answer, and what is each member's own (the site
+would; None renders the page for this member alone). The page is kept once per such
+answer, and what is each member's own (the site
 navigation with their name and unread count, the "3 new" marks of the threads they read)
 is left in it as *holes*: markers that ``hole()`` writes and that are filled for each
 response by the filler registered under the hole's name (``register_hole``), one call per
 name for all of a page's holes of that name, so a page of 30 threads asks for its read
 marks in one query. The same filling runs when the page is rendered, so a member's page
 reads the same whether it came from the cache or not. (This is "donut" caching: the page
-is shared, the holes are the member's.)
+is shared, the holes are the member's.) A *section* is the other way round: content in the
+shared page that only some members see (the Edit link of their own post, the "new" mark of
+a reply they have not read), kept or cut for each response by the keeper registered under
+its name (``register_section``), again one call per name.
 A page is keyed by what it shows: a community's pages by the version of that community,
 the directory by the site-wide version (which every bump changes), and each by its
 address. A write that changes what an anonymous reader sees calls
@@ -101,14 +105,21 @@ def forget_all() -> None:
 # --- Holes: a member's own parts of a shared page ------------------------------------------
 
 Filler = Callable[..., dict[str, str]]
+Keeper = Callable[..., set[str]]
 _fillers: dict[str, Filler] = {}
+_keepers: dict[str, Keeper] = {}
 
 
 @functools.lru_cache(maxsize=4)
-def _markers_for(secret: str) -> tuple[str, re.Pattern]:
+def _markers_for(secret: str) -> tuple[str, re.Pattern, re.Pattern]:
     digest = salted_hmac("pagecache.hole", "marker", secret=secret, algorithm="sha256")
     prefix = "<!--hole:" + digest.hexdigest()[:12] + ":"
-    return prefix, re.compile(re.escape(prefix) + r"([a-z-]+):([^>]*?)-->")
+    holes = re.compile(re.escape(prefix) + r"([a-z-]+):([^>]*?)-->")
+    sections = re.compile(
+        re.escape(prefix) + r"section:([a-z-]+):([^>]*?)-->(.*?)" + re.escape(prefix) + "end-->",
+        re.DOTALL,
+    )
+    return prefix, holes, sections
 
 
 def _marker_prefix() -> str:
@@ -121,6 +132,12 @@ def register_hole(name: str, filler: Filler) -> None:
     """``filler(request, args)`` gets every argument its holes on a page carry (strings)
     and answers the HTML for each: ``{arg: html}``; a missing one leaves the hole empty."""
     _fillers[name] = filler
+
+
+def register_section(name: str, keeper: Keeper) -> None:
+    """``keeper(request, args)`` gets every argument its sections on a page carry and
+    answers those whose content this member sees; the others are cut out."""
+    _keepers[name] = keeper
 
 
 def makes_holes(request) -> bool:
@@ -137,8 +154,31 @@ def hole(request, name: str, arg: str = "") -> SafeString:
     return mark_safe(_fillers[name](request, [arg]).get(arg, ""))  # noqa: S308
 
 
+def section(request, name: str, arg: str, content: str) -> str:
+    """``content`` kept in the page for the members whose ``name`` keeper keeps ``arg``:
+    the shared page holds it between markers, cut or kept for each response (sections do
+    not nest). ``content`` is rendered HTML; ``arg`` is ours."""
+    if makes_holes(request):
+        prefix = _marker_prefix()
+        return f"{prefix}section:{name}:{arg}-->{content}{prefix}end-->"
+    return content if arg in _keepers[name](request, [arg]) else ""
+
+
+def _cut_sections(request, text: str, pattern: re.Pattern) -> str:
+    wanted = defaultdict(list)
+    for name, arg, _content in pattern.findall(text):
+        wanted[name].append(arg)
+    if not wanted:
+        return text
+    kept = {name: _keepers[name](request, args) for name, args in wanted.items()}
+    return pattern.sub(lambda m: m[3] if m[2] in kept[m[1]] else "", text)
+
+
 def fill_holes(request, text: str) -> str:
-    prefix, pattern = _markers_for(settings.SECRET_KEY)
+    prefix, pattern, sections = _markers_for(settings.SECRET_KEY)
+    if prefix not in text:
+        return text
+    text = _cut_sections(request, text, sections)
     if prefix not in text:
         return text
     wanted = defaultdict(list)
@@ -253,8 +293,11 @@ def cached_page(community_id=None, *, viewer=None):
             if request.user.is_authenticated:
                 setattr(request, _HOLES, True)  # filled below, whether kept or not
                 if viewer is not None and _cacheable(request):
-                    # Live on every request: it may refuse (404) before anything is served.
-                    variant = f"member:{request.user.is_staff}:{viewer(request, **kwargs)}"
+                    # Live on every request: it may refuse (404) before anything is served,
+                    # and answers None for a member whose page is rendered for them alone.
+                    reader = viewer(request, **kwargs)
+                    if reader is not None:
+                        variant = f"member:{request.user.is_staff}:{reader}"
             elif _anonymous(request) and _cacheable(request):
                 variant = "anonymous"
             if variant is None:

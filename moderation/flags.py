@@ -2,8 +2,6 @@
 charter's threshold the post is hidden for review (``review``). The thread page's view of
 flags (who may flag, which posts the viewer flagged, whose text shows) is here too."""
 
-from dataclasses import dataclass
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -178,51 +176,22 @@ def do_flag_post(
 # --- Reads --------------------------------------------------------------------------------
 
 
-@dataclass
-class ThreadModeration:
-    """What the thread page needs to draw flags and placeholders, in one query at most."""
-
-    may_flag: bool = False
-    moderates: bool = False
-    flagged: frozenset = frozenset()
-    moderation_url: str = ""
-
-    def can_read_hidden(self, post: Post, user) -> bool:
-        return not post.is_taken_down and (
-            self.moderates or post.author_id == getattr(user, "pk", None)
-        )
+def flagged_posts(*, user, post_ids) -> frozenset[int]:
+    """Which of these posts the member has flagged (one query)."""
+    return frozenset(
+        Flag.objects.filter(flagger=user, post_id__in=post_ids).values_list("post_id", flat=True)
+    )
 
 
-def thread_moderation(*, user, community: Community, posts: list[Post]) -> ThreadModeration:
-    """For the thread page: whether the viewer may flag and moderates (membership is
-    cached per request), and the page's posts they already flagged (one query). Each post
-    gets ``show_text`` and ``flagged_by_me``, read by the post partials."""
+def mark_shown_text(*, user, community: Community, posts: list[Post]) -> None:
+    """Each post gets ``show_text``, read by the post partials: whether this reader sees
+    a hidden post's text (its author and the community's moderators do; nobody sees a
+    taken-down one). No query: the membership is cached per request."""
     membership = members_permissions.acting_member(user, community)
     moderates = membership is not None and membership.is_moderator
-    flagged: frozenset = frozenset()
-    ids = [post.pk for post in posts if post is not None]
-    if membership is not None and ids:
-        flagged = frozenset(
-            Flag.objects.filter(flagger=user, post_id__in=ids).values_list("post_id", flat=True)
-        )
     user_id = getattr(user, "pk", None)
     for post in posts:
-        if post is None:
-            continue
-        post.flagged_by_me = post.pk in flagged
-        post.may_flag = (
-            membership is not None
-            and post.author_id != user_id
-            and not post.is_deleted
-            and not post.is_taken_down
-            and not post.flagged_by_me
-        )
-        post.show_text = not post.is_taken_down and (
-            not post.is_hidden or moderates or post.author_id == user_id
-        )
-    return ThreadModeration(
-        may_flag=membership is not None,
-        moderates=moderates,
-        flagged=flagged,
-        moderation_url=moderation_url(community),
-    )
+        if post is not None:
+            post.show_text = not post.is_taken_down and (
+                not post.is_hidden or moderates or post.author_id == user_id
+            )

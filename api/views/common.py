@@ -93,7 +93,7 @@ def post_state(post: Post) -> str:
 
 def post_out(post: Post) -> dict:
     """A post as the thread page shows it to this viewer: ``show_text`` was set by
-    ``moderation.flags.thread_moderation`` (hidden text for its author and moderators only,
+    ``moderation.flags.mark_shown_text`` (hidden text for its author and moderators only,
     taken-down and deleted text for nobody)."""
     shown = post.show_text and not post.is_deleted
     return {

@@ -33,7 +33,7 @@ from community.permissions import access_community, get_community_or_404
 from members import selectors as member_selectors
 from members.models import Membership, User
 from members.permissions import current_membership
-from moderation.flags import thread_moderation
+from moderation.flags import mark_shown_text
 from notifications.models import Notification
 from purposes import permissions as purposes_permissions
 from purposes import selectors as purposes_selectors
@@ -153,7 +153,7 @@ def thread(request, slug: str, thread_id: int, cursor: str = ""):
     if len(rows) > POSTS_PER_PAGE:
         rows = rows[:POSTS_PER_PAGE]
         next_cursor = sign_cursor("posts", [rows[-1].path, found.pk])
-    thread_moderation(user=user, community=community, posts=rows)
+    mark_shown_text(user=user, community=community, posts=rows)
     return {"thread": thread_out(found), "posts": tree(rows), "next_cursor": next_cursor}
 
 

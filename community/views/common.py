@@ -1,12 +1,16 @@
 """What the thread and post pages share: their base URLs, how they refuse, and the
 no-JavaScript preview."""
 
+import hashlib
+
 from django.core.cache import cache
+from django.http import Http404
 from django.urls import reverse
 
-from community import actions
+from community import actions, selectors
 from community.models import Community
 from community.permissions import access_community, can_post
+from members.permissions import acting_member, current_membership
 
 # The page (and its ``refusal`` partial, for htmx) a refused thread or post action shows.
 REFUSED = "community/thread_refused.html"
@@ -60,3 +64,37 @@ def community_reader(request, *, slug: str, **_) -> str:
     it."""
     community = readable_community(request, slug)
     return "poster" if can_post(request.user, community) else "reader"
+
+
+def visit_thread(request, community: Community, thread_id: int) -> selectors.Visit:
+    """The member's visit to a thread (a 404 if the community has none such), recorded
+    once per request, and only when it sees something new."""
+    visit = selectors.thread_visit(user=request.user, community=community, thread_id=thread_id)
+    if visit is None:
+        raise Http404("No such thread")
+    recorded = request.__dict__.setdefault("_recorded_visits", set())
+    if visit.sees_something_new and thread_id not in recorded:
+        actions.do_mark_thread_read(user=request.user, thread_id=thread_id)
+        recorded.add(thread_id)
+    return visit
+
+
+def thread_reader(request, *, slug: str, thread_id: int, **_) -> str | None:
+    """What differs between members on a thread's shared pages: whether they may post,
+    moderate, and what the page says of their standing (suspended until when, and why).
+    Records the visit, which the page's unread marks read as it was before. None (their
+    page alone) for a member with a hidden post in the thread: they still read its text."""
+    community = readable_community(request, slug)
+    visit = visit_thread(request, community, thread_id)
+    if visit.own_hidden:
+        return None
+    acting = acting_member(request.user, community)
+    membership = current_membership(request.user, community)
+    if membership is None:
+        standing = "outsider"
+    elif membership.is_suspended:
+        said = f"{membership.suspended_until}|{membership.suspension_reason}"
+        standing = "suspended:" + hashlib.blake2b(said.encode(), digest_size=8).hexdigest()
+    else:
+        standing = "moderator" if acting is not None and acting.is_moderator else "member"
+    return f"{community_reader(request, slug=slug)}:{standing}"

@@ -93,7 +93,7 @@ def _posted_fragment(request, context, new) -> HttpResponse:
     """The new reply, to swap in under its parent on the thread page."""
     parent = context["parent"]
     context["thread"].refresh_from_db(fields=["reply_count", "last_activity_at"])  # header
-    new.closes, new.out_of_context, new.continues, new.is_new = range(1), False, False, False
+    new.closes, new.out_of_context, new.continues = range(1), False, False
     # Its number in the reading order would cost a count; its heading says "Your reply".
     new.position, new.parent = None, parent
     context |= {"post": new, "may_post": True, "just_posted": True}

@@ -21,11 +21,13 @@ from community.views.common import (
     page_urls,
     preview_body,
     readable_community,
+    thread_reader,
+    visit_thread,
 )
 from core.pagecache import cached_page
 from core.web import add_errors, posted, refused
 from members.permissions import current_membership
-from moderation.flags import thread_moderation
+from moderation.flags import mark_shown_text
 
 
 @require_GET
@@ -91,30 +93,23 @@ def _create_thread(request, context, form) -> HttpResponse | None:
 
 
 def _thread_context(request, community, thread, *, after="", focus=None) -> dict:
-    read_at = selectors.last_read_at(user=request.user, thread=thread)
+    if request.user.is_authenticated:
+        visit_thread(request, community, thread.pk)  # what is new to them: post_marks
     start = request.GET.get("start", "1")
     page = selectors.post_page(
         thread=thread,
         after=after,
         focus=focus,
-        read_at=read_at,
-        user=request.user,
         start=int(start) if after and start.isdecimal() and len(start) < 7 else 1,
     )
-    # A visit after the latest post saw it all: only a visit that sees something new writes.
-    if request.user.is_authenticated and (read_at is None or read_at < thread.last_activity_at):
-        actions.do_mark_thread_read(user=request.user, thread=thread)
     may_post = can_post(request.user, community)
-    posts = [page.root, *page.posts]
+    mark_shown_text(user=request.user, community=community, posts=[page.root, *page.posts])
     return {
-        # flags and hidden-post placeholders: one query for the viewer's flags
-        "moderation": thread_moderation(user=request.user, community=community, posts=posts),
         "community": community,
         "thread": thread,
         "page": page,
         "focus": focus,
         "after": after,
-        "read_at": read_at,
         "may_post": may_post,
         # cached by can_post above: no extra query
         "membership": current_membership(request.user, community),
@@ -126,9 +121,9 @@ def _thread_context(request, community, thread, *, after="", focus=None) -> dict
 
 
 @require_GET
-@cached_page(page_community_id)
+@cached_page(page_community_id, viewer=thread_reader)
 def thread(request, slug, thread_id, thread_slug):
-    community = access_community(request.user, slug)
+    community = readable_community(request, slug)
     thread = selectors.get_thread_or_404(community=community, thread_id=thread_id)
     if thread_slug != thread.slug:
         query = f"?{request.GET.urlencode()}" if request.GET else ""
@@ -168,11 +163,11 @@ def thread_redirect(request, slug, thread_id):
 
 
 @require_GET
-@cached_page(page_community_id)
+@cached_page(page_community_id, viewer=thread_reader)
 def post(request, slug, thread_id, thread_slug, post_id):
     """A post's own page: its context and its replies (the permalink, and where "continue
     this thread" leads)."""
-    community = access_community(request.user, slug)
+    community = readable_community(request, slug)
     thread = selectors.get_thread_or_404(community=community, thread_id=thread_id)
     focus = selectors.get_post_or_404(community=community, post_id=post_id)
     if focus.thread_id != thread.pk:

@@ -33,8 +33,8 @@ pytestmark = pytest.mark.django_db
 BUDGETS = {
     "directory": (4, 6),
     "home": (5, 9),
-    "thread20": (3, 7),
-    "thread_big": (3, 7),
+    "thread20": (3, 6),
+    "thread_big": (3, 6),
     "proposal": (5, 10),
     "health": (2, 4),
     "search": (1, 2),
