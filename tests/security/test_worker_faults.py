@@ -31,8 +31,11 @@ from django.utils import timezone
 from notifications.models import Notification
 from purposes.closing import do_close_proposal
 from purposes.models import Charter, Proposal
+from purposes.selectors import ballot_options
 from purposes.signals import close_step
 from purposes.sweep import do_sweep
+from purposes.voting import check_cast_ballot
+from tests.purposes.test_method_voting import in_voting_by
 from tests.purposes.test_sweep_worker import due_proposal
 from tests.worker import database_url, real_beat, real_worker, wait_for
 
@@ -127,6 +130,37 @@ def test_connection_dropped_at_each_step_is_rolled_back_and_retried_once(
     dropped = text.count("terminating connection due to administrator command")
     assert dropped >= len(STEPS), text
     figure(f"connection dropped at {len(STEPS)} steps: each rolled back, retried, applied once")
+
+
+def _due_ranked_proposal():
+    """A ranked-choice vote whose alternative wording every member ranked first, due."""
+    community, users, proposal = in_voting_by("ranked", alternatives=["To share a garden."])
+    proposed, alternative, keep = ballot_options(proposal)
+    for user in users:
+        check_cast_ballot(actor=user, proposal=proposal, ballot=[alternative, proposed, keep])
+    Proposal.objects.filter(pk=proposal.pk).update(
+        voting_ends_at=timezone.now() - timedelta(seconds=1)
+    )
+    return community, proposal
+
+
+def test_connection_dropped_at_each_step_of_a_ranked_close_applies_the_winner_once(
+    transactional_db, tmp_path, figure
+):
+    plan = tmp_path / "fault.plan"
+    env = {"DATABASE_URL": database_url(), "COMMONS_FAULT_PLAN": str(plan)}
+    log = tmp_path / "worker.log"
+    with real_worker(tmp_path, env, app="tests.fault_worker") as (client, queue):
+        for step in STEPS:
+            community, proposal = _due_ranked_proposal()
+            plan.write_text(f"{step} drop-connection")
+            client.send_task("purposes.tasks.sweep_proposals", queue=queue)
+            assert wait_for(lambda p=proposal: _announced(p), every=0.05), log.read_text()
+            assert not plan.exists(), f"the close never reached {step!r}"
+            _assert_closed_applied_and_announced_once(community, proposal)
+            community.refresh_from_db()
+            assert community.charter.purpose == "To share a garden."
+    figure(f"ranked close, connection dropped at {len(STEPS)} steps: the winner applied once")
 
 
 def test_a_dropped_connection_leaves_nothing_half_applied(transactional_db):
