@@ -9,7 +9,8 @@ database named in the URL is dropped and created), migrates it, seeds it with
 ``manage.py bench_seed`` (1,000 members by default) and collects static files, then:
 
 1. in-process: Django's test client, warm, median of 20 requests per page, anonymous and
-   logged in (member ``bench-3``): server time, SQL queries, and writes (INSERT/UPDATE/
+   logged in (member ``bench-3``; on the API pages, their personal access token): server
+   time, SQL queries, and writes (INSERT/UPDATE/
    DELETE) of one request;
 2. HTTP: gunicorn (2 sync workers; with ``--gthread`` also 2 gthread workers of 4 threads,
    slower here: the GIL) on 127.0.0.1 and
@@ -56,6 +57,11 @@ PAGES = [
     ("health", True, False),
     ("search", False, False),
     ("search", True, False),
+    # The API: anonymous, and "logged in" as the member's personal access token.
+    ("api-threads", False, True),
+    ("api-threads", True, True),
+    ("api-thread", False, True),
+    ("api-thread", True, True),
 ]
 CEILINGS = [("django-bare", "/bench/bare/"), ("django-template", "/bench/template/")]
 
@@ -83,6 +89,8 @@ def urls_of_seed() -> dict[str, str]:
         "proposal": f"/c/bench-0/proposals/{proposal.pk}/",
         "health": "/c/bench-0/health/",
         "search": "/search/?q=compost+harvest",
+        "api-threads": "/api/v1/communities/bench-0/threads",
+        "api-thread": f"/api/v1/communities/bench-0/threads/{thread.pk}",
     }
 
 
@@ -97,22 +105,32 @@ def inprocess(db: str, repeat: int) -> None:
     from members.models import User
 
     urls = urls_of_seed()
+    from api.tokens import do_create_token
+
     anonymous, member = Client(), Client()
-    member.force_login(User.objects.get(username=LOGIN))
-    emit({"kind": "session", "db": db, "cookie": member.cookies["sessionid"].value, "urls": urls})
+    login = User.objects.get(username=LOGIN)
+    member.force_login(login)
+    _token, secret = do_create_token(user=login, name="bench", scopes=["read"], days=30)
+    emit({
+        "kind": "session", "db": db, "cookie": member.cookies["sessionid"].value,
+        "token": secret, "urls": urls,
+    })  # fmt: skip
     for name, logged_in, _ in PAGES:
-        client = member if logged_in else anonymous
+        client, headers = member if logged_in else anonymous, {}
+        if name.startswith("api-"):
+            client = anonymous
+            headers = {"Authorization": f"Bearer {secret}"} if logged_in else {}
         url = urls[name]
         for _ in range(3):
-            response = client.get(url)
+            response = client.get(url, headers=headers)
             assert response.status_code == 200, (url, response.status_code)
         timings = []
         for _ in range(repeat):
             started = time.perf_counter()
-            client.get(url)
+            client.get(url, headers=headers)
             timings.append((time.perf_counter() - started) * 1000)
         with CaptureQueriesContext(connection) as ctx:
-            client.get(url)
+            client.get(url, headers=headers)
         writes = [
             q["sql"]
             for q in ctx.captured_queries
@@ -161,10 +179,14 @@ def parse_ms(text: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
 
-def wrk(url: str, *, cookie: str | None, duration: int, connections: int) -> dict:
+def wrk(
+    url: str, *, cookie: str | None, duration: int, connections: int, header: str | None = None
+) -> dict:
     cmd = ["wrk", "--latency", "-t2", f"-c{connections}", f"-d{duration}s", url]
     if cookie:
         cmd[1:1] = ["-H", f"Cookie: sessionid={cookie}"]
+    if header:
+        cmd[1:1] = ["-H", header]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
@@ -202,11 +224,14 @@ def http(db: str, env: dict, session: dict, args) -> list[dict]:
                 if over_http or args.all_pages
             ]
             for name, logged_in, path in targets:
+                auth = {"cookie": session["cookie"] if logged_in else None}
+                if name.startswith("api-"):
+                    token = f"Authorization: Bearer {session['token']}"
+                    auth = {"cookie": None, "header": token if logged_in else None}
                 # A short warm-up: both workers load templates and open connections.
-                wrk(base + path, cookie=session["cookie"] if logged_in else None, duration=2,
-                    connections=args.connections)  # fmt: skip
-                figures = wrk(base + path, cookie=session["cookie"] if logged_in else None,
-                              duration=args.duration, connections=args.connections)  # fmt: skip
+                wrk(base + path, duration=2, connections=args.connections, **auth)
+                figures = wrk(base + path, duration=args.duration, connections=args.connections,
+                              **auth)  # fmt: skip
                 results.append(emit({
                     "kind": "http", "db": db, "server": server, "page": name,
                     "role": "member" if logged_in else "anonymous", **figures,

@@ -39,7 +39,6 @@ Relative times ("3 minutes ago") are rendered into the page, so a page also expi
 
 import functools
 import hashlib
-import re
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -111,21 +110,15 @@ _keepers: dict[str, Keeper] = {}
 
 
 @functools.lru_cache(maxsize=4)
-def _markers_for(secret: str) -> tuple[str, re.Pattern, re.Pattern]:
+def _markers_for(secret: str) -> str:
     digest = salted_hmac("pagecache.hole", "marker", secret=secret, algorithm="sha256")
-    prefix = "<!--hole:" + digest.hexdigest()[:12] + ":"
-    holes = re.compile(re.escape(prefix) + r"([a-z-]+):([^>]*?)-->")
-    sections = re.compile(
-        re.escape(prefix) + r"section:([a-z-]+):([^>]*?)-->(.*?)" + re.escape(prefix) + "end-->",
-        re.DOTALL,
-    )
-    return prefix, holes, sections
+    return "<!--hole:" + digest.hexdigest()[:12] + ":"
 
 
 def _marker_prefix() -> str:
     # Keyed by the secret: text a member writes is escaped or sanitised anyway (no "<!--"
     # survives), and even so could not make a marker without knowing it.
-    return _markers_for(settings.SECRET_KEY)[0]
+    return _markers_for(settings.SECRET_KEY)
 
 
 def register_hole(name: str, filler: Filler) -> None:
@@ -164,28 +157,56 @@ def section(request, name: str, arg: str, content: str) -> str:
     return content if arg in _keepers[name](request, [arg]) else ""
 
 
-def _cut_sections(request, text: str, pattern: re.Pattern) -> str:
-    wanted = defaultdict(list)
-    for name, arg, _content in pattern.findall(text):
-        wanted[name].append(arg)
-    if not wanted:
-        return text
-    kept = {name: _keepers[name](request, args) for name, args in wanted.items()}
-    return pattern.sub(lambda m: m[3] if m[2] in kept[m[1]] else "", text)
+_END = "end"
+_SECTION = "section:"
+
+
+def _read_markers(parts: list[str]) -> list[tuple[str, str, str, str]]:
+    """Each marker of a page split at the marker prefix: (kind, name, arg, the text after
+    it up to the next marker), kind being "hole", "section" or "end"."""
+    markers = []
+    for part in parts:
+        head, _sep, rest = part.partition("-->")
+        if head == _END:
+            markers.append((_END, "", "", rest))
+            continue
+        kind = "hole"
+        if head.startswith(_SECTION):
+            kind, head = "section", head[len(_SECTION) :]
+        name, _sep, arg = head.partition(":")
+        markers.append((kind, name, arg, rest))
+    return markers
 
 
 def fill_holes(request, text: str) -> str:
-    prefix, pattern, sections = _markers_for(settings.SECRET_KEY)
+    """The page with this member's holes filled and sections kept or cut: one pass over
+    the page (split at the marker prefix) and one call per filler or keeper."""
+    prefix = _marker_prefix()
     if prefix not in text:
         return text
-    text = _cut_sections(request, text, sections)
-    if prefix not in text:
-        return text
-    wanted = defaultdict(list)
-    for name, arg in pattern.findall(text):
-        wanted[name].append(arg)
-    answers = {name: _fillers[name](request, args) for name, args in wanted.items()}
-    return pattern.sub(lambda m: answers[m[1]].get(m[2], ""), text)
+    parts = text.split(prefix)
+    markers = _read_markers(parts[1:])
+    holes, sections = defaultdict(list), defaultdict(list)
+    for kind, name, arg, _rest in markers:
+        if kind == "hole":
+            holes[name].append(arg)
+        elif kind == "section":
+            sections[name].append(arg)
+    answers = {name: _fillers[name](request, args) for name, args in holes.items()}
+    kept = {name: _keepers[name](request, args) for name, args in sections.items()}
+    out, cutting = [parts[0]], False
+    for kind, name, arg, rest in markers:
+        if kind == _END:
+            cutting = False
+            out.append(rest)
+        elif kind == "section":
+            cutting = arg not in kept[name]
+            if not cutting:
+                out.append(rest)
+        elif not cutting:
+            out.append(answers[name].get(arg, ""))
+            out.append(rest)
+    return "".join(out)
 
 
 CSRF_PLACEHOLDER = _CSRF

@@ -62,20 +62,44 @@ def client_token(context, form):
     return pagecache.hole(request, CLIENT_TOKEN, form["token"].auto_id)
 
 
-def _is_new(user, read_at: dict, thread_id: int, micros: int, author_id: int) -> bool:
-    if author_id == user.pk:
+class _ReadTimes(dict):
+    """The member's last read of each thread (in microseconds; None: never opened), as it
+    was before this request's visit; asked once per thread."""
+
+    def __init__(self, user):
+        super().__init__()
+        self.user = user
+
+    def __missing__(self, thread_id: int) -> int | None:
+        at = selectors.read_at_before_visit(user=self.user, thread_id=thread_id)
+        self[thread_id] = None if at is None else _micros(at)
+        return self[thread_id]
+
+    def is_new(self, thread_id: int, micros: int, author_id: int) -> bool:
+        if author_id == self.user.pk:
+            return False
+        read = self[thread_id]
+        return read is not None and micros > read
+
+
+def _nothing_new(user, args: list[str]) -> bool:
+    """Whether this request's visit found the thread already read to its latest post (the
+    usual visit): then no post on the page is new and nothing needs looking at."""
+    threads = {arg.partition(".")[0] for arg in args}
+    if len(threads) != 1:
         return False
-    if thread_id not in read_at:
-        read_at[thread_id] = selectors.read_at_before_visit(user=user, thread_id=thread_id)
-    return read_at[thread_id] is not None and micros > _micros(read_at[thread_id])
+    visit = selectors.visited_thread(user=user, thread_id=int(threads.pop()))
+    return visit is not None and not visit.sees_something_new
 
 
 def keep_unread(request, args: list[str]) -> set[str]:
-    read_at: dict = {}
+    if _nothing_new(request.user, args):
+        return set()
+    times = _ReadTimes(request.user)
     kept = set()
-    for arg in args:
+    for arg in set(args):
         thread_id, micros, author_id = (int(part) for part in arg.split("."))
-        if _is_new(request.user, read_at, thread_id, micros, author_id):
+        if times.is_new(thread_id, micros, author_id):
             kept.add(arg)
     return kept
 
@@ -119,13 +143,13 @@ def keep_flagged(request, args: list[str]) -> set[str]:
 
 
 def fill_first_unread(request, args: list[str]) -> dict[str, str]:
-    read_at: dict = {}
+    times = _ReadTimes(request.user)
     answers = {}
     for arg in args:
         thread_id, _sep, listed = arg.partition(":")
         for item in listed.split(",") if listed else ():
             pk, micros, author_id = (int(part) for part in item.split("."))
-            if _is_new(request.user, read_at, int(thread_id), micros, author_id):
+            if times.is_new(int(thread_id), micros, author_id):
                 answers[arg] = format_html(
                     '<p class="jump-unread"><a class="button button--secondary button--small"'
                     ' href="#post-{}">{}</a></p>',
