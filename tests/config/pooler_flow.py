@@ -14,6 +14,7 @@ deletes one, as a worker runs them. Seeding goes through PgBouncer too."""
 import http.client
 import io
 import json
+import os
 import threading
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
@@ -62,6 +63,7 @@ def serve():
 
 
 def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
