@@ -76,9 +76,11 @@ class Server:
 
 
 class Cluster:
-    """``with Cluster() as c``: c.primary and c.replica, streaming, stopped at the end."""
+    """``with Cluster() as c``: c.primary and c.replica, streaming, stopped at the end.
+    ``Cluster(log_statements=False)`` for the load test (bench/load.py --replica)."""
 
-    def __init__(self):
+    def __init__(self, log_statements: bool = True):
+        self.log_statements = log_statements
         self.bin = pg_bin()
         assert self.bin is not None, "PostgreSQL's server binaries (initdb, pg_ctl) are missing"
         self.as_postgres = os.geteuid() == 0
@@ -117,7 +119,7 @@ class Cluster:
             "unix_socket_directories": f"'{self.root}'",
             "wal_level": "replica",
             "max_wal_senders": "4",
-            "log_statement": "'all'",
+            "log_statement": "'all'" if self.log_statements else "'none'",
             "log_line_prefix": "'%a|'",
             "fsync": "off",  # a test's throwaway cluster
         }
