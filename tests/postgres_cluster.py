@@ -77,10 +77,11 @@ class Server:
 
 class Cluster:
     """``with Cluster() as c``: c.primary and c.replica, streaming, stopped at the end.
-    ``Cluster(log_statements=False)`` for the load test (bench/load.py --replica)."""
+    ``Cluster(template=path)`` starts the primary from a copy of a migrated one (see
+    ``migrated_template``); ``Cluster(log_statements=False)`` for the load test."""
 
-    def __init__(self, log_statements: bool = True):
-        self.log_statements = log_statements
+    def __init__(self, log_statements: bool = True, template: Path | None = None):
+        self.log_statements, self.template = log_statements, template
         self.bin = pg_bin()
         assert self.bin is not None, "PostgreSQL's server binaries (initdb, pg_ctl) are missing"
         self.as_postgres = os.geteuid() == 0
@@ -110,8 +111,13 @@ class Cluster:
 
     def _start(self) -> None:
         primary = self.primary
-        self.run([str(self.bin / "initdb"), "-D", str(primary.data), "-U", "postgres",
-                  "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"])  # fmt: skip
+        if self.template is None:
+            self.run([str(self.bin / "initdb"), "-D", str(primary.data), "-U", "postgres",
+                      "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"])  # fmt: skip
+        else:
+            # A stopped primary's folder, copied: its settings below are appended again,
+            # and the last line of a setting wins (this cluster's socket folder).
+            self.run(["cp", "-a", str(self.template), str(primary.data)])
         # Every statement is logged with its connection's application_name in front: the
         # test tells which server served what by PGAPPNAME of each process.
         settings = {
@@ -126,8 +132,9 @@ class Cluster:
         with open(primary.data / "postgresql.conf", "a") as conf:
             conf.writelines(f"{key} = {value}\n" for key, value in settings.items())
         primary.start()
-        with primary.connect("postgres") as conn:
-            conn.execute("CREATE DATABASE commons")
+        if self.template is None:
+            with primary.connect("postgres") as conn:
+                conn.execute("CREATE DATABASE commons")
 
     def start_replica(self) -> None:
         """config/postgres-replica.sh, as Compose runs it: pg_basebackup -R of the primary
@@ -178,6 +185,21 @@ class Cluster:
             self.replica_process.wait(timeout=30)
         self.primary.stop()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def migrated_template(migrate) -> Path:
+    """A stopped primary whose ``commons`` database ``migrate(url)`` migrated, in a folder
+    of its own, for ``Cluster(template=...)``: the proofs migrate once, not once each.
+    The caller removes its parent folder."""
+    with Cluster() as cluster:
+        migrate(cluster.primary.url())
+        cluster.primary.stop()
+        keep = Path(tempfile.mkdtemp(prefix="commons-template-"))
+        if cluster.as_postgres:
+            user = pwd.getpwnam("postgres")
+            os.chown(keep, user.pw_uid, user.pw_gid)
+        shutil.move(cluster.primary.data, keep / "data")
+    return keep / "data"
 
 
 PGBOUNCER_INI = REPLICA_SCRIPT.parent / "pgbouncer.ini"
