@@ -17,7 +17,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 RUN := $(UV) run --frozen
 
-.PHONY: run test pytest install format migrate seed check-python bench load bench-reference bench-scale
+.PHONY: run test pytest install format migrate seed check-python bench load load-replica bench-reference bench-scale
 
 check-python:
 	@test -n "$(PYTHON)" || { echo "Commons needs Python >= 3.12 (none found)." >&2; exit 1; }
@@ -78,3 +78,11 @@ load: install
 		|| { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \
 		|| { echo "make load needs wrk (apt-get install wrk)" >&2; exit 1; }
 	$(RUN) python bench/load.py
+
+## The load test twice on a PostgreSQL of its own (tests/postgres_cluster.py): alone, then
+## with a streaming replica in DATABASE_REPLICA_URLS; the figures side by side.
+load-replica: install
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 \
+		|| { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \
+		|| { echo "make load-replica needs wrk (apt-get install wrk)" >&2; exit 1; }
+	$(RUN) python bench/load.py --replica

@@ -2,6 +2,7 @@ r"""The load test: mixed traffic against the production stack for LOAD_SECONDS.
 
     make load                       # or: .venv/bin/python bench/load.py
     LOAD_SECONDS=60 make load       # a short run
+    make load-replica               # or: bench/load.py --replica (see below)
 
 What it does, every run from scratch:
 
@@ -29,6 +30,17 @@ What it does, every run from scratch:
    row, that each member has at most one live vote, and that the worker ran its tasks
    without failure. Prints one JSON line with the figures. Exits 1 on any 5xx, socket
    error, unexpected status or failed check.
+
+With ``--replica`` (``make load-replica``) it runs twice on a PostgreSQL of its own
+instead of LOAD_DATABASE_URL: a primary started by tests/postgres_cluster.py (initdb, its
+own port and folder under /tmp, fsync off, as the postgres user under root), first alone
+(the single-database run), then with a streaming replica of it (config/postgres-replica.sh:
+pg_basebackup -R after seeding, a hot standby) named in DATABASE_REPLICA_URLS for gunicorn
+and the worker. Each run seeds afresh; then it prints the two side by side, with the
+transactions each server committed during the measured run (pg_stat_database), and one JSON
+line holding both. Both servers share the machine's cores with everything else, so the
+figures show what the routing costs and that nothing fails, not what a replica on a machine
+of its own adds. Both clusters are stopped and removed at the end.
 
 Every process it starts is stopped on the way out, Ctrl-C and failures included.
 """
@@ -63,11 +75,15 @@ CONNECTIONS = int(os.environ.get("LOAD_CONNECTIONS", "8"))
 THREADS = 2
 WORKERS = int(os.environ.get("LOAD_WORKERS", "3"))
 MEMBERS = int(os.environ.get("LOAD_MEMBERS", "3000"))
+THREADS_SEEDED = int(os.environ.get("LOAD_THREADS", "400"))
 PORT = int(os.environ.get("LOAD_PORT", "8731"))
 DATABASE_URL = os.environ.get(
     "LOAD_DATABASE_URL", "postgres://postgres:postgres@127.0.0.1:5432/commons_load"
 )
 REDIS_URL = os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/")
+# One per invocation: the sessions written in this process are signed with it, so a second
+# run (--replica) must give its servers the same one.
+SECRET_KEY = secrets.token_urlsafe(50)
 
 MIX = {"read": 0.80, "post": 0.15, "vote": 0.05}
 # Reads: the share of each page, and of logged-in readers.
@@ -83,17 +99,18 @@ def log(message: str) -> None:
     print(f"load: {message}", flush=True)
 
 
-def server_env() -> dict:
+def server_env(database_url: str = DATABASE_URL, replicas: str = "") -> dict:
     """The production settings, all from the environment as in production."""
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.load_settings",
         "PYTHONPATH": str(BASE),
         "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
+        "SECRET_KEY": SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SITE_URL": f"http://127.0.0.1:{PORT}",
-        "DATABASE_URL": DATABASE_URL,
+        "DATABASE_URL": database_url,
+        "DATABASE_REPLICA_URLS": replicas,
         "CELERY_BROKER_URL": f"{REDIS_URL}/13",
         "CELERY_RESULT_BACKEND": f"{REDIS_URL}/14",
         "REDIS_URL": f"{REDIS_URL}/15",
@@ -108,8 +125,9 @@ def fresh_state(env: dict) -> None:
     import psycopg
     import redis
 
-    name = DATABASE_URL.rsplit("/", 1)[1].split("?")[0]
-    admin = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+    database_url = env["DATABASE_URL"]
+    name = database_url.rsplit("/", 1)[1].split("?")[0]
+    admin = database_url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -120,7 +138,7 @@ def fresh_state(env: dict) -> None:
     manage = [PYTHON, "manage.py"]
     for cmd in (
         ["migrate", "--noinput", "-v0"],
-        ["bench_seed", "--i-know", "--members", str(MEMBERS), "--threads", "400"],
+        ["bench_seed", "--i-know", "--members", str(MEMBERS), "--threads", str(THREADS_SEEDED)],
         ["collectstatic", "--noinput", "-v0"],
     ):
         subprocess.run([*manage, *cmd], env=env, cwd=BASE, check=True)
@@ -130,8 +148,10 @@ def write_data(path: Path) -> dict:
     """Log every member in (a session row each, as a login makes) with a fixed CSRF token,
     and write the data file of bench/load.lua. Returns what the checks need."""
     import django
+    from django.db import connections
 
     django.setup()
+    connections.close_all()  # a second run: the database was made anew under them
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.contrib.sessions.models import Session
@@ -401,15 +421,17 @@ def queue_length() -> int:
 # --- Run -----------------------------------------------------------------------------------
 
 
-def run(stack: Stack) -> int:
+def run(stack: Stack, database_url: str = DATABASE_URL, replica=None) -> dict:
+    """One run, from seeding to the checks; its figures (``failures`` empty when all is
+    well). ``replica``: a ReplicaRun, whose replica starts once the data is seeded."""
     if shutil.which("wrk") is None:
         raise RuntimeError("the load test needs wrk (apt-get install wrk, or make load)")
     if not port_free(PORT):
         raise RuntimeError(f"port {PORT} is in use (LOAD_PORT chooses another)")
     load_before = os.getloadavg()
-    env = server_env()
+    env = server_env(database_url)
     started = time.monotonic()
-    log(f"seeding {DATABASE_URL.rsplit('/', 1)[1]} ({MEMBERS:,} members)")
+    log(f"seeding {database_url.rsplit('/', 1)[1]} ({MEMBERS:,} members)")
     fresh_state(env)
     os.environ.update(env)
     sys.path.insert(0, str(BASE))
@@ -417,6 +439,9 @@ def run(stack: Stack) -> int:
     seed = write_data(data_file)
     seed_seconds = time.monotonic() - started
     log(f"seeded in {seed_seconds:.1f} s: {json.dumps(seed)}")
+    if replica is not None:
+        env["DATABASE_REPLICA_URLS"] = replica.start()
+        log(f"replica streaming: DATABASE_REPLICA_URLS={env['DATABASE_REPLICA_URLS']}")
 
     base = f"http://127.0.0.1:{PORT}"
     access_log, worker_log = VAR / "access.log", VAR / "worker.log"
@@ -439,8 +464,12 @@ def run(stack: Stack) -> int:
     votes_before = Vote.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     offset = access_log.stat().st_size
     load_start = os.getloadavg()
+    committed = replica.committed() if replica is not None else None
     log(f"running {SECONDS} s: wrk -t{THREADS} -c{CONNECTIONS}, load average {load_start[0]:.2f}")
     result, out = wrk(base, data_file, "main", SECONDS, stack)
+    if replica is not None:
+        after = replica.committed()
+        committed = {server: after[server] - n for server, n in committed.items()}
     backlog = queue_length()
     # Graceful stop: gunicorn finishes the requests in flight and logs them.
     stack.stop("gunicorn")
@@ -511,9 +540,94 @@ def run(stack: Stack) -> int:
         },
         "failures": failures,
     }  # fmt: skip
+    if replica is not None:
+        figures["replica"] = {"transactions_committed": committed}
     print(report(figures), flush=True)
     print(json.dumps(figures), flush=True)
-    return 1 if failures else 0
+    return figures
+
+
+class ReplicaRun:
+    """A primary of the load test's own and, from ``start``, a streaming replica of it
+    (tests/postgres_cluster.py: initdb, config/postgres-replica.sh)."""
+
+    def __init__(self):
+        sys.path.insert(0, str(BASE))
+        from tests.postgres_cluster import Cluster
+
+        # No statement log (the replica proof's): it would cost more than the load.
+        self.cluster = Cluster(log_statements=False)
+        self.name = DATABASE_URL.rsplit("/", 1)[1].split("?")[0]
+
+    def __enter__(self) -> "ReplicaRun":
+        self.cluster.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.cluster.__exit__(*exc)
+
+    def primary_url(self) -> str:
+        return self.cluster.primary.url(self.name)
+
+    def start(self) -> str:
+        if not (self.cluster.replica.data / "PG_VERSION").exists():
+            self.cluster.start_replica()
+        self.cluster.wait_for_replay()
+        return self.cluster.replica.url(self.name)
+
+    def committed(self) -> dict[str, int]:
+        """Transactions committed so far in the load database, on each server."""
+        sql = "SELECT xact_commit FROM pg_stat_database WHERE datname = %s"
+        return {
+            "primary": self.cluster.primary.scalar(sql, [self.name]),
+            "replica": self.cluster.replica.scalar(sql, [self.name]),
+        }
+
+
+def side_by_side(single: dict, replicated: dict) -> str:
+    """The two runs' figures in two columns."""
+    rows = [("requests", "requests", "{:,}"), ("req/s", "rps", "{:.1f}")]
+    lines = ["", "Load test, the same cluster alone and with a streaming replica:", "",
+             f"  {'':<30}{'primary alone':>16}{'with a replica':>16}"]  # fmt: skip
+    for label, key, fmt in rows:
+        lines.append(f"  {label:<30}{fmt.format(single[key]):>16}{fmt.format(replicated[key]):>16}")
+    for p in ("p50", "p95", "p99"):
+        a, b = single["latency_ms"][p], replicated["latency_ms"][p]
+        lines.append(f"  {'latency ' + p + ' ms (wrk)':<30}{a:>16}{b:>16}")
+    for kind in sorted(set(single["per_kind"]) | set(replicated["per_kind"])):
+        a = single["per_kind"].get(kind, {}).get("p50_ms", "-")
+        b = replicated["per_kind"].get(kind, {}).get("p50_ms", "-")
+        name = kind if ":" not in kind else "  " + kind.split(":", 1)[1]
+        lines.append(f"  {(name + ' p50 ms'):<30}{a:>16}{b:>16}")
+    for label, key in (("5xx", "five_xx"), ("429", "rate_limited")):
+        lines.append(f"  {label:<30}{single[key]:>16}{replicated[key]:>16}")
+    done = replicated["replica"]["transactions_committed"]
+    lines += [
+        f"  {'transactions on the primary':<30}{'':>16}{done['primary']:>16,}",
+        f"  {'transactions on the replica':<30}{'':>16}{done['replica']:>16,}",
+        "",
+        "Both servers share this machine's cores with gunicorn, the worker and wrk.",
+    ]
+    return "\n".join(lines)
+
+
+def run_with_replica(stack: Stack) -> dict:
+    with ReplicaRun() as replica:
+        log(f"a primary of its own on port {replica.cluster.primary.port}: first alone")
+        single = run(stack, replica.primary_url())
+        stack.stop_all()
+        log("then with a streaming replica")
+        replicated = run(stack, replica.primary_url(), replica=replica)
+    both = {
+        "kind": "load-replica",
+        "single": single,
+        "replica": replicated,
+        "failures": [f"alone: {f}" for f in single["failures"]]
+        + [f"with a replica: {f}" for f in replicated["failures"]],
+    }
+    print(side_by_side(single, replicated), flush=True)
+    print(json.dumps(both), flush=True)
+    return both
 
 
 def report(f: dict) -> str:
@@ -566,7 +680,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGHUP, on_term)
     try:
-        code = run(stack)
+        figures = run_with_replica(stack) if "--replica" in sys.argv[1:] else run(stack)
+        code = 1 if figures["failures"] else 0
     except KeyboardInterrupt:
         log("interrupted: stopping what it started")
         code = 130

@@ -196,9 +196,27 @@ def test_compose_profiles_add_a_streaming_replica_and_pgbouncer():
     services = json.loads(result.stdout)["services"]
     replica = services["postgres-replica"]
     assert replica["image"].startswith("postgres:")
-    assert "pg_basebackup -h postgres" in replica["command"][0]
-    assert " -R " in replica["command"][0]
-    assert services["pgbouncer"]["environment"]["POOL_MODE"] == "transaction"
+    script = (ROOT / "config" / "postgres-replica.sh").read_text()
+    assert 'pg_basebackup -h "$PRIMARY_HOST"' in script
+    assert " -R " in script and "hot_standby=on" in script
+    # The files the PostgreSQL leg's proofs run (tests/postgres_cluster.py) are the ones
+    # mounted here: the replica's entrypoint script and PgBouncer's configuration.
+    configs = json.loads(result.stdout)["configs"]
+    assert replica["entrypoint"] == ["bash", "/usr/local/bin/commons-replica.sh"]
+    assert replica["configs"] == [
+        {"source": "postgres-replica-sh", "target": "/usr/local/bin/commons-replica.sh"}
+    ]
+    assert configs["postgres-replica-sh"]["file"] == str(ROOT / "config" / "postgres-replica.sh")
+    assert replica["environment"]["PRIMARY_HOST"] == "postgres"
+    pgbouncer = services["pgbouncer"]
+    mounted = {c["source"]: c["target"] for c in pgbouncer["configs"]}
+    assert pgbouncer["command"] == [mounted["pgbouncer-ini"]]
+    assert configs["pgbouncer-ini"]["file"] == str(ROOT / "config" / "pgbouncer.ini")
+    ini = (ROOT / "config" / "pgbouncer.ini").read_text()
+    assert "\npool_mode = transaction\n" in ini
+    assert "\ncommons = host=postgres port=5432 dbname=commons\n" in ini
+    assert f"\nauth_file = {mounted['pgbouncer-userlist']}\n" in ini
+    assert configs["pgbouncer-userlist"]["content"] == '"commons" "p"\n'
     web = services["web"]["environment"]
     assert web["DATABASE_URL"] == "postgres://commons:p@pgbouncer:5432/commons"
     assert web["DATABASE_POOLER"] == "pgbouncer"

@@ -146,13 +146,12 @@ def written(lines: list[str]) -> list[str]:
 
 
 def test_reads_go_to_the_replica_writes_to_the_primary_and_a_stopped_replica_is_no_error(
-    tmp_path, figure
+    tmp_path, figure, migrated_postgres
 ):
     var = tmp_path / "var"
-    with Cluster() as cluster:
+    with Cluster(template=migrated_postgres) as cluster:
         primary, replica = cluster.primary, cluster.replica
         setup_env = commons_env(cluster, "commons-setup", var, DATABASE_REPLICA_URLS="")
-        manage(setup_env, "migrate", "--noinput", "-v0")
         manage(setup_env, "bench_seed", "--members", "12", "--communities", "3",
                "--threads", "3", "--posts-per-thread", "3", "--big-thread", "5")  # fmt: skip
         ids = json.loads(manage(setup_env, "shell", "--no-imports", "-c", SETUP))
