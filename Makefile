@@ -17,7 +17,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 RUN := $(UV) run --frozen
 
-.PHONY: run test pytest install format migrate seed check-python bench load load-replica bench-reference bench-scale
+.PHONY: run test pytest install format migrate seed check-python bench load load-replica bench-reference bench-scale bench-archive
 
 check-python:
 	@test -n "$(PYTHON)" || { echo "Commons needs Python >= 3.12 (none found)." >&2; exit 1; }
@@ -70,6 +70,11 @@ bench-reference: install
 ## benchmark data on PostgreSQL (BENCH_POSTGRES_URL, default commons_bench_scale on 127.0.0.1).
 bench-scale: install
 	$(RUN) python bench/scale.py $(BENCH_ARGS)
+
+## A community's archive round trip (bench/archive.py): export bench-0 from one PostgreSQL
+## database, import it into another, time both and compare (BENCH_ARCHIVE_URL).
+bench-archive: install
+	$(RUN) python bench/archive.py $(BENCH_ARGS)
 
 ## Load test (bench/load.py): gunicorn + a Celery worker on PostgreSQL and Redis under wrk,
 ## mixed traffic for LOAD_SECONDS (default 600); database commons_load, Redis dbs 13-15.
