@@ -172,6 +172,9 @@ def test_voting_on_the_page_sets_the_receipt_in_the_browser_only(client):
     assert response.status_code == 400
     assert "give the receipt key" in response.content.decode()
     assert 'name="receipt"' in response.content.decode()
+    typo = client.post(url("vote", proposal), {"choice": "abstain", "receipt": "ABCD-EFGH"})
+    assert "not your receipt key" in typo.content.decode()
+    assert 'value="ABCD-EFGH"' in typo.content.decode()  # what was typed is kept
     ok = client.post(url("vote", proposal), {"choice": "abstain", "receipt": receipt.value})
     assert ok.status_code == 302
     assert SecretBallot.objects.exclude(choice="").get().choice == "abstain"
