@@ -111,6 +111,7 @@ class ProposalOut(Schema):
     state: str
     stage: str
     method: str
+    secret: bool = Field(False, description="decided by secret ballot")
     quorum_percent: int
     threshold: str
     author: UserRef
@@ -192,6 +193,9 @@ class ProposalIn(In):
 class VoteIn(In):
     choice: str = Field(description="for, against or abstain")
     reason: str = ""
+    receipt: str = Field(
+        "", description="a secret ballot's receipt key, to change a ballot already cast"
+    )
 
 
 class MarkReadIn(In):
@@ -206,9 +210,14 @@ class DoneOut(Schema):
 
 class VoteOut(Schema):
     proposal_id: int
-    choice: str
+    choice: str = Field(description="what you chose, or `secret` under a secret ballot")
     reason: str
     cast_at: datetime
+    receipt: str | None = Field(
+        None,
+        description="under a secret ballot, the key that alone links you to your ballot: "
+        "keep it to change your vote before the close (Commons keeps only its hash)",
+    )
 
 
 class FlagOut(Schema):

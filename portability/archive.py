@@ -35,7 +35,7 @@ from moderation.models import ModerationAction
 from portability import keys, schema
 from portability.models import ImportedCommunity
 from purposes.charter_diff import diff_charters
-from purposes.models import Charter, Proposal, Vote, rule_labels
+from purposes.models import Charter, Proposal, SecretBallot, Vote, rule_labels
 
 FORMAT = "commons-archive"
 FORMAT_VERSION = 1
@@ -273,8 +273,21 @@ def _post_records(community, thread_ids: dict[int, int], people: _People, post_i
     return records
 
 
+def _published_ballots(proposals) -> dict[int, list[dict]]:
+    """The published ballots of the closed secret votes, without voters (one query)."""
+    closed = [p.pk for p in proposals if p.secret and p.is_closed]
+    published: dict[int, list[dict]] = {}
+    rows = SecretBallot.objects.filter(proposal__in=closed).exclude(choice="")
+    for b in rows.order_by("proposal", "id") if closed else ():
+        published.setdefault(b.proposal_id, []).append(
+            {"id": str(b.id), "choice": b.choice, "content": b.ballot}
+        )
+    return published
+
+
 def _proposal_records(proposals, people: _People, thread_ids: dict[int, int]) -> list[dict]:
     records = []
+    published = _published_ballots(proposals)
     for number, p in enumerate(proposals, 1):
         proposed = None
         if p.is_charter_change:
@@ -308,6 +321,8 @@ def _proposal_records(proposals, people: _People, thread_ids: dict[int, int]) ->
                 "method": p.method or None,
                 "tie_seed": p.tie_seed or None,
                 "result": p.result or None,
+                "secret": p.secret,
+                "ballots": published.get(p.pk, []),
                 "options": [
                     {"id": option.option_id, "purpose": option.purpose}
                     for option in sorted(p.options.all(), key=lambda o: o.position)

@@ -30,12 +30,12 @@ from purposes.guards import lock_proposal
 from purposes.methods import approval, consent, ranked, score
 from purposes.methods.record import to_json
 from purposes.methods.result import Electorate, MethodResult
-from purposes.models import Charter, Proposal, ProposalOption, Vote, rule_labels
+from purposes.models import Charter, Proposal, ProposalOption, SecretBallot, Vote, rule_labels
 from purposes.revisions import merge_onto, touched_fields
 from purposes.selectors import KEEP, PROPOSED, alternatives, ballot_options, not_yet_reaffirmed
 from purposes.signals import close_step
 from purposes.tally import Outcome, Tally, decide
-from purposes.voting import count_live_votes
+from purposes.voting import count_live_votes, do_publish_secret_ballots
 
 State = Proposal.State
 Kind = Proposal.Kind
@@ -51,6 +51,8 @@ def do_close_proposal(*, proposal_id: int, now: datetime | None = None) -> bool:
         if proposal.state != State.VOTING or proposal.voting_ends_at > now:
             return False
         close_step.send(Proposal, step="locked", proposal=proposal)
+        # A secret ballot is counted from exactly the ballots it publishes.
+        do_publish_secret_ballots(proposal=proposal)
         if proposal.counted_by_method:
             _close_by_method(proposal, now)
         else:
@@ -89,8 +91,12 @@ def _close_by_majority(proposal: Proposal, now: datetime) -> None:
 
 
 def _count(proposal: Proposal) -> MethodResult:
-    """Count the live ballots with the method recorded when voting opened."""
-    live = list(Vote.objects.filter(proposal=proposal, superseded_at__isnull=True))
+    """Count the live ballots (under a secret ballot, the published ones) with the method
+    recorded when voting opened."""
+    if proposal.secret:
+        live = list(SecretBallot.objects.filter(proposal=proposal).exclude(choice=""))
+    else:
+        live = list(Vote.objects.filter(proposal=proposal, superseded_at__isnull=True))
     electorate = Electorate(
         size=proposal.electorate_size or 0, active=proposal.active_electorate_size or 0
     )

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -6,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import CleanCharField, CleanTextField, LineField
-from purposes.methods.charter import default_methods, method_for
+from purposes.methods.charter import default_methods, method_for, secret_for
 
 
 class JoinPolicy(models.TextChoices):
@@ -111,6 +113,10 @@ class Charter(models.Model):
     def method_for(self, kind: str):
         """The decision method (purposes.methods.charter.Method) for a kind of proposal."""
         return method_for({**self.rules(), "methods": self.methods}, kind)
+
+    def secret_for(self, kind: str) -> bool:
+        """Whether this charter decides a kind of proposal by secret ballot."""
+        return secret_for({"methods": self.methods}, kind)
 
     def text(self):
         """The diffable content of this version (purposes.charter_diff.CharterText)."""
@@ -231,6 +237,9 @@ class Proposal(models.Model):
     # The whole count of a method other than the majority count, written at the close
     # (purposes.methods.record): rounds, tie-breaks, winner and the explanation in words.
     result = models.JSONField(null=True, blank=True)
+    # A secret ballot (the charter's word for this kind when voting opened): how each
+    # member voted is kept nowhere beside their name; see SecretBallot.
+    secret = models.BooleanField(default=False)
 
     objects = ProposalQuerySet.as_manager()
 
@@ -299,6 +308,13 @@ class Proposal(models.Model):
         if self.method:
             return METHODS[self.method]
         return (charter or self.community.charter).method_for(self.kind)
+
+    def decided_in_secret(self, charter: Charter | None = None) -> bool:
+        """Whether a secret ballot decides it: as fixed when voting opened, or (before
+        then) as the given charter, by default the current one, says for its kind."""
+        if self.method:
+            return self.secret
+        return (charter or self.community.charter).secret_for(self.kind)
 
     @property
     def counted_by_method(self) -> bool:
@@ -439,6 +455,9 @@ class Vote(models.Model):
         STAND_ASIDE = "stand_aside", _("stand aside")
         OBJECT = "object", _("object")
         BALLOT = "ballot", _("ballot")
+        # Under a secret ballot the vote row says only that the member voted (the
+        # turnout); what they chose is in a SecretBallot with no link back to them.
+        SECRET = "secret", _("secret ballot")
 
     MAJORITY_CHOICES = (Choice.FOR, Choice.AGAINST, Choice.ABSTAIN)
     CONSENT_CHOICES = (Choice.CONSENT, Choice.STAND_ASIDE, Choice.OBJECT)
@@ -469,6 +488,47 @@ class Vote(models.Model):
     @property
     def is_live(self) -> bool:
         return self.superseded_at is None
+
+
+class SecretBallot(models.Model):
+    """One ballot of a secret vote, stored without its voter (README, "Secret ballots").
+
+    When voting opens on a secret proposal, one empty slot per member of the electorate is
+    created, all at once and with random ids, so neither the ids nor the order the rows
+    were written in says who filled which. A voter's first ballot fills an unfilled slot
+    picked at random; the voter's own ``Vote`` row (choice ``secret``) records only that
+    they voted. ``receipt_hash`` is the SHA-256 of the receipt key given to the voter (and
+    kept nowhere else), with which they change their ballot before the close; the close
+    forgets every receipt, and the filled rows are the published ballots anyone can
+    recount (the unfilled ones stay empty, neither counted nor shown). No timestamps: a
+    time would match the vote row.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="+")
+    # Empty until a voter fills the slot: for / against / abstain, or "ballot" for a
+    # several-option method (the approvals, ranking or scores then in ``ballot``).
+    choice = models.CharField(max_length=12, blank=True)
+    ballot = models.JSONField(null=True, blank=True)
+    receipt_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["proposal", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["receipt_hash"],
+                condition=~Q(receipt_hash=""),
+                name="one_secret_ballot_per_receipt",
+            )
+        ]
+        indexes = [models.Index(fields=["proposal", "choice"])]
+
+    def __str__(self):
+        return f"a secret ballot on proposal {self.proposal_id}"
+
+    @property
+    def is_filled(self) -> bool:
+        return bool(self.choice)
 
 
 class OffshootDigest(models.Model):

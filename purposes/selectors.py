@@ -18,6 +18,7 @@ from purposes.models import (
     Proposal,
     ProposalOption,
     ProposalRevision,
+    SecretBallot,
     Vote,
     rule_labels,
 )
@@ -76,8 +77,18 @@ def vote_reasons_page(proposal: Proposal, page_number=None) -> Page:
     votes = Vote.objects.filter(proposal=proposal, superseded_at__isnull=True)
     if not proposal.is_closed:
         votes = votes.exclude(reason="")
-    votes = votes.select_related("user").order_by("-cast_at", "-id")
+    # A secret ballot's list is its turnout, by name: the order votes came in is no clue.
+    order = ("user__username",) if proposal.secret else ("-cast_at", "-id")
+    votes = votes.select_related("user").order_by(*order)
     return Paginator(votes, VOTES_PER_PAGE).get_page(page_number)
+
+
+def published_ballots(proposal: Proposal) -> QuerySet[SecretBallot]:
+    """The ballots of a closed secret vote, without voters, in the order of their random
+    ids (nothing to do with when or by whom they were cast); none before the close."""
+    if not (proposal.secret and proposal.is_closed):
+        return SecretBallot.objects.none()
+    return SecretBallot.objects.filter(proposal=proposal).exclude(choice="").order_by("id")
 
 
 def vote_history(proposal: Proposal, user) -> list[Vote]:

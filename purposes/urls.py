@@ -28,6 +28,11 @@ urlpatterns: list = [
     ),
     path("c/<slug:slug>/proposals/<int:proposal_id>/vote/", proposals.vote, name="vote"),
     path(
+        "c/<slug:slug>/proposals/<int:proposal_id>/ballots.csv",
+        proposals.proposal_ballots_csv,
+        name="proposal_ballots_csv",
+    ),
+    path(
         "c/<slug:slug>/proposals/<int:proposal_id>/count.csv",
         proposals.proposal_count_csv,
         name="proposal_count_csv",

@@ -7,12 +7,19 @@ so the sweep may run them twice without doing anything twice.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import hmac
 import secrets
+import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from community.models import Post, Thread
@@ -23,7 +30,7 @@ from notifications.models import Notification
 from purposes.guards import ProposalError, lock_proposal, member_or_error
 from purposes.methods import approval, consent, ranked, score
 from purposes.methods.result import BallotError
-from purposes.models import ElectorateMember, Proposal, Vote
+from purposes.models import ElectorateMember, Proposal, SecretBallot, Vote
 from purposes.selectors import ballot_options
 
 State = Proposal.State
@@ -100,6 +107,9 @@ def do_open_voting(*, proposal_id: int, now: datetime | None = None) -> bool:
         proposal.electorate_size, proposal.active_electorate_size = do_snapshot_electorate(
             proposal=proposal, now=now
         )
+        proposal.secret = charter.secret_for(proposal.kind)
+        if proposal.secret:
+            _make_secret_slots(proposal, proposal.electorate_size)
         proposal.state = State.VOTING
         proposal.voting_started_at = now
         proposal.voting_ends_at = now + timedelta(days=charter.voting_days)
@@ -274,6 +284,8 @@ def do_cast_vote(
     with transaction.atomic():
         locked = _open_for_voting_or_error(proposal, user, now)
         now = now or timezone.now()
+        if locked.secret:  # never a named choice under a secret ballot
+            raise ProposalError(_("This proposal is decided by secret ballot."))
         if not _fits_method(locked, choice):
             raise ProposalError(
                 _("This vote does not fit how the proposal is decided (%(method)s): %(how)s")
@@ -291,12 +303,188 @@ def do_cast_vote(
 
 
 def count_live_votes(proposal: Proposal) -> tuple[int, int, int]:
-    counts = Vote.objects.filter(proposal=proposal, superseded_at__isnull=True).aggregate(
+    """For, against and abstaining: the live votes, or under a secret ballot the ballots."""
+    if proposal.secret:
+        rows = SecretBallot.objects.filter(proposal=proposal).exclude(choice="")
+    else:
+        rows = Vote.objects.filter(proposal=proposal, superseded_at__isnull=True)
+    counts = rows.aggregate(
         f=Count("id", filter=Q(choice=Vote.Choice.FOR)),
         a=Count("id", filter=Q(choice=Vote.Choice.AGAINST)),
         x=Count("id", filter=Q(choice=Vote.Choice.ABSTAIN)),
     )
     return counts["f"], counts["a"], counts["x"]
+
+
+# Secret ballots (README, "Secret ballots"): a member's choice goes into a SecretBallot
+# slot that names nobody; their Vote row says only that they voted. The receipt key is
+# the one link between the two, and only the voter holds it.
+
+RECEIPT_SALT = "commons.purposes.secret-ballot-receipt"
+_NONCE_BYTES, _MAC_BYTES = 10, 5
+
+
+@dataclass(frozen=True)
+class SecretCast:
+    """A secret ballot just cast: the voter's turnout row and their receipt key (shown to
+    them, kept only in their browser; Commons keeps its SHA-256 until the close)."""
+
+    vote: Vote
+    receipt: str
+    changed: bool
+
+
+def _make_secret_slots(proposal: Proposal, count: int) -> None:
+    """One empty ballot per member of the electorate, written together before anyone
+    votes: the rows' ids (random) and their order on disk say nothing about who fills
+    which."""
+    SecretBallot.objects.bulk_create(
+        [SecretBallot(proposal=proposal) for _ in range(count)], batch_size=2000
+    )
+
+
+def receipt_hash(receipt: str) -> str:
+    return hashlib.sha256(receipt.encode()).hexdigest()
+
+
+def _receipt_mac(proposal: Proposal, user: User, nonce: bytes) -> bytes:
+    value = f"{proposal.pk}:{user.pk}:{nonce.hex()}"
+    return salted_hmac(RECEIPT_SALT, value, algorithm="sha256").digest()[:_MAC_BYTES]
+
+
+def _new_receipt(proposal: Proposal, user: User) -> str:
+    """A random key that only this voter can use on this proposal: a nonce and a MAC of
+    (proposal, voter, nonce) under the site's secret. Nothing about it is stored but its
+    hash, so the voter is found from it only by someone who holds the key itself."""
+    nonce = secrets.token_bytes(_NONCE_BYTES)
+    raw = base64.b32encode(nonce + _receipt_mac(proposal, user, nonce)).decode()
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+def _receipt_or_error(proposal: Proposal, user: User, receipt: str) -> str:
+    """The receipt key in its one written form, if it is this voter's for this proposal."""
+    compact = "".join((receipt or "").split()).replace("-", "").upper()
+    try:
+        raw = base64.b32decode(compact) if len(compact) == 24 else b""
+    except (binascii.Error, ValueError):
+        raw = b""
+    nonce, mac = raw[:_NONCE_BYTES], raw[_NONCE_BYTES:]
+    if len(raw) != _NONCE_BYTES + _MAC_BYTES or not hmac.compare_digest(
+        mac, _receipt_mac(proposal, user, nonce)
+    ):
+        raise ProposalError(
+            _(
+                "That is not your receipt key for this proposal. It was shown when you first "
+                "voted (24 letters and digits in groups of four) and kept in the browser you "
+                "voted with."
+            )
+        )
+    return "-".join(compact[i : i + 4] for i in range(0, 24, 4))
+
+
+def check_cast_secret(
+    *,
+    actor: User,
+    proposal: Proposal,
+    choice: str = "",
+    ballot: object = None,
+    receipt: str = "",
+    reason: str = "",
+    now=None,
+) -> SecretCast:
+    """Validate and cast (or change, with the receipt key) a secret ballot: for / against /
+    abstain under the majority count, the approvals, ranking or scores under a
+    several-option method. A secret ballot carries no reason: a reason beside a name would
+    say how the member voted."""
+    if not proposal.secret:
+        raise ProposalError(_("This proposal is not decided by secret ballot."))
+    if (reason or "").strip():
+        raise ProposalError(
+            _(
+                "A secret ballot carries no reason, since a reason would show how you "
+                "voted; say it in the discussion instead."
+            )
+        )
+    check = BALLOT_CHECKS.get(proposal.method)
+    if check is None:
+        if not isinstance(choice, str) or choice not in Vote.MAJORITY_CHOICES:
+            raise ProposalError(_("Choose for, against or abstain."))
+        ballot = None
+    else:
+        try:
+            ballot = check(ballot, ballot_options(proposal))
+        except BallotError as error:
+            raise ProposalError(str(error)) from None
+        choice = Vote.Choice.BALLOT
+    _voter_or_error(actor, proposal)
+    return do_cast_secret(
+        user=actor, proposal=proposal, choice=choice, ballot=ballot, receipt=receipt, now=now
+    )
+
+
+def do_cast_secret(
+    *,
+    user: User,
+    proposal: Proposal,
+    choice: str,
+    ballot: object,
+    receipt: str = "",
+    now: datetime | None = None,
+) -> SecretCast:
+    """Cast or change a secret ballot, under the proposal's row lock like ``do_cast_vote``.
+
+    A first ballot fills an empty slot picked at random and gets a new receipt key; the
+    member's Vote row (choice ``secret``) records that they voted, and the one-live-vote
+    constraint still holds. A member who has voted changes their ballot only with their
+    receipt key: nothing else leads from them to it. The ballot is changed in place (the
+    same key goes on working); the turnout row is superseded, as any changed vote is."""
+    with transaction.atomic():
+        locked = _open_for_voting_or_error(proposal, user, now)
+        now = now or timezone.now()
+        if not locked.secret or not _fits_method(locked, choice):
+            raise ProposalError(_("This vote does not fit how the proposal is decided."))
+        live = Vote.objects.filter(proposal=locked, user=user, superseded_at__isnull=True).first()
+        slots = SecretBallot.objects.filter(proposal=locked)
+        if live is None:
+            receipt = _new_receipt(locked, user)
+            empty = slots.filter(choice="")
+            slot = (
+                empty.filter(id__gte=uuid.uuid4()).order_by("id").first()
+                or empty.order_by("id").first()
+            )
+        else:
+            if not receipt:
+                raise ProposalError(
+                    _(
+                        "You have already cast your secret ballot. To change it, give the "
+                        "receipt key you were shown when you voted: nothing else links you "
+                        "to your ballot."
+                    )
+                )
+            receipt = _receipt_or_error(locked, user, receipt)
+            slot = slots.filter(receipt_hash=receipt_hash(receipt)).first()
+        if slot is None:
+            raise ProposalError(_("No ballot matches that receipt key."))
+        SecretBallot.objects.filter(pk=slot.pk).update(
+            choice=choice, ballot=ballot, receipt_hash=receipt_hash(receipt)
+        )
+        if live is not None:
+            Vote.objects.filter(pk=live.pk).update(superseded_at=now)
+        vote = Vote.objects.create(
+            proposal=locked, user=user, choice=Vote.Choice.SECRET, cast_at=now
+        )
+        return SecretCast(vote=vote, receipt=receipt, changed=live is not None)
+
+
+def do_publish_secret_ballots(*, proposal: Proposal) -> int:
+    """At the close (locked by the caller, inside its transaction): forget every receipt,
+    so no key leads to a ballot any more; the filled slots are the published ballots (the
+    slots nobody filled stay empty and are neither counted nor shown). Returns how many
+    were published."""
+    if not proposal.secret:
+        return 0
+    SecretBallot.objects.filter(proposal=proposal).exclude(receipt_hash="").update(receipt_hash="")
+    return SecretBallot.objects.filter(proposal=proposal).exclude(choice="").count()
 
 
 def do_send_reminder(*, proposal_id: int, now: datetime | None = None) -> int:

@@ -179,6 +179,7 @@ def proposal_out(proposal: Proposal) -> dict:
         "state": proposal.state,
         "stage": str(proposal.get_state_display()),
         "method": charter.method_for(proposal.kind).name,
+        "secret": proposal.secret if proposal.method else charter.secret_for(proposal.kind),
         "quorum_percent": rule.quorum_percent,
         "threshold": str(rule.threshold.value),
         "author": user_ref(proposal.author),

@@ -341,15 +341,24 @@ def second(request, slug: str, proposal_id: int):
 def vote(request, slug: str, proposal_id: int, data: VoteIn):
     user = actor(request)
     proposal = access_proposal(user, slug, proposal_id)
-    cast = act(
-        voting.check_cast_vote, user=user, where=proposal.community, proposal=proposal,
-        choice=data.choice, reason=data.reason,
-    )  # fmt: skip
+    if proposal.secret:  # the answer says that you voted, and gives the receipt key
+        secret = act(
+            voting.check_cast_secret, user=user, where=proposal.community, proposal=proposal,
+            choice=data.choice, reason=data.reason, receipt=data.receipt,
+        )  # fmt: skip
+        cast, receipt = secret.vote, secret.receipt
+    else:
+        cast = act(
+            voting.check_cast_vote, user=user, where=proposal.community, proposal=proposal,
+            choice=data.choice, reason=data.reason,
+        )  # fmt: skip
+        receipt = None
     return {
         "proposal_id": proposal.pk,
         "choice": cast.choice,
         "reason": cast.reason,
         "cast_at": cast.cast_at,
+        "receipt": receipt,
     }
 
 

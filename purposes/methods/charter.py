@@ -13,6 +13,11 @@ module says what a complete, valid mapping is and which method decides a kind.
   dissolution, a simple majority for everything else. The quorum is not part of the
   method: every method uses the charter's quorum for the kind (the major quorum for the
   major kinds), as today.
+* **Secret ballots.** A kind's entry is either a method's name or
+  ``{"method": name, "secret": true}``: a secret ballot, where nobody sees how any member
+  voted and every ballot is published without its voter at the close (README, "Secret
+  ballots"). Not secret is the default. Consent cannot be secret: its objections are
+  reasoned and answered in the open.
 * **Every kind has a method.** A mapping that leaves a kind without one, names a kind that
   does not exist or a method that does not, is refused with a :class:`MethodsError` that
   says which.
@@ -34,6 +39,8 @@ __all__ = [
     "MethodsError",
     "default_methods",
     "method_for",
+    "method_name",
+    "secret_for",
     "validate_methods",
 ]
 
@@ -121,27 +128,57 @@ def default_methods() -> dict[str, str]:
     return dict(DEFAULT_METHODS)
 
 
-def validate_methods(methods: object) -> dict[str, str]:
-    """A clean copy of a charter's ``{kind: method}``, in the kinds' order, or MethodsError."""
+def method_name(entry: object) -> object:
+    """The method's name in one kind's entry: the entry itself, or its ``method``."""
+    if isinstance(entry, Mapping):
+        return entry.get("method")
+    return entry
+
+
+def _clean_entry(kind: str, entry: object) -> str | dict[str, object]:
+    if isinstance(entry, Mapping):
+        extra = [key for key in entry if key not in ("method", "secret")]
+        if extra:
+            raise MethodsError(
+                f"“{extra[0]}” is not part of a decision method (for {KINDS[kind]}); "
+                "say only the method and whether the ballot is secret."
+            )
+        if not isinstance(entry.get("secret", False), bool):
+            raise MethodsError(
+                f"Whether the ballot is secret (for {KINDS[kind]}) must be true or false."
+            )
+    name = method_name(entry)
+    if name not in METHODS:
+        choices = ", ".join(m.label.lower() for m in METHODS.values())
+        raise MethodsError(
+            f"“{name}” is not a decision method (for {KINDS[kind]}); choose one of: {choices}."
+        )
+    if not (isinstance(entry, Mapping) and entry.get("secret")):
+        return name
+    if METHODS[name].counted_by == "consent":
+        raise MethodsError(
+            f"Consent cannot be decided by secret ballot (for {KINDS[kind]}): its "
+            "objections are reasoned and answered in the open."
+        )
+    return {"method": name, "secret": True}
+
+
+def validate_methods(methods: object) -> dict[str, str | dict[str, object]]:
+    """A clean copy of a charter's methods, in the kinds' order, or MethodsError. Each
+    kind's entry is a method's name, or ``{"method": name, "secret": True}`` for a secret
+    ballot (an entry saying ``"secret": false`` is cleaned to the plain name)."""
     if not isinstance(methods, Mapping):
         raise MethodsError("The decision methods must say, for each kind of proposal, a method.")
     unknown_kinds = [k for k in methods if k not in KINDS]
     if unknown_kinds:
         raise MethodsError(f"“{unknown_kinds[0]}” is not a kind of proposal.")
-    missing = [kind for kind in KINDS if not methods.get(kind)]
+    missing = [kind for kind in KINDS if not method_name(methods.get(kind))]
     if missing:
         listed = ", ".join(KINDS[kind] for kind in missing)
         raise MethodsError(
             f"Every kind of proposal needs a decision method; none is set for {listed}."
         )
-    for kind in KINDS:
-        if methods[kind] not in METHODS:
-            choices = ", ".join(m.label.lower() for m in METHODS.values())
-            raise MethodsError(
-                f"“{methods[kind]}” is not a decision method (for {KINDS[kind]}); "
-                f"choose one of: {choices}."
-            )
-    return {kind: methods[kind] for kind in KINDS}
+    return {kind: _clean_entry(kind, methods[kind]) for kind in KINDS}
 
 
 def method_for(charter_rules: Mapping[str, object], kind: str) -> Method:
@@ -156,4 +193,15 @@ def method_for(charter_rules: Mapping[str, object], kind: str) -> Method:
     methods = charter_rules.get("methods")
     if methods is None:
         return METHODS[DEFAULT_METHODS[kind]]
-    return METHODS[validate_methods(methods)[kind]]
+    return METHODS[method_name(validate_methods(methods)[kind])]
+
+
+def secret_for(charter_rules: Mapping[str, object], kind: str) -> bool:
+    """Whether these charter rules decide a proposal of ``kind`` by secret ballot (by
+    default, and for a charter written before methods existed, not)."""
+    if kind not in KINDS:
+        raise MethodsError(f"“{kind}” is not a kind of proposal.")
+    methods = charter_rules.get("methods")
+    if methods is None:
+        return False
+    return isinstance(validate_methods(methods)[kind], dict)

@@ -9,12 +9,16 @@ store.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from collections.abc import Iterable
 from typing import Any
 
 from purposes.methods.result import Electorate, MethodResult, Outcome, Round
 from purposes.methods.ties import TieBreak
 
-__all__ = ["from_json", "to_json"]
+__all__ = ["BALLOTS_CSV_HEADER", "ballots_csv", "from_json", "read_ballots_csv", "to_json"]
 
 
 def to_json(result: MethodResult) -> dict[str, Any]:
@@ -83,3 +87,26 @@ def from_json(data: dict[str, Any]) -> MethodResult:
         ),
         labels={option: label for option, label in data["labels"]},
     )
+
+
+BALLOTS_CSV_HEADER = ["ballot", "choice", "content"]
+
+
+def ballots_csv(rows: Iterable[tuple[str, str, Any]]) -> str:
+    """The published ballots of a secret vote as CSV, one ``(id, choice, content)`` row per
+    ballot: ``choice`` is for / against / abstain, or ``ballot`` with ``content`` the
+    approvals, ranking or scores as JSON. No voter: there is none to write."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(BALLOTS_CSV_HEADER)
+    for ballot_id, choice, content in rows:
+        writer.writerow([ballot_id, choice, "" if content is None else json.dumps(content)])
+    return out.getvalue()
+
+
+def read_ballots_csv(text: str) -> list[tuple[str, str, Any]]:
+    """The rows ``ballots_csv`` wrote, to recount them."""
+    reader = csv.reader(io.StringIO(text))
+    if next(reader, None) != BALLOTS_CSV_HEADER:
+        raise ValueError("Not a ballots CSV: the first row must be " + ",".join(BALLOTS_CSV_HEADER))
+    return [(row[0], row[1], json.loads(row[2]) if row[2] else None) for row in reader]

@@ -5,6 +5,8 @@ Thin views (CONVENTIONS rule 6): parse → access → action → render. Every P
 without JavaScript (post/redirect/get); the vote panel is swapped in place for htmx.
 """
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -32,14 +34,15 @@ from purposes.drafting import (
 )
 from purposes.forms import BallotForm, ProposalForm, VoteForm
 from purposes.guards import ProposalError
-from purposes.methods.record import from_json
+from purposes.methods.record import ballots_csv, from_json
 from purposes.methods.result import rounds_csv
-from purposes.models import Proposal
+from purposes.models import Proposal, Vote
 from purposes.seconds import check_second_proposal, discussion_thread_url
 from purposes.tally import quorum_needed
 from purposes.voting import (
     check_cast_ballot,
     check_cast_consent,
+    check_cast_secret,
     check_cast_vote,
     check_withdraw_objection,
 )
@@ -176,9 +179,14 @@ def _timeline(proposal: Proposal) -> list[dict]:
     ]
 
 
-def _method_context(proposal: Proposal, my_vote, ballot_form) -> dict:
+def _receipt_cookie(proposal: Proposal) -> str:
+    return f"commons-receipt-{proposal.pk}"
+
+
+def _method_context(request, proposal: Proposal, my_vote, ballot_form) -> dict:
     """How the proposal is decided (before anyone votes) and, once closed, the count."""
     method = proposal.deciding_method()
+    secret = proposal.decided_in_secret()
     several = method.several_options
     alts = selectors.alternatives(proposal) if several else []
     options = selectors.ballot_options(proposal, alts) if several else {}
@@ -199,6 +207,12 @@ def _method_context(proposal: Proposal, my_vote, ballot_form) -> dict:
         "quorum_votes": quorum_votes,
         "ballot_form": ballot_form,
         "my_ballot": _ballot_words(my_vote, options),
+        "secret": secret,
+        # The voter's receipt key lives in their browser only (a cookie for this proposal).
+        "receipt": request.COOKIES.get(_receipt_cookie(proposal), "")
+        if secret and my_vote and proposal.state == Proposal.State.VOTING
+        else "",
+        "ballots": _ballots_page(request, proposal, options) if secret else None,
         "result": result,
         "result_rounds": _rounds(result) if result else [],
         "result_ties": [t.describe(dict(result.labels)) for t in result.tie_breaks]
@@ -207,9 +221,26 @@ def _method_context(proposal: Proposal, my_vote, ballot_form) -> dict:
     }
 
 
+BALLOTS_PER_PAGE = 50
+
+
+def _ballots_page(request, proposal: Proposal, options: dict):
+    """A page of a closed secret vote's published ballots, each with its words."""
+    if not proposal.is_closed:
+        return None
+    page = Paginator(selectors.published_ballots(proposal), BALLOTS_PER_PAGE).get_page(
+        request.GET.get("ballots")
+    )
+    page.object_list = list(page.object_list)
+    for ballot in page.object_list:
+        ballot.words = _ballot_words(ballot, options) or Vote.Choice(ballot.choice).label
+    return page
+
+
 def _ballot_words(vote, options: dict) -> str:
-    """A member's own live ballot in words, for their eyes only."""
-    if vote is None or vote.ballot is None:
+    """A several-option ballot in words: a member's own live one, for their eyes only, or
+    a published secret one."""
+    if vote is None or not isinstance(vote.ballot, list | dict):
         return ""
     if isinstance(vote.ballot, dict):
         return "; ".join(f"{options.get(o, o)}: {n}" for o, n in vote.ballot.items())
@@ -294,7 +325,7 @@ def _proposal_context(request, proposal: Proposal, vote_form=None, ballot_form=N
         "can_accept": permissions.can_accept_nomination(user, proposal),
         "is_proposer": permissions.is_proposer(user, proposal),
         "now": timezone.now(),
-        **_method_context(proposal, my_vote, ballot_form),
+        **_method_context(request, proposal, my_vote, ballot_form),
     }
 
 
@@ -364,6 +395,8 @@ def proposal_step(request, slug, proposal_id, step):
 def vote(request, slug, proposal_id):
     """Cast or change a vote. htmx gets the vote panel back; a plain POST a redirect."""
     proposal = permissions.access_proposal(request.user, slug, proposal_id)
+    if proposal.secret:
+        return _secret_ballot(request, proposal)
     if proposal.counted_by_method:
         return _ballot(request, proposal)
     form = VoteForm(request.POST)
@@ -393,21 +426,72 @@ def _ballot(request, proposal: Proposal):
     return _voted(request, proposal, ok, ballot_form=None if ok else form)
 
 
-def _voted(request, proposal: Proposal, ok: bool, **forms):
+def _secret_ballot(request, proposal: Proposal):
+    """A secret ballot: the same forms without a reason, and the receipt key, from the
+    form or from this browser's cookie, to change one's ballot. The new key goes back in
+    the cookie (never in a message: those may be kept on the server)."""
+    if proposal.counted_by_method:
+        options = selectors.ballot_options(proposal)
+        form = BallotForm(request.POST, method=proposal.method, options=options)
+        forms = {"ballot_form": form}
+        shape = form.is_valid() and {"ballot": form.ballot()}
+    else:
+        form = VoteForm(request.POST)
+        forms = {"vote_form": form}
+        shape = form.is_valid() and {"choice": form.cleaned_data["choice"]}
+    receipt = request.POST.get("receipt", "").strip()
+    receipt = receipt or request.COOKIES.get(_receipt_cookie(proposal), "")
+    cast = shape and act(
+        form, check_cast_secret, actor=request.user, proposal=proposal, receipt=receipt, **shape
+    )
+    if cast:
+        forms = {}
+    response = _voted(request, proposal, bool(cast), receipt=cast.receipt if cast else "", **forms)
+    if cast:
+        response.set_cookie(
+            _receipt_cookie(proposal), cast.receipt, path=proposal.get_absolute_url(),
+            expires=proposal.voting_ends_at + timedelta(days=1), httponly=True,
+            samesite="Lax", secure=request.is_secure(),
+        )  # fmt: skip
+    return response
+
+
+def _voted(request, proposal: Proposal, ok: bool, receipt: str = "", **forms):
     if request.htmx:
         context = _proposal_context(request, proposal, **forms)
         context["just_voted"] = ok
+        if receipt:
+            context["receipt"] = receipt
         # The panel in place, and the reasons list out of band (a new reason shows at once).
         html = render_to_string("purposes/proposal.html#vote-panel", context, request)
         html += render_to_string(
             "purposes/proposal.html#vote-reasons", {**context, "oob": True}, request
         )
         return HttpResponse(html, status=200 if ok else 422)
+    if ok and proposal.secret:
+        messages.success(request, _("Your secret ballot is cast. Your receipt key is below."))
+        return redirect(proposal)
     if ok:
         messages.success(request, _("Your vote is recorded. You can change it until the close."))
         return redirect(proposal)
     context = _proposal_context(request, proposal, **forms)
     return render(request, "purposes/proposal.html", context, status=400)
+
+
+@require_GET
+def proposal_ballots_csv(request, slug, proposal_id):
+    """The published ballots of a closed secret vote, as CSV, for anyone who may read the
+    proposal to recount: one row per ballot, no voter, in the order of their random ids."""
+    proposal = permissions.access_proposal(request.user, slug, proposal_id)
+    if not (proposal.secret and proposal.is_closed):
+        raise Http404("No published ballots")
+    response = HttpResponse(
+        ballots_csv((str(b.id), b.choice, b.ballot) for b in selectors.published_ballots(proposal)),
+        content_type="text/csv; charset=utf-8",
+    )
+    name = f"proposal-{proposal.pk}-ballots.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @require_GET

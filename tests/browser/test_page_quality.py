@@ -54,6 +54,7 @@ NOT_PAGES = {
     "mfa_download_recovery_codes",
     "portability:archive_download",
     "purposes:proposal_count_csv",
+    "purposes:proposal_ballots_csv",
     # fragments an open page polls, not pages
     "community:new_replies",
     "notifications:unread",

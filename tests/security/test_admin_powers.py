@@ -16,7 +16,12 @@ from tests.security.world import SECRET_WORDS, build_world
 pytestmark = pytest.mark.django_db
 
 GUARDED = [Membership, Application, Invitation, Charter, Proposal, Vote, Thread, Post]
-UNREGISTERED = ["community.Community", "moderation.Flag", "moderation.ModerationAction"]
+UNREGISTERED = [
+    "community.Community",
+    "moderation.Flag",
+    "moderation.ModerationAction",
+    "purposes.SecretBallot",  # ballots without voters: published on the proposal page
+]
 
 
 def _admin_url(model, view, *args):

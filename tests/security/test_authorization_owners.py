@@ -240,6 +240,7 @@ SHARED = {
     "notifications:unsubscribe": "the signed token is the credential, not the session",
     "portability:archive_download": "a community's archive: every member who may get it",
     "purposes:proposal_count_csv": "a closed vote's count: every reader of the proposal",
+    "purposes:proposal_ballots_csv": "a closed secret vote's ballots: every reader of it",
 }
 
 

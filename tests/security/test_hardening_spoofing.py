@@ -67,6 +67,8 @@ def test_every_typed_text_field_applies_the_cleaning_rule_item_6():
         "purposes.Proposal.threshold",
         "purposes.Proposal.method",  # a method's name, from the charter
         "purposes.Proposal.tie_seed",  # random hex, made when voting opens
+        "purposes.SecretBallot.choice",  # for / against / abstain / ballot, checked by voting
+        "purposes.SecretBallot.receipt_hash",  # a SHA-256 in hex
     }, plain
 
 
