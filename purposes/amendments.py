@@ -14,7 +14,7 @@ in the same transaction.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Max
@@ -37,6 +37,9 @@ MAX_DECLINE_CHARS = 500
 # Amendments one member may have waiting on one proposal: enough to offer a choice,
 # too few to bury the proposer.
 MAX_PENDING_PER_MEMBER = 3
+# An accepted amendment keeps the seconds, so members must have time to read the new text
+# before they vote on it: voting opens no sooner than this after an acceptance.
+READ_BEFORE_VOTING = timedelta(days=1)
 
 
 def _as_json(text: CharterText) -> dict:
@@ -148,8 +151,9 @@ def check_accept_amendment(
 ) -> Amendment:
     """The proposer accepts an amendment: the proposal's text becomes the amended one (a
     revision is recorded), its seconds are kept, and every member who seconded it (and the
-    amendment's author) is told. Refused if the proposal's text changed since the
-    amendment was written: accepting it would undo that change."""
+    amendment's author) is told. Voting then opens no sooner than a day later, so nobody
+    votes on a text changed at the last minute. Refused if the proposal's text changed
+    since the amendment was written: accepting it would undo that change."""
     now = now or timezone.now()
     proposal = amendment.proposal
     proposer_or_error(actor, proposal, _("Only the proposer may accept an amendment."))
@@ -167,7 +171,8 @@ def check_accept_amendment(
             )
         locked.purpose = amendment.purpose
         locked.goals, locked.rules = list(amendment.goals), dict(amendment.rules)
-        locked.save(update_fields=["purpose", "goals", "rules"])
+        locked.discussion_ends_at = max(locked.discussion_ends_at, now + READ_BEFORE_VOTING)
+        locked.save(update_fields=["purpose", "goals", "rules", "discussion_ends_at"])
         record_revision(
             proposal=locked,
             author=actor,

@@ -150,6 +150,20 @@ def test_check_accept_amendment_changes_the_text_keeps_the_seconds_and_tells_sec
     assert proposal.revisions.last().note == f"Accepted the amendment of {users[3].shown_name}"
 
 
+def test_an_amendment_accepted_at_the_last_minute_leaves_a_day_to_read_it_before_voting():
+    from datetime import timedelta
+
+    _community, users, proposal = in_discussion()
+    amendment = propose(proposal, users[3])
+    late = proposal.discussion_ends_at - timedelta(hours=1)
+    check_accept_amendment(actor=users[0], amendment=amendment, now=late)
+    proposal.refresh_from_db()
+    assert proposal.discussion_ends_at == late + timedelta(days=1)
+    do_sweep(now=late + timedelta(hours=2))
+    proposal.refresh_from_db()
+    assert proposal.state == State.DISCUSSION
+
+
 def test_check_accept_amendment_refuses_others_and_an_outdated_amendment():
     _community, users, proposal = in_discussion()
     first = propose(proposal, users[3])
@@ -302,3 +316,22 @@ def test_proposer_declines_on_the_page_and_a_missing_reason_comes_back_with_an_e
     )
     after = client.post(accept, follow=True).content.decode()
     assert "already been declined" in after
+
+
+def test_proposal_page_in_voting_offers_the_carried_amendment_on_a_ranked_ballot(client):
+    community, users, proposal = in_discussion(count=5, amendments_to_vote=True)
+    amendment = propose(proposal, users[3], goals=["Share the harvest"])
+    check_decline_amendment(actor=users[0], amendment=amendment, reason="No.")
+    client.force_login(users[3])
+    page = client.get(proposal.get_absolute_url()).content.decode()
+    assert "Put my amendment to the vote" in page
+    carry = reverse("purposes:amendment_carry", args=[community.slug, proposal.pk, amendment.pk])
+    assert client.post(carry).status_code == 302
+    page = client.get(proposal.get_absolute_url()).content.decode()
+    assert "Decided by ranked choice" in page  # before voting opens, already said
+    do_sweep(now=proposal.discussion_ends_at)
+    page = client.get(proposal.get_absolute_url()).content.decode()
+    label = f"Alternative 1: the amendment of {users[3].shown_name}"
+    assert label in page and "Share the harvest" in page
+    assert "Rank the options, your first choice first" in page
+    assert "Keep the current text" in page
