@@ -248,7 +248,8 @@ class AmendmentForm(ProposalForm):
             **kwargs,
         )
         self.proposal = proposal
-        del self.fields["title"]
+        del self.fields["title"], self.fields["rationale"]
+        # The text first, then why: the reason comes last, as on a proposal's page.
         self.fields["rationale"] = TextFormField(
             label=_("Why this amendment"),
             max_length=2000,

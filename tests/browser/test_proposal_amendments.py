@@ -51,6 +51,7 @@ def test_a_member_amends_and_the_proposer_accepts_in_the_browser(live_server, pa
     page.get_by_label("Purpose").fill("We grow food together and share the harvest.")
     page.get_by_role("button", name="Propose this amendment").click()
     expect(page.get_by_role("alert")).to_contain_text("Why this amendment")
+    shoot(page, "amendment-form-error")
     expect(page.get_by_label("Purpose")).to_have_value(
         "We grow food together and share the harvest."
     )
