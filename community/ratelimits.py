@@ -39,6 +39,7 @@ DAILY = {
     "flag": 20,
     "proposal": 3,
     "invitation": 10,
+    "amendment": 10,
 }
 # A member is new in a community for their first day there.
 NEW_MEMBER_PERIOD = timedelta(days=1)
@@ -76,6 +77,7 @@ _WHAT = {
     "flag": _("flags"),
     "proposal": _("proposals"),
     "invitation": _("invitations"),
+    "amendment": _("amendments"),
 }
 
 
@@ -124,7 +126,7 @@ def _daily(key: str, limit: int) -> int | None:
 
 def hit(*, user, action: str, community=None, token: str = "") -> Limited | None:
     """Count one ``action`` ("post", "thread", "preview", "edit", "flag", "proposal",
-    "invitation")
+    "invitation", "amendment")
     by ``user``;
     a Limited if it is over the limit. Posts by a member in their first day in
     ``community`` wait 30 seconds instead of 5. A form sent again with the ``token`` of a

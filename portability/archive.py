@@ -183,7 +183,7 @@ def _proposals(community: Community) -> list[Proposal]:
         Proposal.objects.filter(community=community)
         .exclude(state=Proposal.State.DRAFT)
         .select_related("author", "base_charter", "target__user")
-        .prefetch_related("options")
+        .prefetch_related("options", "amendments__author")
         .order_by("created_at", "pk")
     )
 
@@ -324,12 +324,39 @@ def _proposal_records(proposals, people: _People, thread_ids: dict[int, int]) ->
                 "secret": p.secret,
                 "ballots": published.get(p.pk, []),
                 "options": [
-                    {"id": option.option_id, "purpose": option.purpose}
+                    {
+                        "id": option.option_id,
+                        "purpose": option.purpose,
+                        "goals": option.goals,
+                        "rules": option.rules,
+                    }
                     for option in sorted(p.options.all(), key=lambda o: o.position)
                 ],
+                "amendments": _amendment_records(p, people),
             }
         )
     return records
+
+
+def _amendment_records(proposal: Proposal, people: _People) -> list[dict]:
+    """A proposal's amendments, oldest first: who proposed each, why, the whole text it
+    proposed and the text it was written against, and what became of it (the decline's
+    reason; the option of the vote it became, if its author put it to the vote)."""
+    options = {o.amendment_id: o.option_id for o in proposal.options.all() if o.amendment_id}
+    return [
+        {
+            "author": people.name(a.author),
+            "state": a.state,
+            "reason": people.text_of(a.author, a.reason),
+            "proposed": {"purpose": a.purpose, "goals": list(a.goals), "rules": dict(a.rules)},
+            "against": a.against,
+            "created_at": _iso(a.created_at),
+            "decided_at": _iso(a.decided_at),
+            "decline_reason": people.text_of(proposal.author, a.decline_reason) or None,
+            "option": options.get(a.pk),
+        }
+        for a in sorted(proposal.amendments.all(), key=lambda a: (a.created_at, a.pk))
+    ]
 
 
 def _vote_records(proposals, people: _People) -> list[dict]:

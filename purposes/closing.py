@@ -152,8 +152,9 @@ def _close_by_method(proposal: Proposal, now: datetime) -> None:
 
 
 def _with_alternative(proposal: Proposal, alt: ProposalOption) -> CharterText:
-    text = proposal.proposed_text()
-    return CharterText(purpose=alt.purpose, goals=text.goals, rules=text.rules)
+    """The whole text an alternative proposes: its purpose, and its goals and rules where
+    it has its own (a declined amendment put to the vote), else the proposal's."""
+    return alt.text(proposal)
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -197,6 +198,7 @@ def do_apply_proposal(
             proposal=proposal,
             changes_purpose=bool(mine & {"purpose", "goals"}),
             methods=charter.methods,  # not a proposable rule yet: kept as in force
+            amendments_to_vote=charter.amendments_to_vote,  # nor this one
             **merged.rules,
         )
         # In force from the close (auto_now_add would stamp the moment the sweep ran).

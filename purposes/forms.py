@@ -229,3 +229,53 @@ class BallotForm(forms.Form):
         elif method == "score":
             initial |= {f"score_{o}": v for o, v in (vote.ballot or {}).items()}
         return initial
+
+
+class AmendmentForm(ProposalForm):
+    """An amendment to a charter proposal: its text as the amendment would make it (the
+    same fields as the proposal's kind, pre-filled with the proposal's current text) and
+    why. The title stays the proposer's."""
+
+    def __init__(self, *args, proposal: Proposal, actor, **kwargs):
+        initial = {"purpose": proposal.purpose, "goals": "\n".join(proposal.goals)}
+        super().__init__(
+            *args,
+            kind=proposal.kind,
+            charter=proposal.base_charter,
+            community=proposal.community,
+            actor=actor,
+            initial=initial | dict(proposal.rules),
+            **kwargs,
+        )
+        self.proposal = proposal
+        del self.fields["title"], self.fields["rationale"]
+        # The text first, then why: the reason comes last, as on a proposal's page.
+        self.fields["rationale"] = TextFormField(
+            label=_("Why this amendment"),
+            max_length=2000,
+            widget=forms.Textarea(attrs={"rows": 4, "maxlength": 2000}),
+            help_text=_(
+                "Tell the proposer and the other members what it improves; at most 2000 characters."
+            ),
+        )
+
+    def proposed(self, base: Charter | None = None) -> CharterText | None:
+        """The proposal's text with this amendment: the fields of its kind from the form,
+        the others as the proposal has them."""
+        mine = self.proposal.proposed_text()
+        data = self.cleaned_data
+        if self.kind == Proposal.Kind.AMEND_PURPOSE:
+            return CharterText(
+                purpose=data["purpose"].strip(), goals=data["goals"], rules=mine.rules
+            )
+        rules = {name: data[name] for name in Charter.RULE_FIELDS}
+        return CharterText(purpose=mine.purpose, goals=mine.goals, rules=rules)
+
+
+class DeclineAmendmentForm(forms.Form):
+    reason = TextFormField(
+        label=_("Why you decline it"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 500}),
+        help_text=_("Its author and every member will read it; at most 500 characters."),
+    )

@@ -62,6 +62,15 @@ class Charter(models.Model):
     # dissolution and a simple majority for the rest. Not yet one of RULE_FIELDS: the
     # forms and the diff do not show it, and a new version carries it over unchanged.
     methods = models.JSONField(_("decision methods"), default=default_methods)
+    # Whether an amendment its proposer declined may be put to the vote as an alternative
+    # wording (the proposal is then decided by ranked choice between its texts and "keep
+    # the current text"). Off by default: ranked choice elects by a majority of the
+    # ballots still counting, not by the two thirds a change of purpose or rules needs,
+    # so a community opts in knowingly. Like ``methods``, not yet one of RULE_FIELDS: a
+    # new version carries it over unchanged.
+    amendments_to_vote = models.BooleanField(
+        _("declined amendments may be put to the vote"), default=False
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
@@ -125,6 +134,18 @@ class Charter(models.Model):
         return CharterText(purpose=self.purpose, goals=list(self.goals), rules=self.rules())
 
 
+def method_with_options(method, *, has_options: bool):
+    """The method that decides a proposal carrying alternative texts (its own ones, or a
+    declined amendment put to the vote): the charter's method for its kind if that one
+    chooses among several options, otherwise ranked choice; without alternatives, the
+    charter's method."""
+    from purposes.methods.charter import METHODS
+
+    if has_options and not method.several_options:
+        return METHODS["ranked"]
+    return method
+
+
 def rule_labels() -> dict[str, str]:
     """Human labels of the rule fields, in the order the charter shows them."""
     return {name: str(Charter._meta.get_field(name).verbose_name) for name in Charter.RULE_FIELDS}
@@ -139,6 +160,13 @@ class ProposalQuerySet(models.QuerySet):
 
     def due_to_close(self, now):
         return self.filter(state=Proposal.State.VOTING, voting_ends_at__lte=now)
+
+    def with_has_options(self):
+        """Annotate ``has_options``: whether the proposal carries alternative texts (in the
+        same query, for the proposal page's "how it is decided")."""
+        return self.annotate(
+            has_options=models.Exists(ProposalOption.objects.filter(proposal=models.OuterRef("pk")))
+        )
 
 
 class Proposal(models.Model):
@@ -302,12 +330,18 @@ class Proposal(models.Model):
 
     def deciding_method(self, charter: Charter | None = None):
         """The method that decides this proposal: the one recorded when voting opened, or
-        (before then) the one the given charter, by default the current one, gives its kind."""
+        (before then) the one the given charter, by default the current one, gives its kind
+        (ranked choice when the proposal carries alternative texts and that method only
+        answers yes or no: see ``method_with_options``)."""
         from purposes.methods.charter import METHODS
 
         if self.method:
             return METHODS[self.method]
-        return (charter or self.community.charter).method_for(self.kind)
+        method = (charter or self.community.charter).method_for(self.kind)
+        has_options = getattr(self, "has_options", None)
+        if has_options is None:
+            has_options = self.options.exists()
+        return method_with_options(method, has_options=has_options)
 
     def decided_in_secret(self, charter: Charter | None = None) -> bool:
         """Whether a secret ballot decides it: as fixed when voting opened, or (before
@@ -412,15 +446,26 @@ class ElectorateMember(models.Model):
 
 class ProposalOption(models.Model):
     """An alternative text of a several-option proposal (approval, ranked choice, score):
-    another wording of the purpose it proposes. The proposal's own text and "keep the
-    current text" are always options too, without a row (ids ``proposal`` and ``keep``);
-    an alternative's id in the count is ``alt-<position>``."""
+    another wording of the purpose it proposes, or a declined amendment put to the vote
+    (then also its goals and rules: ``None`` means "as the proposal's"). The proposal's own
+    text and "keep the current text" are always options too, without a row (ids
+    ``proposal`` and ``keep``); an alternative's id in the count is ``alt-<position>``."""
 
     MAX = 3  # alternatives a proposal may carry
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="options")
     position = models.PositiveSmallIntegerField()
     purpose = CleanTextField(_("alternative wording of the purpose"), max_length=5000)
+    goals = models.JSONField(null=True, blank=True)
+    rules = models.JSONField(null=True, blank=True)
+    # The declined amendment this alternative carries into the vote, if it is one.
+    amendment = models.OneToOneField(
+        "purposes.Amendment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="option",
+    )
 
     class Meta:
         ordering = ["proposal", "position"]
@@ -434,6 +479,65 @@ class ProposalOption(models.Model):
     @property
     def option_id(self) -> str:
         return f"alt-{self.position}"
+
+    def text(self, proposal: Proposal):
+        """The whole charter text this alternative proposes (what is applied if it wins)."""
+        from purposes.charter_diff import CharterText
+
+        return CharterText(
+            purpose=self.purpose,
+            goals=list(proposal.goals if self.goals is None else self.goals),
+            rules=dict(proposal.rules if self.rules is None else self.rules),
+        )
+
+
+class Amendment(models.Model):
+    """A member's amendment to a charter proposal during its discussion: the whole text
+    the proposal would have with it (``purpose``, ``goals``, ``rules``) and the proposal's
+    text it was written against (``against``, the same three keys), so its diff stays
+    what its author saw. The proposer accepts it (the proposal's text becomes this one,
+    its seconds kept) or declines it with a reason; where the charter allows it, its
+    author may then put a declined amendment to the vote as an alternative text."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("waiting for the proposer")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("declined")
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="amendments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=10, choices=State, default=State.PENDING)
+    reason = CleanTextField(_("why"), max_length=2000)
+    purpose = CleanTextField(blank=True, max_length=5000)
+    goals = models.JSONField(default=list, blank=True)
+    rules = models.JSONField(default=dict, blank=True)
+    against = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = CleanCharField(_("why you decline it"), max_length=500, blank=True)
+    carried_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["proposal", "created_at", "id"]
+        indexes = [models.Index(fields=["proposal", "state"])]
+
+    def __str__(self):
+        return f"amendment {self.pk} to {self.proposal}"
+
+    def text(self):
+        from purposes.charter_diff import CharterText
+
+        return CharterText(purpose=self.purpose, goals=list(self.goals), rules=dict(self.rules))
+
+    def against_text(self):
+        from purposes.charter_diff import CharterText
+
+        a = self.against or {}
+        return CharterText(
+            purpose=a.get("purpose", ""),
+            goals=list(a.get("goals", [])),
+            rules=dict(a.get("rules", {})),
+        )
 
 
 class Vote(models.Model):

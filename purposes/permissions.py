@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from community.permissions import access_community, can_post
 from members.permissions import current_membership
-from purposes.models import Proposal
+from purposes.models import Amendment, Proposal
 
 
 def can_see_proposal(user, proposal: Proposal) -> bool:
@@ -28,7 +28,9 @@ def access_proposal(user, slug: str, proposal_id: int) -> Proposal:
     another community than the one in the address)."""
     community = access_community(user, slug)
     proposal = get_object_or_404(
-        Proposal.objects.select_related("author", "base_charter", "target__user", "charter_made"),
+        Proposal.objects.select_related(
+            "author", "base_charter", "target__user", "charter_made"
+        ).with_has_options(),
         pk=proposal_id,
         community=community,
     )
@@ -123,3 +125,49 @@ def can_accept_nomination(user, proposal: Proposal) -> bool:
 
 def can_affirm(user, community) -> bool:
     return current_membership(user, community) is not None
+
+
+def can_amend(user, proposal: Proposal) -> bool:
+    """Propose an amendment: a current, unsuspended member other than the proposer (who
+    revises instead), while a charter proposal is in discussion."""
+    return (
+        proposal.is_charter_change
+        and proposal.state == Proposal.State.DISCUSSION
+        and getattr(user, "is_authenticated", False)
+        and user.pk != proposal.author_id
+        and can_post(user, proposal.community)
+    )
+
+
+def can_decide_amendment(user, proposal: Proposal) -> bool:
+    """Accept or decline the amendments waiting on one's proposal while it is in
+    discussion, while still taking part."""
+    return (
+        is_proposer(user, proposal)
+        and proposal.state == Proposal.State.DISCUSSION
+        and can_post(user, proposal.community)
+    )
+
+
+def can_carry_amendment(user, amendment: Amendment, proposal: Proposal) -> bool:
+    """Put one's declined amendment to the vote, where the charter allows it."""
+    return (
+        amendment.state == Amendment.State.DECLINED
+        and amendment.carried_at is None
+        and getattr(user, "is_authenticated", False)
+        and user.pk == amendment.author_id
+        and proposal.state == Proposal.State.DISCUSSION
+        and proposal.community.charter.amendments_to_vote
+        and can_post(user, proposal.community)
+    )
+
+
+def access_amendment(user, slug: str, proposal_id: int, amendment_id: int):
+    """The proposal and one of its amendments if the user may read the proposal;
+    otherwise a 404 (also for an amendment of another proposal)."""
+    proposal = access_proposal(user, slug, proposal_id)
+    amendment = get_object_or_404(
+        Amendment.objects.select_related("author"), pk=amendment_id, proposal=proposal
+    )
+    amendment.proposal = proposal
+    return proposal, amendment

@@ -13,6 +13,7 @@ from community.models import Community
 from members.models import Membership
 from purposes.charter_diff import CharterDiff, CharterText, diff_charters
 from purposes.models import (
+    Amendment,
     Charter,
     ElectorateMember,
     Proposal,
@@ -270,7 +271,9 @@ PROPOSED = "proposal"
 
 def alternatives(proposal: Proposal) -> list[ProposalOption]:
     """The alternative wordings a several-option proposal carries (none for the others)."""
-    return list(ProposalOption.objects.filter(proposal=proposal))
+    return list(
+        ProposalOption.objects.filter(proposal=proposal).select_related("amendment__author")
+    )
 
 
 def ballot_options(proposal: Proposal, alts: list[ProposalOption] | None = None) -> dict[str, str]:
@@ -279,8 +282,29 @@ def ballot_options(proposal: Proposal, alts: list[ProposalOption] | None = None)
     alts = alternatives(proposal) if alts is None else alts
     options = {PROPOSED: _("The proposal as written")}
     for alt in alts:
-        options[alt.option_id] = _("Alternative wording %(n)s") % {"n": alt.position}
+        if alt.amendment_id is not None:
+            options[alt.option_id] = _("Alternative %(n)s: the amendment of %(name)s") % {
+                "n": alt.position,
+                "name": alt.amendment.author.shown_name,
+            }
+        else:
+            options[alt.option_id] = _("Alternative wording %(n)s") % {"n": alt.position}
     options[KEEP] = (
         _("Keep the current text") if proposal.is_charter_change else _("Keep things as they are")
     )
     return options
+
+
+def amendments(proposal: Proposal) -> list[Amendment]:
+    """A charter proposal's amendments, oldest first (one query), each with ``diff``:
+    what it changes in the proposal's text as it stood when it was written, and
+    ``outdated``: a waiting amendment whose proposal text has changed since."""
+    if not proposal.is_charter_change:
+        return []
+    rows = list(Amendment.objects.filter(proposal=proposal).select_related("author"))
+    labels = rule_labels()
+    current = proposal.proposed_text()
+    for row in rows:
+        row.diff = diff_charters(row.against_text(), row.text(), labels)
+        row.outdated = row.state == Amendment.State.PENDING and row.against_text() != current
+    return rows

@@ -6,7 +6,7 @@ before /c/<slug>/ reads "new" as a community's address.
 
 from django.urls import path
 
-from purposes.views import charters, founding, proposals
+from purposes.views import amendments, charters, founding, proposals
 
 app_name = "purposes"
 
@@ -37,7 +37,27 @@ urlpatterns: list = [
         proposals.proposal_count_csv,
         name="proposal_count_csv",
     ),
-    # before the steps: "live" would otherwise be read as one
+    # before the steps: "amend" and "live" would otherwise be read as one
+    path(
+        "c/<slug:slug>/proposals/<int:proposal_id>/amend/",
+        amendments.amend,
+        name="amend",
+    ),
+    path(
+        "c/<slug:slug>/proposals/<int:proposal_id>/amendments/<int:amendment_id>/accept/",
+        amendments.amendment_accept,
+        name="amendment_accept",
+    ),
+    path(
+        "c/<slug:slug>/proposals/<int:proposal_id>/amendments/<int:amendment_id>/decline/",
+        amendments.amendment_decline,
+        name="amendment_decline",
+    ),
+    path(
+        "c/<slug:slug>/proposals/<int:proposal_id>/amendments/<int:amendment_id>/carry/",
+        amendments.amendment_carry,
+        name="amendment_carry",
+    ),
     path(
         "c/<slug:slug>/proposals/<int:proposal_id>/live/",
         proposals.proposal_live,

@@ -30,7 +30,7 @@ from notifications.models import Notification
 from purposes.guards import ProposalError, lock_proposal, member_or_error
 from purposes.methods import approval, consent, ranked, score
 from purposes.methods.result import BallotError
-from purposes.models import ElectorateMember, Proposal, SecretBallot, Vote
+from purposes.models import ElectorateMember, Proposal, SecretBallot, Vote, method_with_options
 from purposes.selectors import ballot_options
 
 State = Proposal.State
@@ -99,7 +99,9 @@ def do_open_voting(*, proposal_id: int, now: datetime | None = None) -> bool:
         # The charter's method for this kind is fixed now, with the seed of any draw by
         # lot (published on the page from this moment, before anyone has voted): a later
         # change of the charter does not alter a running vote.
-        method = charter.method_for(proposal.kind)
+        method = method_with_options(
+            charter.method_for(proposal.kind), has_options=proposal.options.exists()
+        )
         proposal.method = method.name
         proposal.tie_seed = secrets.token_hex(16)
         proposal.quorum_percent = rule.quorum_percent

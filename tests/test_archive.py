@@ -500,7 +500,36 @@ def test_build_archive_carries_a_ranked_count_and_its_ballots_after_the_close():
     (record,) = archive.records("proposals.jsonl")
     assert record["method"] == "ranked" and record["tie_seed"] == proposal.tie_seed
     assert record["result"]["rounds"] and record["options"] == [
-        {"id": "alt-1", "purpose": "To share."}
+        {"id": "alt-1", "purpose": "To share.", "goals": None, "rules": None}
     ]
     ballots = [v["ballot"] for v in archive.records("votes.jsonl")]
     assert sorted(ballots) == [["alt-1", "proposal"], ["proposal"]]
+
+
+def test_build_archive_carries_a_proposals_amendments_and_the_option_one_became():
+    """An amendment declined and put to the vote exports with its text, the text it was
+    written against, the proposer's reason and the option it became; one accepted too."""
+    from purposes.amendments import (
+        check_accept_amendment,
+        check_carry_amendment,
+        check_decline_amendment,
+    )
+    from tests.purposes.test_amendments import AMENDED, NEW_PURPOSE, in_discussion, propose
+
+    community, users, proposal = in_discussion(amendments_to_vote=True)
+    declined = propose(proposal, users[3], goals=["Share the harvest"])
+    check_decline_amendment(actor=users[0], amendment=declined, reason="Goals stay.")
+    check_carry_amendment(actor=users[3], amendment=declined)
+    accepted = propose(proposal, users[4], purpose="To grow food, together.")
+    check_accept_amendment(actor=users[0], amendment=accepted)
+    (record,) = read_archive(build_archive(community)).records("proposals.jsonl")
+    first, second = record["amendments"]
+    assert (first["state"], first["decline_reason"], first["option"]) == (
+        "declined", "Goals stay.", "alt-1"
+    )  # fmt: skip
+    assert first["proposed"]["purpose"] == AMENDED
+    assert first["against"]["purpose"] == NEW_PURPOSE
+    assert (second["state"], second["option"], second["decline_reason"]) == (
+        "accepted", None, None
+    )  # fmt: skip
+    assert record["options"][0]["goals"] == ["Share the harvest"]

@@ -23,6 +23,7 @@ from community.permissions import access_community, can_read
 from core.web import act, say_error
 from members.permissions import current_membership
 from purposes import permissions, selectors
+from purposes.charter_diff import diff_charters
 from purposes.drafting import (
     check_accept_nomination,
     check_create_proposal,
@@ -32,11 +33,11 @@ from purposes.drafting import (
     check_submit_proposal,
     check_withdraw_proposal,
 )
-from purposes.forms import BallotForm, ProposalForm, VoteForm
+from purposes.forms import BallotForm, DeclineAmendmentForm, ProposalForm, VoteForm
 from purposes.guards import ProposalError
 from purposes.methods.record import ballots_csv, from_json
 from purposes.methods.result import rounds_csv
-from purposes.models import Proposal, Vote
+from purposes.models import Proposal, Vote, rule_labels
 from purposes.seconds import check_second_proposal, discussion_thread_url
 from purposes.tally import quorum_needed
 from purposes.voting import (
@@ -189,6 +190,13 @@ def _method_context(request, proposal: Proposal, my_vote, ballot_form) -> dict:
     secret = proposal.decided_in_secret()
     several = method.several_options
     alts = selectors.alternatives(proposal) if several else []
+    for alt in alts:
+        # A declined amendment on the ballot may change goals and rules too: its diff.
+        alt.diff = (
+            diff_charters(proposal.base_charter.text(), alt.text(proposal), rule_labels())
+            if alt.amendment_id is not None
+            else None
+        )
     options = selectors.ballot_options(proposal, alts) if several else {}
     quorum_votes = (
         quorum_needed(proposal.quorum_percent, proposal.active_electorate_size or 0)
@@ -266,7 +274,7 @@ def _rounds(result) -> list[dict]:
     return rows
 
 
-def _proposal_context(request, proposal: Proposal, vote_form=None, ballot_form=None) -> dict:
+def proposal_page_context(request, proposal: Proposal, vote_form=None, ballot_form=None) -> dict:
     user = request.user
     community = proposal.community
     membership = current_membership(user, community)
@@ -323,15 +331,28 @@ def _proposal_context(request, proposal: Proposal, vote_form=None, ballot_form=N
         "can_revise": permissions.can_revise(user, proposal),
         "can_rebase": permissions.can_rebase(user, proposal),
         "can_accept": permissions.can_accept_nomination(user, proposal),
+        "amendments": _amendments(user, proposal),
+        "can_amend": permissions.can_amend(user, proposal),
+        "can_decide_amendment": permissions.can_decide_amendment(user, proposal),
         "is_proposer": permissions.is_proposer(user, proposal),
         "now": timezone.now(),
         **_method_context(request, proposal, my_vote, ballot_form),
     }
 
 
+def _amendments(user, proposal: Proposal) -> list:
+    """The proposal's amendments with their diffs, each marked with what the viewer may
+    do with it (``can_carry``) and a decline form for the proposer."""
+    rows = selectors.amendments(proposal)
+    for row in rows:
+        row.can_carry = permissions.can_carry_amendment(user, row, proposal)
+        row.decline_form = DeclineAmendmentForm(auto_id=f"id_decline_{row.pk}_%s")
+    return rows
+
+
 def proposal(request, slug, proposal_id):
     proposal = permissions.access_proposal(request.user, slug, proposal_id)
-    return render(request, "purposes/proposal.html", _proposal_context(request, proposal))
+    return render(request, "purposes/proposal.html", proposal_page_context(request, proposal))
 
 
 def _live_context(proposal: Proposal, *, shown: str = "") -> dict:
@@ -458,7 +479,7 @@ def _secret_ballot(request, proposal: Proposal):
 
 def _voted(request, proposal: Proposal, ok: bool, receipt: str = "", **forms):
     if request.htmx:
-        context = _proposal_context(request, proposal, **forms)
+        context = proposal_page_context(request, proposal, **forms)
         context["just_voted"] = ok
         if receipt:
             context["receipt"] = receipt
@@ -474,7 +495,7 @@ def _voted(request, proposal: Proposal, ok: bool, receipt: str = "", **forms):
     if ok:
         messages.success(request, _("Your vote is recorded. You can change it until the close."))
         return redirect(proposal)
-    context = _proposal_context(request, proposal, **forms)
+    context = proposal_page_context(request, proposal, **forms)
     return render(request, "purposes/proposal.html", context, status=400)
 
 

@@ -87,6 +87,7 @@ def route_kwargs(world, name: str, route: str) -> dict:
         "thread_slug": thread.slug,
         "post_id": post_id,
         "proposal_id": objects["proposal"].pk,
+        "amendment_id": objects["amendment"].pk,
         "step": "second",
         "action_id": objects["decision"].pk,
         "appeal_id": objects["appeal"].pk,
@@ -125,6 +126,8 @@ POST_DATA = {
     "members:profile_edit": {"display_name": "M", "bio": "Hi"},
     "api:tokens": {"name": "A bot", "scopes": ["read"], "days": 30},
     "purposes:vote": {"choice": "for", "reason": "Yes"},
+    "purposes:amend": {"purpose": "To grow food.", "goals": "", "rationale": "Shorter."},
+    "purposes:amendment_decline": {"reason": "Too long."},
     "purposes:affirm": {"affirm": "on"},
 }
 
@@ -407,6 +410,25 @@ MATRIX: dict[str, dict[str, str]] = {
     "purposes:proposal_ballots_csv": {
         "GET": "404 404 404 404 404 404 404 404 404",
         "POST": "405 405 405 405 405 405 405 405 405",
+    },
+    # amendments: the world's proposal is in voting, so nobody may amend it (404: the
+    # page is offered only where one may), and its waiting amendment is neither accepted,
+    # declined nor carried (302 back to the proposal with the reason)
+    "purposes:amend": {
+        "GET": "302 404 404 404 404 404 404 404 404",
+        "POST": "302 404 404 404 404 404 404 404 404",
+    },
+    "purposes:amendment_accept": {
+        "GET": "302 405 405 405 405 405 405 405 405",
+        "POST": "302 404 302 404 302 302 302 404 404",
+    },
+    "purposes:amendment_carry": {
+        "GET": "302 405 405 405 405 405 405 405 405",
+        "POST": "302 404 302 404 302 302 302 404 404",
+    },
+    "purposes:amendment_decline": {
+        "GET": "302 405 405 405 405 405 405 405 405",
+        "POST": "302 404 302 404 302 302 302 404 404",
     },
     "purposes:proposal_count_csv": {
         "GET": "404 404 404 404 404 404 404 404 404",

@@ -47,9 +47,10 @@ from members.models import Application, Invitation, Membership, User
 from moderation.models import Appeal, JuryMember, ModerationAction
 from notifications.models import Notification
 from purposes import founding
+from purposes.amendments import check_decline_amendment, check_propose_amendment
 from purposes.charter_diff import CharterText
 from purposes.drafting import check_create_proposal, check_submit_proposal
-from purposes.models import Charter, Proposal
+from purposes.models import Amendment, Charter, Proposal
 from purposes.seconds import check_second_proposal
 from purposes.views.proposals import STEPS
 from purposes.voting import check_cast_consent, do_open_voting
@@ -101,6 +102,12 @@ EDIT_PROPOSAL = {
     "rationale": "We mostly garden now.",
     "purpose": "To grow food and share it.",
     "goals": "Meet every month\nKeep the garden open to all",
+}
+
+AMEND_PROPOSAL = {
+    "purpose": "To grow food and share it.",
+    "goals": "Meet every month",
+    "rationale": "Sharing matters.",
 }
 
 FOUNDING_CHARTER = {
@@ -214,6 +221,23 @@ OWNER_BOUND: dict[str, Case] = {
     # an objection is withdrawn by the member who raised it, by nobody else
     "purposes:proposal_step withdraw-objection": Case(
         "objected", "member", kwargs={"step": "withdraw-objection"},
+        GET="405 405 405 405 405", POST="302* 302 302 302 302"),
+    # amendments: every other member amends a proposal in discussion (staff who are
+    # members too, as members), never its proposer (who revises instead)
+    "purposes:amend": Case(
+        "discussion", "member", data=AMEND_PROPOSAL, owner_may=False,
+        others_may=("other", "moderator", "staff", "superuser"),
+        GET="404 200 200 200 200", POST="404 302* 302* 302* 302*"),
+    # the proposer alone accepts or declines an amendment to their proposal
+    "purposes:amendment_accept": Case(
+        "amendment", "member",
+        GET="405 405 405 405 405", POST="302* 302 302 302 302"),
+    "purposes:amendment_decline": Case(
+        "amendment", "member", data={"reason": "Too long."},
+        GET="405 405 405 405 405", POST="302* 302 302 302 302"),
+    # the amendment's author alone puts their declined amendment to the vote
+    "purposes:amendment_carry": Case(
+        "declined", "member",
         GET="405 405 405 405 405", POST="302* 302 302 302 302"),
     # seconds come from the others, never from the proposer
     "purposes:proposal_step second": Case(
@@ -342,7 +366,28 @@ def build_owners_world() -> Owners:
         kind=Proposal.Kind.ELECT_MODERATOR,
         target=Membership.objects.get(community=inner, user=member, left_at__isnull=True),
     )
-    # a newer charter in force: the proposals above are drafted on an older one (rebase)
+    # an amendment of the author's waiting on the member's proposal in discussion; the
+    # member's amendment to the author's proposal, declined
+    amendment = check_propose_amendment(
+        actor=author,
+        proposal=discussion,
+        proposed=purpose_text(inner.charter, "To grow food, and more."),
+        reason="Broader.",
+    )
+    amended = draft("Amended", actor=author)
+    check_submit_proposal(actor=author, proposal=amended)
+    for user in flaggers[:2]:
+        check_second_proposal(actor=user, proposal=amended)
+    amended.refresh_from_db()
+    declined = check_propose_amendment(
+        actor=member,
+        proposal=amended,
+        proposed=purpose_text(inner.charter, "To grow food and flowers."),
+        reason="Flowers too.",
+    )
+    check_decline_amendment(actor=author, amendment=declined, reason="Food only.")
+    # a newer charter in force: the proposals above are drafted on an older one (rebase);
+    # it lets a declined amendment go to the vote
     old = inner.charter
     inner.charter = Charter.objects.create(
         community=inner,
@@ -350,6 +395,7 @@ def build_owners_world() -> Owners:
         purpose=old.purpose,
         goals=[*old.goals, "Share the harvest"],
         author=author,
+        amendments_to_vote=True,
         **old.rules(),
     )
     inner.save(update_fields=["charter"])
@@ -384,6 +430,8 @@ def build_owners_world() -> Owners:
         "conflict": conflict,
         "nomination": nomination,
         "forming": forming,
+        "amendment": Amendment.objects.get(pk=amendment.pk),
+        "declined": Amendment.objects.get(pk=declined.pk),
     }
     for key in ("discussion", "seeking"):
         assert objects[key].state == Proposal.State[key.upper()], key
@@ -428,6 +476,15 @@ def build_foreign(world, users) -> dict:
     # Drafted over the past days, so that the owner's re-draft is within today's limit
     # of proposals (re-drafts count against it).
     Proposal.objects.filter(author=member).update(created_at=timezone.now() - timedelta(days=2))
+    foreign_amendments = {
+        key: Amendment.objects.create(
+            proposal=proposal, author=author, reason="Elsewhere.", state=state, against={}
+        )
+        for key, state, author in (
+            ("amendment", Amendment.State.PENDING, users["author"]),
+            ("declined", Amendment.State.DECLINED, member),
+        )
+    }
     yard = CommunityFactory(
         slug="yard", name="Yard", visibility="members", charter__join_policy="application"
     )
@@ -444,11 +501,14 @@ def build_foreign(world, users) -> dict:
         **dict.fromkeys(
             ("draft", "seeking", "discussion", "objected", "conflict", "nomination"), proposal
         ),
+        **foreign_amendments,
     }
 
 
 def object_kwargs(obj) -> dict:
     """The part of an address that names this object."""
+    if isinstance(obj, Amendment):
+        return {"proposal_id": obj.proposal_id, "amendment_id": obj.pk}
     kinds = [
         (Community, "slug", "slug"),
         (Post, "post_id", "pk"),

@@ -21,6 +21,7 @@ from moderation.models import JuryMember
 from moderation.review import check_review_post
 from notifications.actions import do_notify
 from notifications.models import Notification
+from purposes.amendments import check_propose_amendment
 from purposes.charter_diff import CharterText
 from purposes.drafting import check_create_proposal, check_submit_proposal
 from purposes.models import Proposal
@@ -94,6 +95,18 @@ def build_world() -> World:
     for user in seconders:
         check_second_proposal(actor=user, proposal=proposal)
     proposal.refresh_from_db()
+    # An amendment proposed by the member during discussion, still waiting when voting
+    # opened: nobody may accept, decline or carry it any more.
+    amendment = check_propose_amendment(
+        actor=member,
+        proposal=proposal,
+        proposed=CharterText(
+            purpose="To grow food and share it.",
+            goals=proposal.goals,
+            rules=proposal.rules,
+        ),
+        reason="Share it.",
+    )
     do_sweep(now=proposal.discussion_ends_at)
     proposal.refresh_from_db()
     assert proposal.state == Proposal.State.VOTING
@@ -163,6 +176,7 @@ def build_world() -> World:
         "decision": decision,
         "appeal": appeal,
         "proposal": proposal,
+        "amendment": amendment,
         "application": application,
         "invitation": invitation,
         "notification": notification,
