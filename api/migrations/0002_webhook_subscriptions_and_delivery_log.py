@@ -32,6 +32,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-created_at', '-id'],
+                'indexes': [models.Index(fields=['disabled_at'], name='webhook_live')],
             },
         ),
         migrations.CreateModel(
@@ -53,18 +54,9 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-created_at', '-id'],
+                'indexes': [models.Index(fields=['state', 'next_attempt_at'], name='webhook_due')],
+                # In CreateModel, not added after: SQLite would rebuild the new table.
+                'constraints': [models.UniqueConstraint(fields=('subscription', 'message_id'), name='one_delivery_per_event')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='webhooksubscription',
-            index=models.Index(fields=['disabled_at'], name='webhook_live'),
-        ),
-        migrations.AddIndex(
-            model_name='webhookdelivery',
-            index=models.Index(fields=['state', 'next_attempt_at'], name='webhook_due'),
-        ),
-        migrations.AddConstraint(
-            model_name='webhookdelivery',
-            constraint=models.UniqueConstraint(fields=('subscription', 'message_id'), name='one_delivery_per_event'),
         ),
     ]
