@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 
 MAX_URL_CHARS = 500
@@ -73,6 +75,11 @@ def check_url(url: str) -> Target:
             "url_not_https", _("Use an https:// address: deliveries are sent only over HTTPS.")
         )
     host = parts.hostname or ""
+    try:
+        # No spaces or control characters, a host name or IP address that can exist.
+        URLValidator(schemes=["https"])(url)
+    except ValidationError:
+        host = ""
     if not host:
         raise AddressRefused("url_invalid", _("This is not a web address."))
     if parts.username or parts.password:

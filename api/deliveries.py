@@ -278,7 +278,7 @@ def do_attempt(*, delivery_id: int, now: datetime | None = None) -> str:
         )
         try:
             status = post(target, headers, body)
-        except (OSError, http.client.HTTPException) as failure:
+        except (OSError, ValueError, http.client.HTTPException) as failure:
             error = (str(failure) or failure.__class__.__name__)[:300]
     if status is not None and 200 <= status < 300:
         _finish(delivery, WebhookDelivery.State.DELIVERED, now, status=status)

@@ -252,3 +252,12 @@ def test_webhook_detail_shows_the_delivery_log(api, world, receiver):
     detail = api.get(f"/me/webhooks/{world.hook.pk}", token=bearer(world.member)).json()
     assert [d["state"] for d in detail["deliveries"]] == ["delivered"]
     assert detail["deliveries"][0]["response_status"] == 204
+
+
+@pytest.mark.parametrize(
+    "url", ["https://hooks.example.org/a b", "https://hooks.example.org/\r\nX: y", "https://-x-/"]
+)
+def test_check_url_refuses_what_could_not_be_sent(url):
+    with pytest.raises(AddressRefused) as refused:
+        check_url(url)
+    assert refused.value.code == "url_invalid"
