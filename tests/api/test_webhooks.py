@@ -261,3 +261,32 @@ def test_check_url_refuses_what_could_not_be_sent(url):
     with pytest.raises(AddressRefused) as refused:
         check_url(url)
     assert refused.value.code == "url_invalid"
+
+
+def test_settings_page_turns_a_disabled_webhook_back_on_and_deletes_it(client, world):
+    deliveries.do_disable(subscription=world.hook, now=timezone.now())
+    client.force_login(world.member)
+    page = client.get(f"/settings/webhooks/{world.hook.pk}/").content.decode()
+    assert "Turned off" in page and "Turn it back on" in page
+    client.post(f"/settings/webhooks/{world.hook.pk}/enable/")
+    world.hook.refresh_from_db()
+    assert not world.hook.is_disabled and world.hook.failures == 0
+    assert (
+        "Turn it back on" not in client.get(f"/settings/webhooks/{world.hook.pk}/").content.decode()
+    )
+    response = client.post(f"/settings/webhooks/{world.hook.pk}/delete/", follow=True)
+    assert "is deleted" in response.content.decode()
+    assert not WebhookSubscription.objects.filter(pk=world.hook.pk).exists()
+
+
+def test_settings_page_refuses_a_plain_http_address_keeping_what_was_typed(client, world):
+    client.force_login(world.member)
+    response = client.post(
+        "/settings/webhooks/",
+        {"url": "http://hooks.example.org/in", "events": ["thread.created"], "community": "den"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Use an https:// address" in page
+    assert 'value="http://hooks.example.org/in"' in page
+    assert WebhookSubscription.objects.filter(user=world.member).count() == 1
