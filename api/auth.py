@@ -10,7 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
-from api import tokens
+from api import throttle, tokens
 from api.models import Scope
 
 # A request body larger than this is refused before it is read (413).
@@ -57,7 +57,7 @@ class TokenAuth(HttpBearer):
         header = request.headers.get("Authorization", "")
         if not header:
             if self.anonymous:
-                return Anonymous()
+                return limited(request, Anonymous(), token=None)
             raise ApiError(
                 401, "authentication_required", _("Send a personal access token (Bearer).")
             )
@@ -66,7 +66,8 @@ class TokenAuth(HttpBearer):
             raise ApiError(
                 401, "token_invalid", _("Send the token as “Authorization: Bearer <token>”.")
             )
-        return self.authenticate(request, raw.strip())
+        token = self.authenticate(request, raw.strip())
+        return limited(request, token, token=token)
 
     def authenticate(self, request, token):
         try:
@@ -80,6 +81,23 @@ class TokenAuth(HttpBearer):
                 _("This token lacks the “%(scope)s” scope.") % {"scope": self.scope},
             )
         return found
+
+
+def limited(request, who, *, token):
+    """``who``, once this request is counted against its token's and member's limits (the
+    address's, without a token); over one, a 429 with Retry-After. The quota is kept on the
+    request for the RateLimit fields of the answer (``api.views.site``)."""
+    quota = throttle.count_request(token=token, address=request.META.get("REMOTE_ADDR", ""))
+    request.rate_quota = quota
+    if quota.over:
+        raise ApiError(
+            429,
+            "rate_limited",
+            _("Too many requests: at most %(n)s a minute. Try again in %(s)s seconds.")
+            % {"n": quota.limit, "s": quota.reset},
+            retry_after=quota.reset,
+        )
+    return who
 
 
 READ_OR_ANONYMOUS = TokenAuth(Scope.READ, anonymous=True)

@@ -225,3 +225,76 @@ class FlagOut(Schema):
     post_id: int
     reason: str
     post_state: str
+
+
+# --- Moderation log and health ------------------------------------------------------------
+
+
+class ModerationEntryOut(Schema):
+    id: int
+    kind: str
+    label: str
+    actor: UserRef | None
+    member: UserRef | None
+    post_id: int | None
+    thread_id: int | None
+    thread_title: str | None
+    reason: str
+    until: datetime | None
+    created_at: datetime
+
+
+class ModerationLogOut(Schema):
+    entries: list[ModerationEntryOut]
+    page: int
+    pages: int
+
+
+class SnapshotOut(Schema):
+    day: str
+    figures: dict[str, int | str | None]
+    reciprocity_percent: float | None
+    turnout_percent: float | None
+
+
+class HealthOut(Schema):
+    stage: str | None
+    explanation: str | None
+    next_steps: list[str]
+    latest: SnapshotOut | None
+    history: list[SnapshotOut]
+
+
+# --- Webhooks ------------------------------------------------------------------------------
+
+
+class WebhookIn(In):
+    url: str = Field(max_length=500)
+    events: list[str]
+    community: str | None = Field(default=None, max_length=100)
+
+
+class WebhookOut(Schema):
+    id: int
+    url: str
+    events: list[str]
+    community: str | None
+    created_at: datetime
+    enabled: bool
+    disabled_reason: str
+    secret: str | None = None  # only in the answer that made it
+
+
+class DeliveryOut(Schema):
+    id: int
+    message_id: str
+    event: str
+    state: str
+    attempts: int
+    last_attempt_at: datetime | None
+    response_status: int | None
+    error: str
+
+
+class WebhookDetailOut(WebhookOut):
+    deliveries: list[DeliveryOut]

@@ -369,12 +369,20 @@ CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# Webhooks may reach loopback, private and reserved addresses only where this is set (a
+# closed network, a test setup): otherwise the server could probe its own network.
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
+# API requests a minute: per access token, per member (all their tokens together), and per
+# address without a token (api/throttle.py).
+API_RATE_TOKEN_PER_MINUTE = int(env("API_RATE_TOKEN_PER_MINUTE", "120"))
+API_RATE_MEMBER_PER_MINUTE = int(env("API_RATE_MEMBER_PER_MINUTE", "240"))
+API_RATE_ANONYMOUS_PER_MINUTE = int(env("API_RATE_ANONYMOUS_PER_MINUTE", "60"))
 # Queues (README, "Past one machine"): each group of jobs has its own, so a flood of mail
 # never stands between the beat and a vote's close. A worker started without -Q consumes
 # all of them (make run's, and a single-worker deployment's); compose runs one per group.
 CELERY_QUEUES_BY_GROUP = {
     "governance": ["purposes.tasks.sweep_proposals", "moderation.tasks.*"],
-    "mail": ["notifications.tasks.*", "purposes.tasks.send_offshoot_digests"],
+    "mail": ["notifications.tasks.*", "purposes.tasks.send_offshoot_digests", "api.tasks.*"],
     "engagement": ["engagement.tasks.*"],
 }
 CELERY_TASK_DEFAULT_QUEUE = "celery"  # anything not routed: housekeeping, ping
@@ -402,6 +410,11 @@ CELERY_BEAT_SCHEDULE = {
     "notification-emails": {
         "task": "notifications.tasks.send_due_notification_emails",
         "schedule": 300.0,
+    },
+    # Webhooks: new events into deliveries, and deliveries due (first tries and retries).
+    "webhooks": {
+        "task": "api.tasks.sweep_webhooks",
+        "schedule": 60.0,
     },
     "delete-unverified-signups": {
         "task": "members.tasks.delete_unverified_signups",

@@ -13,7 +13,7 @@ from ninja.errors import ValidationError as SchemaError
 from ninja.openapi.docs import DocsBase
 
 from api.auth import ApiError
-from api.views import reads, writes  # noqa: F401 (importing them adds their routes)
+from api.views import more, reads, writes  # noqa: F401 (importing them adds their routes)
 from api.views.common import router, validation_error
 
 
@@ -48,7 +48,11 @@ class CommonsAPI(NinjaAPI):
             if etag in [tag.strip() for tag in asked.split(",")] or asked.strip() == "*":
                 not_modified = HttpResponseNotModified()
                 not_modified["ETag"] = etag
-                return not_modified
+                response = not_modified
+        # Where the caller stands against its request limits (api.throttle).
+        if (quota := getattr(request, "rate_quota", None)) is not None:
+            for name, value in quota.headers().items():
+                response[name] = value
         return response
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from api.tokens import do_create_token
+from api.webhooks import do_create_subscription
 from community.models import Post
 from purposes import drafting, seconds, voting
 from tests.factories import (
@@ -21,6 +22,8 @@ from tests.factories import (
 )
 
 ALL = ("read", "write", "vote")
+# A public address written as one: checking it needs no DNS (the tests use no network).
+PUBLIC_HOOK = "https://93.184.215.14/hooks"
 
 
 def bearer(user, *scopes) -> str:
@@ -69,6 +72,7 @@ class World:
     draft: object  # member's draft proposal
     seeking: object  # other's proposal seeking seconds
     in_vote: object  # other's proposal in voting
+    hook: object  # member's webhook (the den's new threads)
 
 
 def open_voting(proposal):
@@ -128,4 +132,7 @@ def world(db):
         draft=draft,
         seeking=seeking,
         in_vote=in_vote,
+        hook=do_create_subscription(
+            user=member, url=PUBLIC_HOOK, events=["thread.created"], community=den
+        ),
     )

@@ -75,5 +75,14 @@ def test_a_share_of_the_corpus_through_every_other_field(api, world):
         sent(api, "POST", f"{den}/join", {"charter_version": 1}, bearer(world.outsider))
         sent(api, "GET", f"{den}/threads?cursor={payload[:200]}", None, member)
         sent(api, "GET", f"/users/{payload[:100]}", None, None)
+        hook = {"url": payload, "events": [payload[:50]], "community": payload[:100]}
+        sent(api, "POST", "/me/webhooks", hook, member)
+        hook = {"url": f"https://93.184.215.14/{payload}", "events": ["notification.created"]}
+        sent(api, "POST", "/me/webhooks", hook, member)
     root = api.get(f"{den}/threads/{world.thread.pk}", token=member).json()["posts"][0]
     assert live_content(root["body_html"] or "") == []
+    # the addresses that were accepted show inert on the webhook settings page
+    api.client.force_login(world.member)
+    page = api.client.get("/settings/webhooks/").content.decode()
+    assert page.count('class="token-list"') == 1
+    assert live_content(page) == []

@@ -8,7 +8,7 @@ so outsiders and staff get a 404, as on the pages: its content does not reveal i
 
 import pytest
 
-from tests.api.conftest import bearer
+from tests.api.conftest import PUBLIC_HOOK, bearer
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +97,34 @@ ROUTES = {
         "POST", lambda w: "/me/notifications/read", "write", lambda w: {"all": True},
         default=200, anonymous=401, no_scope=403,
     ),
+    "moderation_log": R(
+        "GET", lambda w: "/communities/den/moderation", "read",
+        default=404, member=200, suspended=200, moderator=200, no_scope=403,
+    ),
+    "health": R(
+        "GET", lambda w: "/communities/den/health", "read",
+        default=404, member=200, suspended=200, moderator=200, no_scope=403,
+    ),
+    "webhooks": R(
+        "GET", lambda w: "/me/webhooks", "read", default=200, anonymous=401, no_scope=403
+    ),
+    "webhook": R(
+        "GET", lambda w: f"/me/webhooks/{w.hook.pk}", "read",
+        default=404, member=200, anonymous=401, no_scope=403,
+    ),
+    "add_webhook": R(
+        "POST", lambda w: "/me/webhooks", "write",
+        lambda w: {"url": PUBLIC_HOOK, "events": ["thread.created"], "community": "den"},
+        default=404, member=201, moderator=201, suspended=201, anonymous=401, no_scope=403,
+    ),
+    "delete_webhook": R(
+        "DELETE", lambda w: f"/me/webhooks/{w.hook.pk}", "write",
+        default=404, member=200, anonymous=401, no_scope=403,
+    ),
+    "enable_webhook": R(
+        "POST", lambda w: f"/me/webhooks/{w.hook.pk}/enable", "write",
+        default=404, member=200, anonymous=401, no_scope=403,
+    ),
 }  # fmt: skip
 
 # What each route is in the OpenAPI document (test_openapi checks the two lists agree).
@@ -121,6 +149,13 @@ PATHS = {
     "second": "/api/v1/communities/{slug}/proposals/{proposal_id}/seconds",
     "vote": "/api/v1/communities/{slug}/proposals/{proposal_id}/vote",
     "mark_read": "/api/v1/me/notifications/read",
+    "moderation_log": "/api/v1/communities/{slug}/moderation",
+    "health": "/api/v1/communities/{slug}/health",
+    "webhooks": "/api/v1/me/webhooks",
+    "webhook": "/api/v1/me/webhooks/{webhook_id}",
+    "add_webhook": "/api/v1/me/webhooks",
+    "delete_webhook": "/api/v1/me/webhooks/{webhook_id}",
+    "enable_webhook": "/api/v1/me/webhooks/{webhook_id}/enable",
 }
 
 

@@ -75,6 +75,9 @@ def route_kwargs(world, name: str, route: str) -> dict:
         "notifications:read": objects["notification"].pk,
         "notifications:open": objects["notification"].pk,
         "api:revoke_token": objects["token"].pk,
+        "api:webhook": objects["webhook"].pk,
+        "api:delete_webhook": objects["webhook"].pk,
+        "api:enable_webhook": objects["webhook"].pk,
     }
     post_id = objects["post"].pk  # another member's post
     if name.startswith("moderation:home"):
@@ -125,6 +128,7 @@ POST_DATA = {
     "members:application": {"decision": "admit"},
     "members:profile_edit": {"display_name": "M", "bio": "Hi"},
     "api:tokens": {"name": "A bot", "scopes": ["read"], "days": 30},
+    "api:webhooks": {"url": "https://93.184.215.14/in", "events": ["notification.created"]},
     "purposes:vote": {"choice": "for", "reason": "Yes"},
     "purposes:amend": {"purpose": "To grow food.", "goals": "", "rationale": "Shorter."},
     "purposes:amendment_decline": {"reason": "Too long."},
@@ -142,6 +146,22 @@ MATRIX: dict[str, dict[str, str]] = {
     "api:tokens": {
         "GET": "302 200 200 200 200 200 200 200 200",
         "POST": "302 201 201 201 201 201 201 201 201",
+    },
+    "api:webhooks": {
+        "GET": "302 200 200 200 200 200 200 200 200",
+        "POST": "302 201 201 201 201 201 201 201 201",
+    },
+    "api:webhook": {
+        "GET": "302 404 200 404 404 404 404 404 404",
+        "POST": "302 405 405 405 405 405 405 405 405",
+    },
+    "api:delete_webhook": {
+        "GET": "302 405 405 405 405 405 405 405 405",
+        "POST": "302 404 302 404 404 404 404 404 404",
+    },
+    "api:enable_webhook": {
+        "GET": "302 405 405 405 405 405 405 405 405",
+        "POST": "302 404 302 404 404 404 404 404 404",
     },
     "moderation:appeal": {
         "GET": "404 404 200 404 200 200 200 404 404",

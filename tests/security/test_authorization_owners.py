@@ -40,7 +40,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from api.models import PersonalAccessToken
+from api.models import PersonalAccessToken, WebhookSubscription
 from community.models import Community, Post
 from members import applications
 from members.models import Application, Invitation, Membership, User
@@ -192,6 +192,16 @@ OWNER_BOUND: dict[str, Case] = {
     # an access token is revoked by the member who made it, by nobody else
     "api:revoke_token": Case(
         "token", "member",
+        GET="405 405 405 405 405", POST="302* 404 404 404 404"),
+    # a webhook's page, deletion and turning back on are its owner's only
+    "api:webhook": Case(
+        "webhook", "member",
+        GET="200 404 404 404 404", POST="405 405 405 405 405"),
+    "api:delete_webhook": Case(
+        "webhook", "member",
+        GET="405 405 405 405 405", POST="302* 404 404 404 404"),
+    "api:enable_webhook": Case(
+        "webhook", "member",
         GET="405 405 405 405 405", POST="302* 404 404 404 404"),
     # following one's own notification marks it read (the reader's own bookkeeping)
     "notifications:open": Case(
@@ -422,6 +432,7 @@ def build_owners_world() -> Owners:
         "invitation": world.objects["invitation"],
         "notification": world.objects["notification"],
         "token": world.objects["token"],
+        "webhook": world.objects["webhook"],
         "member": member,
         "draft": drafted,
         "seeking": Proposal.objects.get(pk=seeking.pk),
@@ -520,6 +531,7 @@ def object_kwargs(obj) -> dict:
         (Invitation, "pk", "pk"),
         (Notification, "pk", "pk"),
         (PersonalAccessToken, "pk", "pk"),
+        (WebhookSubscription, "pk", "pk"),
     ]
     for model, kwarg, attr in kinds:
         if isinstance(obj, model):

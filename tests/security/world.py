@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from api.tokens import do_create_token
+from api.webhooks import do_create_subscription
 from community.actions import do_reply
 from members import applications, invitations, joining
 from members.models import Membership
@@ -184,6 +185,13 @@ def build_world() -> World:
         "token": do_create_token(user=world.users["member"], name="bot", scopes=["read"], days=90)[
             0
         ],
+        # the member's webhook (its pages are its owner's only)
+        "webhook": do_create_subscription(
+            user=world.users["member"],
+            url="https://93.184.215.14/hooks",
+            events=["notification.created"],
+            community=None,
+        ),  # fmt: skip
         # the inner community's archive, built by the worker's function
         "archive_build": _built_archive(world),
     }
