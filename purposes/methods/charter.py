@@ -4,15 +4,16 @@ Pure: the charter stores the mapping as ``{kind: method}`` (``Charter.methods``)
 module says what a complete, valid mapping is and which method decides a kind.
 
 * **Kinds** are the values of ``purposes.models.Proposal.Kind`` (a test keeps the two in
-  step): ``purpose``, ``rules``, ``elect``, ``recall``, ``remove``, ``dissolve``.
+  step): ``purpose``, ``rules``, ``elect``, ``recall``, ``remove``, ``dissolve``,
+  ``move``.
 * **Methods**: ``majority`` (more for than against), ``two_thirds`` (the majority count
   with a two-thirds threshold), ``consent``, ``approval``, ``ranked`` and ``score``. The
   last three choose among several options; for a yes/no question the options are the
   proposal and "keep things as they are".
-* **Defaults** are today's behaviour: two thirds for changes of purpose or rules and for
-  dissolution, a simple majority for everything else. The quorum is not part of the
-  method: every method uses the charter's quorum for the kind (the major quorum for the
-  major kinds), as today.
+* **Defaults** are today's behaviour: two thirds for changes of purpose or rules, for
+  dissolution and for moving to another home, a simple majority for everything else. The
+  quorum is not part of the method: every method uses the charter's quorum for the kind
+  (the major quorum for the major kinds), as today.
 * **Every kind has a method.** A mapping that leaves a kind without one, names a kind that
   does not exist or a method that does not, is refused with a :class:`MethodsError` that
   says which.
@@ -45,6 +46,7 @@ KINDS = {
     "recall": "recalling a moderator",
     "remove": "removing a member",
     "dissolve": "dissolving the community",
+    "move": "moving to another home",
 }
 
 
@@ -108,7 +110,7 @@ METHODS = {
     )
 }
 
-MAJOR_KINDS = ("purpose", "rules", "dissolve")
+MAJOR_KINDS = ("purpose", "rules", "dissolve", "move")
 DEFAULT_METHODS = {kind: "two_thirds" if kind in MAJOR_KINDS else "majority" for kind in KINDS}
 
 
