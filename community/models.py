@@ -9,8 +9,9 @@ from core.fields import CleanCharField, CleanTextField, LineField
 
 class CommunityQuerySet(models.QuerySet):
     def listed(self):
-        """Communities shown in the directory: everything but dissolved archives."""
-        return self.exclude(state=Community.State.DISSOLVED)
+        """Live communities (the daily engagement snapshots take these): everything but
+        dissolved archives and communities that moved to another home."""
+        return self.exclude(state=Community.State.DISSOLVED).filter(moved_at__isnull=True)
 
     def readable_by(self, user):
         """Communities whose content (threads, posts, members) ``user`` may read: the one
@@ -57,7 +58,7 @@ class Community(models.Model):
     # Where the community went when its members voted to move it to another home (a
     # "move" proposal, issue 19): from then on it is read-only here, its pages pointing
     # there. Nothing is deleted.
-    moved_to = models.URLField(_("new home"), max_length=500, blank=True)
+    moved_to = LineField(_("new home"), max_length=500, blank=True)
     moved_at = models.DateTimeField(null=True, blank=True)
     # When it arrived from another instance as an archive (portability): while it forms,
     # only former members who claimed their place with a token may found it here.

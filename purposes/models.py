@@ -196,7 +196,7 @@ class Proposal(models.Model):
     )
     nominee_accepted_at = models.DateTimeField(null=True, blank=True)
     # A move's new home: the https address where the community continues.
-    new_home = models.URLField(_("new home"), max_length=500, blank=True)
+    new_home = LineField(_("new home"), max_length=500, blank=True)
     # Thread of the discussion, once the threads app exists (see actions.open_discussion_thread).
     thread_id = models.BigIntegerField(null=True, blank=True)
 

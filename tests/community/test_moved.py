@@ -127,9 +127,15 @@ def test_every_write_is_refused_in_a_moved_community_and_changes_nothing(case, w
     assert counts() == before
 
 
-def test_leaving_a_moved_community_stays_possible(case):
+def test_leaving_and_a_staff_takedown_stay_possible_in_a_moved_community(case):
+    from moderation.takedowns import check_take_down
+
     membership = joining.check_leave(actor=case.others[0], community=case.community)
     assert membership.left_at is not None
+    staff = UserFactory(is_staff=True)
+    check_take_down(actor=staff, post=case.visible, reason="A court order")
+    case.visible.refresh_from_db()
+    assert case.visible.is_taken_down  # the one staff power (R2) still answers the law
 
 
 HOME_PATH = "/c/orchard/"
@@ -196,3 +202,22 @@ def test_the_api_refuses_writes_with_the_reason(client, case):
         assert response.status_code in (400, 403, 409, 422), (path, response.status_code)
         assert "moved to" in response.content.decode(), path
     assert counts() == before
+
+
+def test_the_api_drafts_a_move_and_says_where_a_community_went(client):
+    from api.tokens import do_create_token
+    from tests.factories import CommunityFactory
+
+    community = CommunityFactory(slug="growers")
+    member = MembershipFactory(community=community).user
+    secret = do_create_token(user=member, name="t", scopes=["write", "read"], days=30)[1]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    body = {"kind": "move", "title": "Move", "rationale": "Ours now", "new_home": "ftp://x"}
+    path = "/api/v1/communities/growers/proposals"
+    refused = client.post(path, body, content_type="application/json", **auth)
+    assert refused.status_code == 422 and "https" in refused.content.decode()
+    made = client.post(path, body | {"new_home": HOME}, content_type="application/json", **auth)
+    assert made.status_code == 201 and made.json()["new_home"] == HOME
+    do_move_community(community=community, to=HOME, at=timezone.now())
+    listed = client.get("/api/v1/communities", **auth).json()
+    assert [c["moved_to"] for c in listed if c["slug"] == "growers"] == [HOME]

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from community.lifecycle import do_move_community
-from members import joining
+from members import invitations, joining
 from members.models import Membership
 from portability import building, claims, moving, selectors
 from portability.archive import MANIFEST, ArchiveError, build_archive, read_archive
@@ -161,11 +161,13 @@ def test_a_non_claimant_cannot_found_an_imported_community_but_joins_once_active
         joining.check_join(actor=stranger, community=new, affirmed=True)
     client.force_login(stranger)
     page = client.get(f"/c/{new.slug}/").content.decode()
-    assert "Claim your place" in page and "Join as a founder" not in page
+    assert "I was a member: claim my place" in page and "Join as a founder" not in page
     refused = client.post(f"/c/{new.slug}/join/", {"affirmed": "on"})
     assert refused.status_code in (200, 400) and "its former members" in refused.content.decode()
     assert not Membership.objects.filter(community=new, user=stranger).exists()
-    claim_and_join(imported, members[0])
+    founder = claim_and_join(imported, members[0]).user
+    with pytest.raises(ValidationError, match="invite others once it is active"):
+        invitations.check_invite(actor=founder, community=new, username=stranger.username)
     claim_and_join(imported, members[1])
     new.refresh_from_db()
     assert new.is_active and not new.founded_by_claim_only
