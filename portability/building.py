@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 def do_build_archive(*, build_id: int) -> ArchiveBuild | None:
     """Build the archive a request asked for and keep it; drop the community's older
-    builds once it is ready.
+    builds once it is ready (but the one a move's claim tokens name).
 
     Idempotent: a build already ready or failed is left alone; one queued, or building for
     longer than ``STALE_BUILD`` (its worker died), is (re)built. Reads the community

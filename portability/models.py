@@ -50,7 +50,8 @@ class ArchiveBuild(models.Model):
     (``portability.exports``). The built file is kept in the database, not on disk: the
     web and worker processes may run on different machines (docker-compose shares no
     volume between them), and a build is ready exactly when its row commits with its
-    bytes. Only the latest finished build of a community is kept."""
+    bytes. Only the latest finished build of a community is kept, and the one built when
+    it moved to another home (``MoveHandoff``: its claim tokens name it)."""
 
     class State(models.TextChoices):
         QUEUED = "queued", _("queued")
