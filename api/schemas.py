@@ -51,6 +51,9 @@ class CommunityOut(Schema):
     visibility: str
     member_count: int | None = None
     url: str
+    moved_to: str | None = Field(
+        None, description="where it continues, if its members voted to move it (read-only here)"
+    )
 
 
 class CommunityDetailOut(CommunityOut):
@@ -121,6 +124,7 @@ class ProposalOut(Schema):
     thread_id: int | None
     result: ResultOut | None
     url: str
+    new_home: str | None = Field(None, description="a move's new home")
 
 
 class NotificationOut(Schema):
@@ -181,13 +185,14 @@ class FlagIn(In):
 
 
 class ProposalIn(In):
-    kind: str = Field(description="purpose, rules, elect, recall, remove or dissolve")
+    kind: str = Field(description="purpose, rules, elect, recall, remove, dissolve or move")
     title: str
     rationale: str
     purpose: str | None = None
     goals: list[str] | None = None
     rules: dict[str, int | str] | None = None
     target: str | None = Field(None, description="username, for elect, recall and remove")
+    new_home: str = Field("", description="for move: the https address of the new home")
 
 
 class VoteIn(In):

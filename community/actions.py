@@ -127,8 +127,8 @@ def validate_body(body: str) -> str:
 def ensure_can_post(*, actor, community: Community) -> None:
     if permissions.can_post(actor, community):
         return
-    if community.is_dissolved:
-        raise PermissionDenied(_("This community is dissolved: its discussions are read-only."))
+    if community.is_read_only:
+        raise PermissionDenied(community.read_only_message())
     membership = members_permissions.current_membership(actor, community)
     if membership is not None and membership.is_suspended:
         raise PermissionDenied(_("You are suspended in this community: you can read but not post."))

@@ -1,5 +1,5 @@
 """Writes of a community's own row through its life: created forming, made active, its
-charter in force changed, linked to the community it grew out of, dissolved.
+charter in force changed, linked to the community it grew out of, dissolved, moved away.
 
 Plain ``do_*`` actions that trust their caller: purposes/ decides when (founding, a passed
 proposal, an offshoot) and calls them, so every write of a ``Community`` row goes through
@@ -18,15 +18,19 @@ if TYPE_CHECKING:
     from purposes.models import Charter
 
 
-def do_create_community(*, name: str, slug: str, tagline: str, visibility: str) -> Community:
+def do_create_community(
+    *, name: str, slug: str, tagline: str, visibility: str, imported_at: datetime | None = None
+) -> Community:
     """A new community, forming, with no charter yet. The unique address makes a second
-    community with the same slug raise ``IntegrityError`` (two founders at once)."""
+    community with the same slug raise ``IntegrityError`` (two founders at once).
+    ``imported_at``: it arrives from another instance (only claimants found it)."""
     community = Community.objects.create(
         name=name,
         slug=slug,
         tagline=tagline,
         visibility=visibility,
         state=Community.State.FORMING,
+        imported_at=imported_at,
     )
     pagecache.bump(community_id=None)  # the directory lists forming communities
     return community
@@ -74,5 +78,21 @@ def do_dissolve_community(*, community: Community, at: datetime) -> bool:
     )
     if updated:
         community.state, community.dissolved_at = Community.State.DISSOLVED, at
+        pagecache.bump(community_id=community.pk)
+    return bool(updated)
+
+
+def do_move_community(*, community: Community, to: str, at: datetime) -> bool:
+    """Record that the community continues at ``to`` (a passed "move" proposal): it stays
+    here, read-only, its pages pointing to its new home. Call under the community's row
+    lock, inside the transaction that decided it; a community already moved or dissolved
+    is left alone. True if it was moved."""
+    updated = (
+        Community.objects.filter(pk=community.pk, moved_at__isnull=True)
+        .exclude(state=Community.State.DISSOLVED)
+        .update(moved_to=to, moved_at=at)
+    )
+    if updated:
+        community.moved_to, community.moved_at = to, at
         pagecache.bump(community_id=community.pk)
     return bool(updated)

@@ -9,8 +9,9 @@ from core.fields import CleanCharField, CleanTextField, LineField
 
 class CommunityQuerySet(models.QuerySet):
     def listed(self):
-        """Communities shown in the directory: everything but dissolved archives."""
-        return self.exclude(state=Community.State.DISSOLVED)
+        """Live communities (the daily engagement snapshots take these): everything but
+        dissolved archives and communities that moved to another home."""
+        return self.exclude(state=Community.State.DISSOLVED).filter(moved_at__isnull=True)
 
     def readable_by(self, user):
         """Communities whose content (threads, posts, members) ``user`` may read: the one
@@ -54,6 +55,14 @@ class Community(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     activated_at = models.DateTimeField(null=True, blank=True)
     dissolved_at = models.DateTimeField(null=True, blank=True)
+    # Where the community went when its members voted to move it to another home (a
+    # "move" proposal, issue 19): from then on it is read-only here, its pages pointing
+    # there. Nothing is deleted.
+    moved_to = LineField(_("new home"), max_length=500, blank=True)
+    moved_at = models.DateTimeField(null=True, blank=True)
+    # When it arrived from another instance as an archive (portability): while it forms,
+    # only former members who claimed their place with a token may found it here.
+    imported_at = models.DateTimeField(null=True, blank=True)
     last_activity_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     objects = CommunityQuerySet.as_manager()
@@ -89,6 +98,33 @@ class Community(models.Model):
     @property
     def is_dissolved(self) -> bool:
         return self.state == self.State.DISSOLVED
+
+    @property
+    def is_moved(self) -> bool:
+        """Its members voted to move it to another home (``moved_to``)."""
+        return self.moved_at is not None
+
+    @property
+    def is_read_only(self) -> bool:
+        """Dissolved or moved away: readable as it was, and nobody writes to it any more
+        (no thread, reply, proposal, vote, join, flag...)."""
+        return self.is_dissolved or self.is_moved
+
+    @property
+    def founded_by_claim_only(self) -> bool:
+        """Imported and still forming: its founders are the former members who claimed
+        their place (docs/archive-format.md, "Claim tokens"); anyone may join once active."""
+        return self.is_forming and self.imported_at is not None
+
+    def read_only_message(self) -> str:
+        """Why nothing can be written here any more ("" while it is live)."""
+        if self.is_moved:
+            return _(
+                "This community has moved to %(home)s: it is read-only here and continues there."
+            ) % {"home": self.moved_to}
+        if self.is_dissolved:
+            return str(_("This community is dissolved: its discussions are read-only."))
+        return ""
 
 
 # --- Threaded discussion --------------------------------------------------------------------

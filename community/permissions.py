@@ -24,7 +24,7 @@ def can_read(user, community: Community) -> bool:
 
 def can_post(user, community: Community) -> bool:
     """Start threads and reply: current, unsuspended members of a live community."""
-    if community.is_dissolved:
+    if community.is_read_only:
         return False
     membership = current_membership(user, community)
     return membership is not None and not membership.is_suspended

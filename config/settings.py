@@ -420,6 +420,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.tasks.delete_unverified_signups",
         "schedule": crontab(minute=17),
     },
+    # A community moved to another home: its archive and its members' claim tokens.
+    "hand-over-moved-communities": {
+        "task": "portability.tasks.hand_over_moved_communities",
+        "schedule": 60.0,
+    },
     "sweep-proposals": {
         # Opens and closes votes, applies results, sends reminders (purposes.tasks).
         "task": "purposes.tasks.sweep_proposals",

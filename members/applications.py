@@ -151,6 +151,8 @@ def check_decide_application(
 ) -> Application:
     """Admit or decline an application: by a moderator, or where there is none, by a
     member who joined before the application. One decision, whoever clicks first."""
+    if application.community.is_read_only:
+        raise PermissionDenied(application.community.read_only_message())
     if not permissions.can_decide_application(actor, application):
         raise PermissionDenied(_("You may not decide this application."))
     reason = (reason or "").strip()

@@ -22,6 +22,16 @@ INVITATION_LIFETIME = timedelta(days=14)
 def check_invite(*, actor: User, community: Community, username: str) -> Invitation:
     """Any member may invite an existing user by username. Nobody is made a member by
     this; no account is ever created."""
+    if community.is_read_only:
+        raise PermissionDenied(community.read_only_message())
+    if community.founded_by_claim_only:
+        raise ValidationError(
+            _(
+                "While it forms, only its former members found this community, each with "
+                "their claim token: invite others once it is active."
+            ),
+            code="claim_only",
+        )
     if not permissions.can_invite(actor, community):
         raise PermissionDenied(_("Only members of this community can invite."))
     username = (username or "").strip().lstrip("@")

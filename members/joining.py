@@ -20,8 +20,16 @@ from members.models import Membership, User
 from purposes.models import JoinPolicy
 
 
-def ensure_open(community: Community) -> None:
-    """Refuse a dissolved community: an archive takes no members, applications or invitees."""
+def ensure_open(community: Community, *, claimed: bool = False) -> None:
+    """Refuse a community that takes nobody in: dissolved or moved away (read-only: no
+    members, applications or invitees), or imported and forming, whose founders are only
+    the former members who claimed their place (``claimed``: this join is such a claim)."""
+    if community.is_moved:
+        raise ValidationError(
+            _("This community has moved to %(home)s and takes no new members here: join it there.")
+            % {"home": community.moved_to},
+            code="moved",
+        )
     if community.is_dissolved:
         raise ValidationError(
             _(
@@ -29,6 +37,16 @@ def ensure_open(community: Community) -> None:
                 "and takes no new members."
             ),
             code="dissolved",
+        )
+    if community.founded_by_claim_only and not claimed:
+        raise ValidationError(
+            _(
+                "%(name)s came here from another instance: while it forms, its founders are "
+                "its former members, each claiming their place with the token their old "
+                "home emailed them. Anyone may join once it is active."
+            )
+            % {"name": community.name},
+            code="claim_only",
         )
 
 
@@ -85,6 +103,7 @@ def do_join(
     charter=None,
     admitted: bool = False,
     endorse: bool = True,
+    claimed: bool = False,
 ) -> Membership:
     """Make ``user`` a current member, affirming ``charter`` (default: the one in force);
     with ``endorse`` False they affirm nothing yet and are asked to.
@@ -96,15 +115,15 @@ def do_join(
 
     Standing follows the person, not the row: a suspension still running carries over to
     the new row, and a person removed by vote within the cool-off is refused unless
-    members ``admitted`` their application.
+    members ``admitted`` their application. An imported community takes founders only
+    by ``claimed`` places (portability.claims) while it forms.
     """
     with transaction.atomic():
         locked = Community.objects.select_for_update().get(pk=community.pk)
         existing = Membership.objects.current().filter(user=user, community=locked).first()
         if existing is not None:
             return existing
-        if locked.is_dissolved:
-            ensure_open(locked)
+        ensure_open(locked, claimed=claimed)
         if not admitted:
             ensure_not_removed(user, locked)
         if locked.is_forming:
@@ -156,6 +175,8 @@ def check_affirm_charter(*, actor: User, community: Community) -> Membership:
         raise ValidationError(
             _("Only members affirm a community’s charter. Join it first."), code="not_member"
         )
+    if community.is_moved:
+        raise ValidationError(community.read_only_message(), code="moved")
     return do_affirm_charter(membership=membership)
 
 

@@ -81,8 +81,9 @@ def is_moderator(user, community: Community) -> bool:
 
 
 def acting_member(user, community: Community) -> Membership | None:
-    """A current, unsuspended member of a community that is not an archive."""
-    if community.is_dissolved:
+    """A current, unsuspended member of a community that is not read-only (dissolved or
+    moved away)."""
+    if community.is_read_only:
         return None
     membership = current_membership(user, community)
     if membership is None or membership.is_suspended:
@@ -138,7 +139,9 @@ class JoinOption:
     kind: ``anonymous`` (log in first), ``member`` (may leave), ``join`` (open policy, or a
     founder's place while forming), ``apply``, ``applied`` (application pending),
     ``invited`` (an open invitation to accept), ``invitation_only`` (no invitation),
-    ``full`` (forming, every founder's place taken), ``dissolved`` (an archive).
+    ``full`` (forming, every founder's place taken), ``dissolved`` (an archive), ``moved``
+    (moved to another home: read-only here), ``claim`` (imported and forming: founded only
+    by former members who claim their place).
     """
 
     kind: str
@@ -149,13 +152,19 @@ class JoinOption:
 
 def join_option(user, community: Community) -> JoinOption:
     """The one answer every page's membership button is drawn from."""
+    if community.is_moved:
+        closed = "moved"
+    elif community.is_dissolved:
+        closed = "dissolved"
+    else:
+        closed = "claim" if community.founded_by_claim_only else None
     if not getattr(user, "is_authenticated", False):
-        return JoinOption("dissolved" if community.is_dissolved else "anonymous")
+        return JoinOption(closed or "anonymous")
     membership = current_membership(user, community)
     if membership is not None:
         return JoinOption("member", membership=membership)
-    if community.is_dissolved:
-        return JoinOption("dissolved")
+    if closed:
+        return JoinOption(closed)
     removed = removal_in_force(user, community) is not None
     invitation = Invitation.objects.pending().filter(invitee=user, community=community).first()
     if invitation is not None and not removed:

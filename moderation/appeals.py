@@ -72,6 +72,8 @@ def check_file_appeal(*, actor, decision: ModerationAction, statement: str) -> A
 def ensure_may_appeal(*, actor, decision: ModerationAction) -> None:
     """Refuse an appeal ``actor`` may not file (the statement aside)."""
     community = decision.community
+    if community.is_moved:
+        raise PermissionDenied(community.read_only_message())
     if decision.kind not in (Kind.HIDE, Kind.KEEP_HIDDEN, Kind.SUSPEND):
         raise ValidationError(
             {

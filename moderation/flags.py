@@ -67,6 +67,8 @@ def check_flag_post(
     """A member flags someone else's post, once. Refused for non-members, suspended
     members, staff acting as such (R2), one's own post, and a post already gone."""
     community = post.thread.community
+    if community.is_moved:
+        raise PermissionDenied(community.read_only_message())
     membership = members_permissions.acting_member(actor, community)
     if membership is None:
         if members_permissions.is_member(actor, community) and not community.is_dissolved:

@@ -123,7 +123,16 @@ def _ensure_open(appeal: Appeal, now: datetime) -> None:
         raise ValidationError({None: _("The time to decide this appeal has run out.")})
 
 
+def _live_or_refuse(appeal: Appeal) -> None:
+    """A community moved to another home decides nothing more here; an appeal still open
+    lapses with the sweep at its deadline, as one nobody decided."""
+    community = appeal.decision.community
+    if community.is_moved:
+        raise PermissionDenied(community.read_only_message())
+
+
 def check_answer_jury(*, actor, appeal: Appeal, accept: bool) -> JuryMember:
+    _live_or_refuse(appeal)
     seat = _seat_of(appeal, actor)
     if seat is None:
         raise PermissionDenied(_("You were not drawn for this jury."))
@@ -151,6 +160,7 @@ def do_answer_jury(*, seat: JuryMember, accept: bool, rng=None) -> JuryMember:
 
 
 def check_cast_jury_vote(*, actor, appeal: Appeal, vote: str) -> JuryMember:
+    _live_or_refuse(appeal)
     seat = _seat_of(appeal, actor)
     if seat is None:
         raise PermissionDenied(_("You were not drawn to decide this appeal."))

@@ -98,6 +98,8 @@ def check_review_post(*, actor, post: Post, decision: str, reason: str = "") -> 
     """A moderator in term restores a queued post (its flags dismissed) or keeps it
     hidden (with a reason). Never their own post, never a post they flagged."""
     community = post.thread.community
+    if community.is_read_only:
+        raise PermissionDenied(community.read_only_message())
     if not permissions.can_moderate(actor, community):
         raise PermissionDenied(
             _("Only elected moderators in term can review posts here.")
@@ -198,6 +200,8 @@ def check_vote_restore(*, actor, post: Post) -> RestoreVote:
     """Where no moderator may review the post: an established member votes to restore it
     (not its author, not a flagger)."""
     community = post.thread.community
+    if community.is_read_only:
+        raise PermissionDenied(community.read_only_message())
     if members_permissions.acting_member(actor, community) is None:
         raise PermissionDenied(_("Only members of this community review its posts."))
     if moderators_review(post):

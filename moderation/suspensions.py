@@ -23,6 +23,8 @@ def check_suspend_member(
 ) -> ModerationAction:
     """A moderator in term suspends a member from posting for at most 14 days, with a
     reason. Longer removal is a "remove a member" proposal."""
+    if community.is_read_only:
+        raise PermissionDenied(community.read_only_message())
     if not permissions.can_moderate(actor, community):
         raise PermissionDenied(_("Only elected moderators in term can suspend members."))
     pending = permissions.proposal_concerning(actor, community)

@@ -38,8 +38,11 @@ from purposes.charter_diff import diff_charters
 from purposes.models import Charter, Proposal, SecretBallot, Vote, rule_labels
 
 FORMAT = "commons-archive"
-FORMAT_VERSION = 1
-KNOWN_VERSIONS = frozenset({1})
+FORMAT_VERSION = 2
+KNOWN_VERSIONS = frozenset({1, 2})
+# What version 2 added (docs/archive-format.md, "Versions"): fields every record of the
+# kind has from version 2 on and never had before, and the proposal kind "move".
+V2_FIELDS = {"community": ("moved_to", "moved_at"), "proposal": ("new_home",)}
 # Each part and the schema its records follow, in the order the manifest lists them.
 PARTS = {
     "community.jsonl": "community",
@@ -174,6 +177,8 @@ def _community_record(community: Community) -> dict:
         "activated_at": _iso(community.activated_at),
         "dissolved_at": _iso(community.dissolved_at),
         "charter_version": community.charter.version if community.charter_id else None,
+        "moved_to": community.moved_to or None,
+        "moved_at": _iso(community.moved_at),
     }
 
 
@@ -306,6 +311,7 @@ def _proposal_records(proposals, people: _People, thread_ids: dict[int, int]) ->
                 "base_charter_version": p.base_charter.version,
                 "proposed": proposed,
                 "target": people.name(p.target.user) if p.target_id else None,
+                "new_home": p.new_home or None,
                 "created_at": _iso(p.created_at),
                 "submitted_at": _iso(p.submitted_at),
                 "discussion_started_at": _iso(p.discussion_started_at),
@@ -479,6 +485,9 @@ def _after_imported_history(source: ImportedCommunity, local: dict) -> dict[str,
         imported[record.part].append(record.data)
     offsets = {name: len(records) for name, records in imported.items()}
 
+    for record in imported["proposals.jsonl"]:
+        record.setdefault("new_home", None)  # imported from a version 1 archive
+
     def shifted(part: str, record: dict) -> dict:
         moved = dict(record)
         for field, numbered in _REFERENCES.get(part, {}).items():
@@ -597,7 +606,27 @@ def _check_manifest(manifest) -> None:
         )
 
 
-def _parse_part(name: str, data: bytes, declared: dict) -> list[dict]:
+def _check_version_fields(name: str, number: int, record: dict, kind: str, version: int) -> None:
+    """Version 2's fields are in every record of a version 2 archive, and in none of a
+    version 1 archive (nor its proposal kind "move"): a record is read as its version."""
+    fields = V2_FIELDS.get(kind, ())
+    if version >= 2:
+        missing = [field for field in fields if field not in record]
+        if missing:
+            raise ArchiveError(
+                f"{name} line {number}: missing {', '.join(missing)} (format version {version})."
+            )
+        return
+    extra = [field for field in fields if field in record]
+    if kind == "proposal" and record.get("kind") == "move":
+        extra.append("kind “move”")
+    if extra:
+        raise ArchiveError(
+            f"{name} line {number}: {', '.join(extra)} is not in format version {version}."
+        )
+
+
+def _parse_part(name: str, data: bytes, declared: dict, version: int) -> list[dict]:
     if len(data) != declared["bytes"] or hashlib.sha256(data).hexdigest() != declared["sha256"]:
         raise ArchiveError(
             f"{name} does not match the SHA-256 in the manifest: the archive was changed or "
@@ -620,6 +649,7 @@ def _parse_part(name: str, data: bytes, declared: dict) -> list[dict]:
         problems = schema.errors(record, kind)
         if problems:
             raise ArchiveError(f"{name} line {number}: {'; '.join(problems)}")
+        _check_version_fields(name, number, record, kind, version)
         records.append(record)
     return records
 
@@ -653,7 +683,7 @@ def read_archive(
                 if name not in entries:
                     raise ArchiveError(f"The archive lacks {name}, which its manifest lists.")
                 raw = _read_entry(archive, name, max_part_bytes)
-                parts[name] = _parse_part(name, raw, declared[name])
+                parts[name] = _parse_part(name, raw, declared[name], manifest["format_version"])
     except (zipfile.BadZipFile, zlib.error, EOFError):
         raise ArchiveError(
             "The file is not a complete zip archive (truncated or damaged)."

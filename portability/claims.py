@@ -40,12 +40,14 @@ class Issued:
 
 def former_members(community: Community):
     """Whoever the old home invites to the new one: its current members, and once it is
-    dissolved, also those who left it after that. Deleted accounts are not reached."""
+    dissolved or moved away, also those who left it after that. Deleted accounts are not
+    reached."""
     members = Membership.objects.filter(community=community, left_at__isnull=True)
-    if community.is_dissolved:
+    closed_at = community.dissolved_at if community.is_dissolved else community.moved_at
+    if closed_at is not None:
         members = Membership.objects.filter(community=community).filter(
             left_at__isnull=True
-        ) | Membership.objects.filter(community=community, left_at__gte=community.dissolved_at)
+        ) | Membership.objects.filter(community=community, left_at__gte=closed_at)
     return (
         members.filter(user__is_active=True).select_related("user").order_by("user_id").distinct()
     )
@@ -240,7 +242,7 @@ def check_accept_place(*, actor, community: Community, affirmed: bool) -> Member
             _("Joining means affirming the purpose: tick “I affirm this purpose” to go on."),
             code="not_affirmed",
         )
-    membership = do_join(user=actor, community=community)
+    membership = do_join(user=actor, community=community, claimed=True)
     if community.is_forming:
         do_activate_if_quorum(community=community)
     return membership

@@ -7,30 +7,22 @@ Limits, from the database (CONVENTIONS 10): at most one build in progress per co
 per ``BUILD_INTERVAL``; a finished archive of a community that has not changed since is
 offered again instead of being built anew."""
 
-import hashlib
-import json
 import logging
 import math
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from kombu.exceptions import OperationalError
 
-from community.models import Community, Post, Thread
-from engagement.models import EngagementSnapshot
-from members.usernames import ANONYMISED_PREFIX
-from moderation.models import ModerationAction
-from portability import selectors, tasks
+from community.models import Community
+from portability import building, selectors, tasks
 from portability.models import ArchiveBuild
 from portability.permissions import may_get_archive
-from purposes.models import Proposal, Vote
 
 BUILD_INTERVAL = timedelta(hours=1)
 # A build queued this long ago that no worker took (the broker lost it) is handed over again.
@@ -60,40 +52,6 @@ def _wait_words(seconds: int) -> str:
     return ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes}
 
 
-def archive_stamp(community: Community) -> str:
-    """A digest of what the community's archive is made of, from maxima and counts (a few
-    indexed aggregates, not the archive itself): equal stamps mean an archive built then
-    is still the community's archive. A member renaming themself is not seen here; the
-    next build after the hourly limit shows the new name."""
-    posts = Post.objects.filter(thread__community=community).aggregate(
-        n=Count("pk"), last=Max("pk"), edited=Max("edited_at"), deleted=Max("deleted_at")
-    )
-    threads = Thread.objects.filter(community=community).aggregate(
-        n=Count("pk"), active=Max("last_activity_at")
-    )
-    proposals = Proposal.objects.filter(community=community).aggregate(
-        n=Count("pk"), last=Max("pk"), submitted=Max("submitted_at"),
-        discussion=Max("discussion_started_at"), voting=Max("voting_started_at"),
-        closed=Max("closed_at"), applied=Max("applied_at"), withdrawn=Max("withdrawn_at"),
-    )  # fmt: skip
-    votes = Vote.objects.filter(proposal__community=community).aggregate(
-        last=Max("pk"), superseded=Max("superseded_at")
-    )
-    log = ModerationAction.objects.filter(community=community).aggregate(last=Max("pk"))
-    health = EngagementSnapshot.objects.filter(community=community).aggregate(day=Max("day"))
-    deleted = (
-        get_user_model()
-        .objects.filter(is_active=False, username__startswith=ANONYMISED_PREFIX)
-        .count()
-    )
-    offshoots = Community.objects.filter(parent=community).count()
-    seen = [
-        community.state, community.name, community.tagline, community.visibility,
-        community.charter_id, posts, threads, proposals, votes, log, health, deleted, offshoots,
-    ]  # fmt: skip
-    return hashlib.sha256(json.dumps(seen, default=str, sort_keys=True).encode()).hexdigest()
-
-
 def check_request_archive(*, actor, community: Community) -> Requested:
     if not may_get_archive(actor, community):
         raise PermissionDenied(_("Only members of this community can get its archive."))
@@ -105,12 +63,15 @@ def do_request_archive(*, actor, community: Community, now=None) -> Requested:
     last finished one is of the community as it is now (reused). Refuses (``TooSoon``) a
     new build within ``BUILD_INTERVAL`` of the last one."""
     now = now or timezone.now()
+    moved = selectors.move_build(community)
+    if moved is not None:  # frozen at the move: the archive its new home imports
+        return Requested(moved, "reused")
     latest = selectors.latest_build(community)
     if latest is not None and latest.in_progress:
         if latest.state == ArchiveBuild.State.QUEUED and latest.requested_at < now - STALE_BUILD:
             _enqueue(latest.pk)  # the broker lost it, or was down when it was asked for
         return Requested(latest, "joined")
-    stamp = archive_stamp(community)
+    stamp = building.archive_stamp(community)
     if latest is not None and latest.state == ArchiveBuild.State.READY and latest.stamp == stamp:
         return Requested(latest, "reused")
     if latest is not None and latest.requested_at + BUILD_INTERVAL > now:

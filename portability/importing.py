@@ -4,12 +4,14 @@ archive (``portability.archive.read_archive``) into a forming community here.
 What it makes, and what it never does (R1, R4): the community, forming, with the charter
 in force at the source as its founding charter (same version number, no author here);
 the whole archive kept read-only beside it (``ImportedRecord``); and **no** membership,
-account or invitation. Former members come back each by their own action (issue 19,
-part 4: the claim links, not built yet).
+account or invitation. Former members come back each by their own action, with the
+claim token their old home emailed them (``portability.claims``); while it forms, nobody
+else may found it (``Community.founded_by_claim_only``).
 """
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from community.lifecycle import do_create_community, do_set_charter
 from community.models import Community
@@ -65,6 +67,7 @@ def do_import_community(*, archive: Archive, slug: str | None = None) -> tuple[C
                 slug=slug,
                 tagline=record["tagline"],
                 visibility=record["visibility"],
+                imported_at=timezone.now(),
             )
             if charters:
                 current = charters[-1]

@@ -50,7 +50,8 @@ class ArchiveBuild(models.Model):
     (``portability.exports``). The built file is kept in the database, not on disk: the
     web and worker processes may run on different machines (docker-compose shares no
     volume between them), and a build is ready exactly when its row commits with its
-    bytes. Only the latest finished build of a community is kept."""
+    bytes. Only the latest finished build of a community is kept, and the one built when
+    it moved to another home (``MoveHandoff``: its claim tokens name it)."""
 
     class State(models.TextChoices):
         QUEUED = "queued", _("queued")
@@ -66,7 +67,7 @@ class ArchiveBuild(models.Model):
     requested_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    # What the community looked like when asked (``selectors.archive_stamp``): the same
+    # What the community looked like when asked (``building.archive_stamp``): the same
     # stamp later means nothing changed, and this build is offered again.
     stamp = models.CharField(max_length=64)
     data = models.BinaryField(null=True, editable=False)
@@ -113,3 +114,22 @@ class ArchiveClaim(models.Model):
 
     def __str__(self):
         return f"{self.public_name} claimed by {self.user_id}"
+
+
+class MoveHandoff(models.Model):
+    """What the worker did for a community its members voted to move to another home
+    (``portability.moving``): the archive built at the move, which its claim tokens name
+    and which is kept (never replaced by a later build), and when the tokens were sent."""
+
+    community = models.OneToOneField(
+        "community.Community", on_delete=models.PROTECT, related_name="+"
+    )
+    build = models.ForeignKey(
+        ArchiveBuild, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    claims_sent_at = models.DateTimeField(null=True, blank=True)
+    claims_sent = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"move of {self.community_id}"

@@ -19,12 +19,13 @@ def may_get_archive(user, community: Community) -> bool:
         return False
     if is_member(user, community):
         return True
-    # Dissolving keeps memberships; someone who left the archive afterwards still was a
+    # Dissolving or moving away keeps memberships; someone who left afterwards still was a
     # member when it closed.
+    closed_at = community.dissolved_at if community.is_dissolved else community.moved_at
     return (
-        community.is_dissolved
+        closed_at is not None
         and Membership.objects.filter(
-            user=user, community=community, left_at__gte=community.dissolved_at
+            user=user, community=community, left_at__gte=closed_at
         ).exists()
     )
 

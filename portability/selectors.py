@@ -4,7 +4,7 @@ last one, and where an imported community came from."""
 from django.core.cache import cache
 
 from community.models import Community
-from portability.models import ArchiveBuild, ArchiveClaim, ImportedCommunity
+from portability.models import ArchiveBuild, ArchiveClaim, ImportedCommunity, MoveHandoff
 
 # What a build row shows on its page (its bytes are read only for the download).
 SHOWN_FIELDS = (
@@ -13,8 +13,27 @@ SHOWN_FIELDS = (
 )  # fmt: skip
 
 
+def move_build(community: Community) -> ArchiveBuild | None:
+    """The archive built when the community moved to another home, once ready: the one
+    its claim tokens name, offered to its members from then on (without its bytes)."""
+    if not community.is_moved:
+        return None
+    handoff = MoveHandoff.objects.filter(community=community, build__isnull=False).first()
+    if handoff is None:
+        return None
+    return (
+        ArchiveBuild.objects.filter(pk=handoff.build_id, state=ArchiveBuild.State.READY)
+        .only(*SHOWN_FIELDS)
+        .first()
+    )
+
+
 def latest_build(community: Community) -> ArchiveBuild | None:
-    """The community's newest build request, whatever its state, without its bytes."""
+    """The community's newest build request, whatever its state, without its bytes; for
+    a community that moved away, the archive built at the move once it is ready."""
+    moved = move_build(community)
+    if moved is not None:
+        return moved
     return (
         ArchiveBuild.objects.filter(community=community)
         .only(*SHOWN_FIELDS)

@@ -1,6 +1,6 @@
 """Closing a proposal: the tally, the decision and, when it passed, applying it (a new
-charter version, a change of moderator or member, dissolving); then telling members the
-result.
+charter version, a change of moderator or member, dissolving, moving away); then telling
+members the result.
 
 The close happens once or not at all: one transaction under the proposal's row lock,
 with every ``close_step`` signal sent where the fault tests stop a worker.
@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.lifecycle import do_dissolve_community, do_set_charter
+from community.lifecycle import do_dissolve_community, do_move_community, do_set_charter
 from community.models import Community
 from core import pagecache
 from members.models import Membership, User
@@ -208,15 +208,28 @@ def do_apply_proposal(
         _apply_to_person(proposal=proposal, community=community, charter=charter, now=now)
     elif proposal.kind == Kind.DISSOLVE:
         do_dissolve_community(community=community, at=now)
-        # A read-only archive decides nothing more: its other open proposals are closed.
-        Proposal.objects.filter(community=community, state__in=Proposal.OPEN_STATES).exclude(
-            pk=proposal.pk
-        ).update(
-            state=State.WITHDRAWN,
-            withdrawn_at=now,
-            result_reason=_("Closed without a decision: the community was dissolved."),
+        _close_the_rest(proposal, now, _("Closed without a decision: the community was dissolved."))
+    elif proposal.kind == Kind.MOVE:
+        # The worker builds the archive and sends the claim tokens once this commits
+        # (portability.moving, a sweep of moved communities): nothing here leaves the
+        # transaction, and nothing is deleted.
+        do_move_community(community=community, to=proposal.new_home, at=now)
+        _close_the_rest(
+            proposal,
+            now,
+            _("Closed without a decision: the community moved to %(home)s.")
+            % {"home": proposal.new_home},
         )
     proposal.applied_at = now
+
+
+def _close_the_rest(proposal: Proposal, now: datetime, reason: str) -> None:
+    """A read-only community decides nothing more: its other open proposals are closed."""
+    Proposal.objects.filter(
+        community_id=proposal.community_id, state__in=Proposal.OPEN_STATES
+    ).exclude(pk=proposal.pk).update(
+        state=State.WITHDRAWN, withdrawn_at=now, result_reason=_shorten(reason, 500)
+    )
 
 
 def _apply_to_person(

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +25,7 @@ from notifications.models import Notification
 from purposes.charter_diff import CharterText, diff_charters
 from purposes.guards import (
     ProposalError,
+    live_or_error,
     lock_proposal,
     proposer_or_error,
     taking_part_or_error,
@@ -49,6 +52,33 @@ def _validate_text(*, kind: str, title: str, rationale: str) -> None:
         raise ProposalError(_("Say why you propose it."))
 
 
+MAX_NEW_HOME_CHARS = 500
+
+
+def clean_new_home(address: str) -> str:
+    """A move's new home, cleaned: an https address (the community's page on its new
+    instance, where the claim links lead), or ProposalError saying what to put right."""
+    address = (address or "").strip()
+    if not address:
+        raise ProposalError(
+            _("Give the address of the new home: the community’s page on its new instance.")
+        )
+    if len(address) > MAX_NEW_HOME_CHARS:
+        raise ProposalError(
+            _("Keep the address to %(n)s characters or fewer.") % {"n": MAX_NEW_HOME_CHARS}
+        )
+    try:
+        URLValidator(schemes=["https"])(address)
+    except ValidationError:
+        raise ProposalError(
+            _(
+                "The new home must be a full https address, such as "
+                "https://commons.example/c/our-community/."
+            )
+        ) from None
+    return address
+
+
 def _validate_target(*, actor: User, community: Community, kind: str, target) -> None:
     if kind not in Proposal.TARGET_KINDS:
         return
@@ -72,11 +102,12 @@ def check_create_proposal(
     proposed: CharterText | None = None,
     target: Membership | None = None,
     alternatives: Sequence[str] = (),
+    new_home: str = "",
 ) -> Proposal:
     """A draft proposal by a current, unsuspended member of a live community. A change of
     purpose decided by a several-option method (approval, ranked choice, score) may carry
     ``alternatives``: other wordings of the purpose, each an option of the vote beside the
-    proposal's own text and "keep the current text"."""
+    proposal's own text and "keep the current text". A move names its ``new_home``."""
     taking_part_or_error(
         actor,
         community,
@@ -87,6 +118,7 @@ def check_create_proposal(
         raise ProposalError(_("Only an active community takes proposals."))
     _validate_text(kind=kind, title=title, rationale=rationale)
     _validate_target(actor=actor, community=community, kind=kind, target=target)
+    new_home = clean_new_home(new_home) if kind == Kind.MOVE else ""
     base = community.charter
     if kind in Proposal.CHARTER_KINDS and (
         proposed is None or diff_charters(base.text(), proposed, rule_labels()).is_empty
@@ -105,6 +137,7 @@ def check_create_proposal(
             rationale=rationale.strip(),
             proposed=proposed or base.text(),
             target=target,
+            new_home=new_home,
         )
         ProposalOption.objects.bulk_create(
             ProposalOption(proposal=proposal, position=i, purpose=text)
@@ -156,6 +189,7 @@ def do_create_proposal(
     rationale: str,
     proposed: CharterText,
     target: Membership | None = None,
+    new_home: str = "",
 ) -> Proposal:
     proposal = Proposal.objects.create(
         community=community,
@@ -168,6 +202,7 @@ def do_create_proposal(
         goals=list(proposed.goals),
         rules=dict(proposed.rules),
         target=target,
+        new_home=new_home,
     )
     if kind == Kind.ELECT_MODERATOR and target is not None:
         do_notify(
@@ -312,6 +347,7 @@ def _nominee_current_or_error(proposal: Proposal) -> None:
 
 
 def check_accept_nomination(*, actor: User, proposal: Proposal) -> Proposal:
+    live_or_error(proposal.community)
     if proposal.kind != Kind.ELECT_MODERATOR or proposal.target.user_id != actor.pk:
         raise ProposalError(_("Only the nominee may accept this nomination."))
     with transaction.atomic():
@@ -357,6 +393,7 @@ def check_submit_proposal(*, actor: User, proposal: Proposal, now: datetime | No
 
 def check_withdraw_proposal(*, actor: User, proposal: Proposal, now: datetime | None = None):
     now = now or timezone.now()
+    live_or_error(proposal.community)
     if actor.pk != proposal.author_id:
         raise ProposalError(_("Only the proposer may withdraw the proposal."))
     with transaction.atomic():

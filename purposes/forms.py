@@ -42,6 +42,16 @@ class ProposalForm(forms.Form):
     )
     join_policy = forms.ChoiceField(label=_("Who may join"), choices=JoinPolicy.choices)
     target = MemberChoiceField(label=_("Member"), queryset=None, empty_label=_("Choose a member"))
+    new_home = LineFormField(
+        label=_("Address of the new home"),
+        max_length=500,
+        widget=forms.URLInput(attrs={"placeholder": "https://", "inputmode": "url"}),
+        help_text=_(
+            "The community’s page on the instance it moves to, starting with https://. If "
+            "the vote passes, this community becomes read-only here and points there, and "
+            "each member is emailed a link to claim their place at that address."
+        ),
+    )
 
     def __init__(
         self, *args, kind: str, charter: Charter, community, actor, alternatives=False, **kwargs
@@ -84,6 +94,8 @@ class ProposalForm(forms.Form):
             self.fields["target"].queryset = members
         else:
             del self.fields["target"]
+        if kind != Proposal.Kind.MOVE:
+            del self.fields["new_home"]
         # A change of purpose decided by approval, ranked choice or score may offer other
         # wordings of the purpose as further options of the vote.
         if alternatives and kind == Proposal.Kind.AMEND_PURPOSE:

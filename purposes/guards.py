@@ -27,7 +27,15 @@ class ProposalError(ValidationError):
     """Bad input or a step the actor may not take; the message is shown as it is."""
 
 
+def live_or_error(community: Community) -> None:
+    """Refuse every step in a community that is read-only: dissolved, or moved to another
+    home (its open proposals were closed when it happened)."""
+    if community.is_read_only:
+        raise ProposalError(community.read_only_message())
+
+
 def member_or_error(user: User, community: Community, message: str) -> Membership:
+    live_or_error(community)
     membership = current_membership(user, community)
     if membership is None:
         raise ProposalError(message)

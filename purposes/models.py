@@ -185,6 +185,7 @@ class Proposal(models.Model):
         RECALL_MODERATOR = "recall", _("Recall a moderator")
         REMOVE_MEMBER = "remove", _("Remove a member")
         DISSOLVE = "dissolve", _("Dissolve the community")
+        MOVE = "move", _("Move to another home")
 
     class State(models.TextChoices):
         DRAFT = "draft", _("draft")
@@ -199,8 +200,9 @@ class Proposal(models.Model):
 
     OPEN_STATES = (State.DRAFT, State.SEEKING, State.DISCUSSION, State.VOTING)
     CLOSED_STATES = (State.PASSED, State.FAILED, State.LAPSED, State.CONFLICT)
-    # Changes of purpose or rules and dissolution need two thirds and the major quorum.
-    MAJOR_KINDS = (Kind.AMEND_PURPOSE, Kind.CHANGE_RULES, Kind.DISSOLVE)
+    # Changes of purpose or rules, dissolution and moving away need two thirds and the
+    # major quorum (moving ends the community here as surely as dissolving does).
+    MAJOR_KINDS = (Kind.AMEND_PURPOSE, Kind.CHANGE_RULES, Kind.DISSOLVE, Kind.MOVE)
     CHARTER_KINDS = (Kind.AMEND_PURPOSE, Kind.CHANGE_RULES)
     TARGET_KINDS = (Kind.ELECT_MODERATOR, Kind.RECALL_MODERATOR, Kind.REMOVE_MEMBER)
 
@@ -227,6 +229,8 @@ class Proposal(models.Model):
         related_name="proposals_about",
     )
     nominee_accepted_at = models.DateTimeField(null=True, blank=True)
+    # A move's new home: the https address where the community continues.
+    new_home = LineField(_("new home"), max_length=500, blank=True)
     # Thread of the discussion, once the threads app exists (see actions.open_discussion_thread).
     thread_id = models.BigIntegerField(null=True, blank=True)
 

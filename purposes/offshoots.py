@@ -36,6 +36,8 @@ def check_start_offshoot(
     member_or_error(actor, parent, _("Only members may start a community from this one."))
     if parent.is_dissolved:
         raise ProposalError(_("A dissolved community is a read-only archive."))
+    if parent.is_moved:
+        raise ProposalError(parent.read_only_message())
     # One transaction: a community is never founded without its recorded parent.
     with transaction.atomic():
         within_daily_limit_or_error(actor, timezone.now())

@@ -69,6 +69,7 @@ def community_out(community, member_count=None) -> dict:
         "visibility": community.visibility,
         "member_count": member_count,
         "url": community.get_absolute_url(),
+        "moved_to": community.moved_to or None,
     }
 
 

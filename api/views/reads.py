@@ -189,6 +189,7 @@ def proposal_out(proposal: Proposal) -> dict:
         "thread_id": proposal.thread_id,
         "result": result,
         "url": proposal.get_absolute_url(),
+        "new_home": proposal.new_home or None,
     }
 
 

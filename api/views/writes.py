@@ -297,7 +297,7 @@ def propose(request, slug: str, data: ProposalIn):
     made = act(
         drafting.check_create_proposal, user=user, where=community, community=community,
         kind=data.kind, title=clean_line(data.title), rationale=data.rationale,
-        proposed=proposed, target=target,
+        proposed=proposed, target=target, new_home=data.new_home,
     )  # fmt: skip
     made.community = community
     return Status(201, proposal_out(made))

@@ -4,15 +4,16 @@ Pure: the charter stores the mapping as ``{kind: method}`` (``Charter.methods``)
 module says what a complete, valid mapping is and which method decides a kind.
 
 * **Kinds** are the values of ``purposes.models.Proposal.Kind`` (a test keeps the two in
-  step): ``purpose``, ``rules``, ``elect``, ``recall``, ``remove``, ``dissolve``.
+  step): ``purpose``, ``rules``, ``elect``, ``recall``, ``remove``, ``dissolve``,
+  ``move``.
 * **Methods**: ``majority`` (more for than against), ``two_thirds`` (the majority count
   with a two-thirds threshold), ``consent``, ``approval``, ``ranked`` and ``score``. The
   last three choose among several options; for a yes/no question the options are the
   proposal and "keep things as they are".
-* **Defaults** are today's behaviour: two thirds for changes of purpose or rules and for
-  dissolution, a simple majority for everything else. The quorum is not part of the
-  method: every method uses the charter's quorum for the kind (the major quorum for the
-  major kinds), as today.
+* **Defaults** are today's behaviour: two thirds for changes of purpose or rules, for
+  dissolution and for moving to another home, a simple majority for everything else. The
+  quorum is not part of the method: every method uses the charter's quorum for the kind
+  (the major quorum for the major kinds), as today.
 * **Secret ballots.** A kind's entry is either a method's name or
   ``{"method": name, "secret": true}``: a secret ballot, where nobody sees how any member
   voted and every ballot is published without its voter at the close (README, "Secret
@@ -52,6 +53,7 @@ KINDS = {
     "recall": "recalling a moderator",
     "remove": "removing a member",
     "dissolve": "dissolving the community",
+    "move": "moving to another home",
 }
 
 
@@ -115,7 +117,7 @@ METHODS = {
     )
 }
 
-MAJOR_KINDS = ("purpose", "rules", "dissolve")
+MAJOR_KINDS = ("purpose", "rules", "dissolve", "move")
 DEFAULT_METHODS = {kind: "two_thirds" if kind in MAJOR_KINDS else "majority" for kind in KINDS}
 
 

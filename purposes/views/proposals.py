@@ -119,6 +119,7 @@ def _create(request, community, form: ProposalForm) -> Proposal | None:
         form, check_create_proposal, actor=request.user, community=community, kind=form.kind,
         title=data["title"], rationale=data["rationale"], proposed=form.proposed(),
         target=data.get("target"), alternatives=form.alternatives(),
+        new_home=data.get("new_home", ""),
     )  # fmt: skip
 
 
@@ -136,6 +137,7 @@ def proposal_edit(request, slug, proposal_id):
     )  # fmt: skip
     if proposal.kind in Proposal.TARGET_KINDS:
         del form.fields["target"]  # the member a proposal concerns is fixed when drafted
+    form.fields.pop("new_home", None)  # so is a move's new home: another is another proposal
     data = request.method == "POST" and form.is_valid() and form.cleaned_data
     if data and act(
         form, check_revise_proposal, actor=request.user, proposal=proposal, title=data["title"],
