@@ -162,10 +162,13 @@ class ProposalQuerySet(models.QuerySet):
         return self.filter(state=Proposal.State.VOTING, voting_ends_at__lte=now)
 
     def with_has_options(self):
-        """Annotate ``has_options``: whether the proposal carries alternative texts (in the
-        same query, for the proposal page's "how it is decided")."""
+        """Annotate ``has_options``: whether the proposal carries alternative texts (for the
+        proposal page's "how it is decided"), and ``has_amendments``: whether anyone
+        amended it (the page asks for them only then); in the same query."""
+        proposal = models.OuterRef("pk")
         return self.annotate(
-            has_options=models.Exists(ProposalOption.objects.filter(proposal=models.OuterRef("pk")))
+            has_options=models.Exists(ProposalOption.objects.filter(proposal=proposal)),
+            has_amendments=models.Exists(Amendment.objects.filter(proposal=proposal)),
         )
 
 

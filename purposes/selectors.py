@@ -296,10 +296,11 @@ def ballot_options(proposal: Proposal, alts: list[ProposalOption] | None = None)
 
 
 def amendments(proposal: Proposal) -> list[Amendment]:
-    """A charter proposal's amendments, oldest first (one query), each with ``diff``:
+    """A charter proposal's amendments, oldest first (one query; none when the proposal
+    was read ``with_has_options`` and has none), each with ``diff``:
     what it changes in the proposal's text as it stood when it was written, and
     ``outdated``: a waiting amendment whose proposal text has changed since."""
-    if not proposal.is_charter_change:
+    if not proposal.is_charter_change or getattr(proposal, "has_amendments", True) is False:
         return []
     rows = list(Amendment.objects.filter(proposal=proposal).select_related("author"))
     labels = rule_labels()
