@@ -127,6 +127,37 @@ class ProposalOut(Schema):
     new_home: str | None = Field(None, description="a move's new home")
 
 
+class TextOut(Schema):
+    purpose: str
+    goals: list[str]
+    rules: dict[str, int | str]
+
+
+class AmendmentOut(Schema):
+    id: int
+    author: UserRef
+    state: str = Field(description="pending, accepted or declined")
+    reason: str
+    text: TextOut = Field(description="the whole text the proposal would have with it")
+    against: TextOut = Field(description="the proposal's text it was written against")
+    changes: list[str] = Field(
+        description="what it changes in that text: purpose, goals and the rules' names"
+    )
+    outdated: bool = Field(
+        description="waiting, but the proposal's text changed since: it cannot be accepted"
+    )
+    created_at: datetime
+    decided_at: datetime | None
+    decline_reason: str
+    carried_to_vote: bool = Field(description="put to the vote as an alternative text")
+
+
+class ProposalDetailOut(ProposalOut):
+    amendments: list[AmendmentOut] = Field(
+        default_factory=list, description="a charter proposal's amendments, oldest first"
+    )
+
+
 class NotificationOut(Schema):
     id: int
     kind: str
@@ -201,6 +232,20 @@ class VoteIn(In):
     receipt: str = Field(
         "", description="a secret ballot's receipt key, to change a ballot already cast"
     )
+
+
+class AmendmentIn(In):
+    """The proposal's text as the amendment would make it: the fields of the proposal's
+    kind (purpose and goals, or rules); a field left out keeps the proposal's text."""
+
+    purpose: str | None = None
+    goals: list[str] | None = None
+    rules: dict[str, int | str] | None = None
+    reason: str = Field(description="why: the proposer and the members read it")
+
+
+class DeclineIn(In):
+    reason: str = Field(description="why you decline it: its author and the members read it")
 
 
 class MarkReadIn(In):

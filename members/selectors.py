@@ -4,7 +4,7 @@ Each returns a queryset or a small list in a fixed number of queries, whatever t
 number of communities or members.
 """
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from community.models import Community
@@ -29,7 +29,7 @@ def with_member_count(communities: QuerySet) -> QuerySet:
 def directory_communities(*, state: str, query: str = "") -> QuerySet:
     """Communities in one state for the directory, most recently active first, each with
     its member count and charter (for the purpose excerpt), matching ``query`` in name,
-    tagline or purpose."""
+    tagline or purpose. Those that moved to another home come after every live one."""
     communities = Community.objects.filter(state=state).select_related("charter")
     if query:
         communities = communities.filter(
@@ -37,7 +37,9 @@ def directory_communities(*, state: str, query: str = "") -> QuerySet:
             | Q(tagline__icontains=query)
             | Q(charter__purpose__icontains=query)
         )
-    return with_member_count(communities).order_by("-last_activity_at", "name")
+    return with_member_count(communities).order_by(
+        F("moved_at").desc(nulls_first=True), "-last_activity_at", "name"
+    )
 
 
 def member_community_ids(user) -> set[int]:

@@ -50,9 +50,13 @@ def _in_discussion_or_error(proposal: Proposal) -> None:
     if proposal.state != State.DISCUSSION:
         if proposal.state == State.VOTING:
             raise ProposalError(
-                _("Voting has opened: the text is fixed and can no longer be amended.")
+                _("Voting has opened: the text is fixed and can no longer be amended."),
+                code="voting_open",
             )
-        raise ProposalError(_("A proposal can be amended only while it is in discussion."))
+        raise ProposalError(
+            _("A proposal can be amended only while it is in discussion."),
+            code="not_in_discussion",
+        )
 
 
 def check_propose_amendment(
@@ -74,15 +78,21 @@ def check_propose_amendment(
         suspended=_("You cannot amend a proposal while suspended."),
     )
     if actor.pk == proposal.author_id:
-        raise ProposalError(_("This is your proposal: revise it instead of amending it."))
+        raise ProposalError(
+            _("This is your proposal: revise it instead of amending it."), code="own_proposal"
+        )
     if not proposal.is_charter_change:
-        raise ProposalError(_("Only a proposal that changes the charter has a text to amend."))
+        raise ProposalError(
+            _("Only a proposal that changes the charter has a text to amend."),
+            code="not_a_charter_change",
+        )
     reason = (reason or "").strip()
     if not reason:
-        raise ProposalError(_("Say why you propose this amendment."))
+        raise ProposalError(_("Say why you propose this amendment."), code="reason_required")
     if len(reason) > MAX_REASON_CHARS:
         raise ProposalError(
-            _("Keep the reason to %(n)s characters or fewer.") % {"n": MAX_REASON_CHARS}
+            _("Keep the reason to %(n)s characters or fewer.") % {"n": MAX_REASON_CHARS},
+            code="reason_too_long",
         )
     with transaction.atomic():
         locked = lock_proposal(proposal.pk)
@@ -91,11 +101,13 @@ def check_propose_amendment(
         labels = rule_labels()
         if diff_charters(current, proposed, labels).is_empty:
             raise ProposalError(
-                _("The amendment is the same as the proposal's text: change something in it.")
+                _("The amendment is the same as the proposal's text: change something in it."),
+                code="no_change",
             )
         if diff_charters(locked.base_charter.text(), proposed, labels).is_empty:
             raise ProposalError(
-                _("With this amendment the proposal would change nothing in the charter.")
+                _("With this amendment the proposal would change nothing in the charter."),
+                code="changes_nothing",
             )
         pending = Amendment.objects.filter(
             proposal=locked, author=actor, state=Amendment.State.PENDING
@@ -106,7 +118,8 @@ def check_propose_amendment(
                     "You have %(n)s amendments waiting for the proposer on this proposal; "
                     "wait for an answer before proposing another."
                 )
-                % {"n": MAX_PENDING_PER_MEMBER}
+                % {"n": MAX_PENDING_PER_MEMBER},
+                code="too_many_pending",
             )
         amendment = Amendment.objects.create(
             proposal=locked,
@@ -141,7 +154,8 @@ def _pending_or_error(amendment_id: int, proposal: Proposal) -> Amendment:
     if amendment.state != Amendment.State.PENDING:
         raise ProposalError(
             _("This amendment has already been %(state)s.")
-            % {"state": amendment.get_state_display()}
+            % {"state": amendment.get_state_display()},
+            code="already_decided",
         )
     return amendment
 
@@ -167,7 +181,8 @@ def check_accept_amendment(
                     "The proposal's text has changed since this amendment was written, so "
                     "accepting it would undo that change. Its author may propose it again "
                     "on the current text."
-                )
+                ),
+                code="text_changed",
             )
         locked.purpose = amendment.purpose
         locked.goals, locked.rules = list(amendment.goals), dict(amendment.rules)
@@ -212,10 +227,14 @@ def check_decline_amendment(
     proposer_or_error(actor, proposal, _("Only the proposer may decline an amendment."))
     reason = (reason or "").strip()
     if not reason:
-        raise ProposalError(_("Say why you decline the amendment: its author will read it."))
+        raise ProposalError(
+            _("Say why you decline the amendment: its author will read it."),
+            code="reason_required",
+        )
     if len(reason) > MAX_DECLINE_CHARS:
         raise ProposalError(
-            _("Keep the reason to %(n)s characters or fewer.") % {"n": MAX_DECLINE_CHARS}
+            _("Keep the reason to %(n)s characters or fewer.") % {"n": MAX_DECLINE_CHARS},
+            code="reason_too_long",
         )
     with transaction.atomic():
         locked = lock_proposal(proposal.pk)
@@ -260,7 +279,9 @@ def check_carry_amendment(
         suspended=_("You cannot put an amendment to the vote while suspended."),
     )
     if actor.pk != amendment.author_id:
-        raise ProposalError(_("Only the amendment's author may put it to the vote."))
+        raise ProposalError(
+            _("Only the amendment's author may put it to the vote."), code="not_the_author"
+        )
     with transaction.atomic():
         locked = lock_proposal(proposal.pk)
         _in_discussion_or_error(locked)
@@ -269,24 +290,30 @@ def check_carry_amendment(
                 _(
                     "This community's charter does not put declined amendments to the vote; "
                     "a proposal to change its rules could."
-                )
+                ),
+                code="not_allowed_by_charter",
             )
         amendment = Amendment.objects.select_for_update().get(pk=amendment.pk)
         if amendment.state != Amendment.State.DECLINED:
-            raise ProposalError(_("Only a declined amendment can be put to the vote."))
+            raise ProposalError(
+                _("Only a declined amendment can be put to the vote."), code="not_declined"
+            )
         if amendment.carried_at is not None:
-            raise ProposalError(_("This amendment is already an option of the vote."))
+            raise ProposalError(
+                _("This amendment is already an option of the vote."), code="already_carried"
+            )
         options = ProposalOption.objects.filter(proposal=locked)
         if options.count() >= ProposalOption.MAX:
             raise ProposalError(
                 _("The vote already has %(n)s alternative texts, the most it may carry.")
-                % {"n": ProposalOption.MAX}
+                % {"n": ProposalOption.MAX},
+                code="too_many_options",
             )
         text = amendment.text()
         if diff_charters(locked.proposed_text(), text, rule_labels()).is_empty or any(
             option.text(locked) == text for option in options
         ):
-            raise ProposalError(_("The vote already offers this text."))
+            raise ProposalError(_("The vote already offers this text."), code="already_offered")
         position = (options.aggregate(n=Max("position"))["n"] or 0) + 1
         option = ProposalOption.objects.create(
             proposal=locked,

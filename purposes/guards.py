@@ -56,7 +56,7 @@ def taking_part_or_error(
 def proposer_or_error(actor: User, proposal: Proposal, message: str) -> None:
     """The proposer, still taking part (withdrawing needs only to be the proposer)."""
     if actor.pk != proposal.author_id:
-        raise ProposalError(message)
+        raise ProposalError(message, code="not_the_proposer")
     taking_part_or_error(
         actor,
         proposal.community,

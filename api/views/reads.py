@@ -14,6 +14,7 @@ from api.schemas import (
     MembershipOut,
     NotificationOut,
     ProfileOut,
+    ProposalDetailOut,
     ProposalOut,
     ThreadDetailOut,
     ThreadPageOut,
@@ -210,15 +211,44 @@ def proposals(request, slug: str, page: int = 1):
     return [proposal_out(p) for p in found.object_list]
 
 
+def text_out(text) -> dict:
+    return {"purpose": text.purpose, "goals": list(text.goals), "rules": dict(text.rules)}
+
+
+def amendment_out(amendment) -> dict:
+    """One amendment, with ``diff`` and ``outdated`` as ``purposes.selectors.amendments``
+    sets them (the proposal page's reading of it)."""
+    return {
+        "id": amendment.pk,
+        "author": user_ref(amendment.author),
+        "state": amendment.state,
+        "reason": amendment.reason,
+        "text": text_out(amendment.text()),
+        "against": text_out(amendment.against_text()),
+        "changes": sorted(amendment.diff.touched_fields),
+        "outdated": amendment.outdated,
+        "created_at": amendment.created_at,
+        "decided_at": amendment.decided_at,
+        "decline_reason": amendment.decline_reason,
+        "carried_to_vote": amendment.carried_at is not None,
+    }
+
+
+def proposal_detail_out(proposal: Proposal) -> dict:
+    amendments = purposes_selectors.amendments(proposal)
+    return proposal_out(proposal) | {"amendments": [amendment_out(a) for a in amendments]}
+
+
 @router.get(
     "/communities/{slug}/proposals/{proposal_id}",
     tags=["read"],
-    response={200: ProposalOut, **ERRORS},
+    response={200: ProposalDetailOut, **ERRORS},
     auth=READ_OR_ANONYMOUS,
-    summary="A proposal with its stage, method and (once closed) result",
+    summary="A proposal with its stage, method, amendments and (once closed) result",
 )
 def proposal(request, slug: str, proposal_id: int):
-    return proposal_out(purposes_permissions.access_proposal(actor(request), slug, proposal_id))
+    found = purposes_permissions.access_proposal(actor(request), slug, proposal_id)
+    return proposal_detail_out(found)
 
 
 @router.get(

@@ -9,6 +9,9 @@ from ninja import Status
 
 from api.auth import VOTE, WRITE, ApiError, actor
 from api.schemas import (
+    AmendmentIn,
+    AmendmentOut,
+    DeclineIn,
     DoneOut,
     EditIn,
     ErrorOut,
@@ -34,7 +37,7 @@ from api.views.common import (
     thread_out,
     validation_error,
 )
-from api.views.reads import proposal_out
+from api.views.reads import amendment_out, proposal_out
 from community import actions as community_actions
 from community import ratelimits
 from community import selectors as community_selectors
@@ -45,10 +48,11 @@ from members.models import Membership
 from members.permissions import acting_member, current_membership
 from moderation.flags import check_flag_post
 from notifications import actions as notification_actions
-from purposes import drafting, seconds, voting
+from purposes import amendments, drafting, seconds, voting
+from purposes import selectors as purposes_selectors
 from purposes.charter_diff import CharterText
 from purposes.models import Charter, JoinPolicy, Proposal
-from purposes.permissions import access_proposal
+from purposes.permissions import access_amendment, access_proposal
 from purposes.validation import MAX_GOAL_CHARS, MAX_GOALS, MAX_PURPOSE_CHARS, RULE_BOUNDS
 
 ERRORS = {k: ErrorOut for k in (400, 401, 403, 404, 409, 413, 422, 429)}
@@ -234,37 +238,48 @@ def rule_error(name: str, value) -> str | None:
     return None
 
 
+def with_purpose(purpose: str | None, goals: list[str] | None, text: CharterText) -> CharterText:
+    """``text`` with the purpose and goals given (those left out kept), checked as the
+    proposal form checks them."""
+    purpose = (purpose if purpose is not None else text.purpose).strip()
+    goals = text.goals if goals is None else [clean_line(g) for g in goals]
+    goals = [goal for goal in goals if goal]
+    if not purpose:
+        raise invalid("purpose", _("This field is required."))
+    if len(purpose) > MAX_PURPOSE_CHARS:
+        raise invalid(
+            "purpose", _("Keep the purpose to %(n)s characters.") % {"n": MAX_PURPOSE_CHARS}
+        )
+    if len(goals) > MAX_GOALS:
+        raise invalid("goals", _("At most %(n)s goals.") % {"n": MAX_GOALS})
+    if any(len(goal) > MAX_GOAL_CHARS for goal in goals):
+        raise invalid(
+            "goals", _("Keep each goal to %(n)s characters or fewer.") % {"n": MAX_GOAL_CHARS}
+        )
+    return CharterText(purpose=purpose, goals=goals, rules=text.rules)
+
+
+def with_rules(rules: dict | None, text: CharterText) -> CharterText:
+    """``text`` with the rules given changed, each checked as the proposal form checks it."""
+    errors = {
+        f"rules.{name}": [problem]
+        for name, value in (rules or {}).items()
+        if (problem := rule_error(name, value))
+    }
+    if errors:
+        raise validation_error(ValidationError(errors))
+    return CharterText(
+        purpose=text.purpose, goals=text.goals, rules=dict(text.rules) | (rules or {})
+    )
+
+
 def proposed_charter(data: ProposalIn, charter: Charter) -> CharterText | None:
     """The charter as the proposal would make it, checked as the proposal form checks it;
     None for kinds that do not change the charter."""
-    text = charter.text()
     if data.kind == Proposal.Kind.AMEND_PURPOSE:
-        purpose = (data.purpose if data.purpose is not None else text.purpose).strip()
-        goals = text.goals if data.goals is None else [clean_line(g) for g in data.goals]
-        goals = [goal for goal in goals if goal]
-        if not purpose:
-            raise invalid("purpose", _("This field is required."))
-        if len(purpose) > MAX_PURPOSE_CHARS:
-            raise invalid(
-                "purpose", _("Keep the purpose to %(n)s characters.") % {"n": MAX_PURPOSE_CHARS}
-            )
-        if len(goals) > MAX_GOALS:
-            raise invalid("goals", _("At most %(n)s goals.") % {"n": MAX_GOALS})
-        if any(len(goal) > MAX_GOAL_CHARS for goal in goals):
-            raise invalid(
-                "goals", _("Keep each goal to %(n)s characters or fewer.") % {"n": MAX_GOAL_CHARS}
-            )
-        return CharterText(purpose=purpose, goals=goals, rules=text.rules)
+        return with_purpose(data.purpose, data.goals, charter.text())
     if data.kind == Proposal.Kind.CHANGE_RULES:
-        rules = dict(text.rules) | (data.rules or {})
-        errors = {
-            f"rules.{name}": [problem]
-            for name, value in (data.rules or {}).items()
-            if (problem := rule_error(name, value))
-        }
-        if errors:
-            raise validation_error(ValidationError(errors))
-        return CharterText(purpose=text.purpose, goals=text.goals, rules=rules)
+        return with_rules(data.rules, charter.text())
     return None
 
 
@@ -380,3 +395,94 @@ def mark_read(request, data: MarkReadIn):
         if notification_actions.do_mark_read(user=user, notification_id=notification_id):
             marked += 1
     return {"ok": True, "count": marked}
+
+
+# --- Amendments: members amend a charter proposal in discussion --------------------------
+
+
+def amended_text(data: AmendmentIn, proposal: Proposal) -> CharterText:
+    """The proposal's text with the amendment: the fields of its kind from the request
+    (as the amendment form takes them), the others as the proposal has them."""
+    text = proposal.proposed_text()
+    if proposal.kind == Proposal.Kind.AMEND_PURPOSE:
+        if data.rules is not None:
+            raise invalid(
+                "rules", _("This proposal changes the purpose: amend its purpose or goals.")
+            )
+        return with_purpose(data.purpose, data.goals, text)
+    if proposal.kind == Proposal.Kind.CHANGE_RULES:
+        if data.purpose is not None or data.goals is not None:
+            raise invalid("purpose", _("This proposal changes the rules: amend its rules."))
+        return with_rules(data.rules, text)
+    return text  # nothing to amend: the action says so
+
+
+def amendment_answer(user, slug: str, proposal_id: int, amendment_id: int) -> dict:
+    """The amendment as the proposal's read shows it after the change."""
+    proposal = access_proposal(user, slug, proposal_id)
+    rows = purposes_selectors.amendments(proposal)
+    return amendment_out(next(row for row in rows if row.pk == amendment_id))
+
+
+@router.post(
+    "/communities/{slug}/proposals/{proposal_id}/amendments",
+    tags=["write"],
+    response={201: AmendmentOut, **ERRORS},
+    auth=WRITE,
+    summary="Propose an amendment to someone else's charter proposal in discussion",
+)
+def propose_amendment(request, slug: str, proposal_id: int, data: AmendmentIn):
+    user = actor(request)
+    proposal = access_proposal(user, slug, proposal_id)
+    proposed = amended_text(data, proposal)
+    rate_limit(user, "amendment")
+    made = act(
+        amendments.check_propose_amendment, user=user, where=proposal.community,
+        proposal=proposal, proposed=proposed, reason=data.reason,
+    )  # fmt: skip
+    return Status(201, amendment_answer(user, slug, proposal_id, made.pk))
+
+
+@router.post(
+    "/communities/{slug}/proposals/{proposal_id}/amendments/{amendment_id}/accept",
+    tags=["write"],
+    response={200: AmendmentOut, **ERRORS},
+    auth=WRITE,
+    summary="Accept an amendment to your proposal: it takes the amended text",
+)
+def accept_amendment(request, slug: str, proposal_id: int, amendment_id: int):
+    user = actor(request)
+    proposal, amendment = access_amendment(user, slug, proposal_id, amendment_id)
+    act(amendments.check_accept_amendment, user=user, where=proposal.community, amendment=amendment)
+    return amendment_answer(user, slug, proposal_id, amendment_id)
+
+
+@router.post(
+    "/communities/{slug}/proposals/{proposal_id}/amendments/{amendment_id}/decline",
+    tags=["write"],
+    response={200: AmendmentOut, **ERRORS},
+    auth=WRITE,
+    summary="Decline an amendment to your proposal, saying why",
+)
+def decline_amendment(request, slug: str, proposal_id: int, amendment_id: int, data: DeclineIn):
+    user = actor(request)
+    proposal, amendment = access_amendment(user, slug, proposal_id, amendment_id)
+    act(
+        amendments.check_decline_amendment, user=user, where=proposal.community,
+        amendment=amendment, reason=data.reason,
+    )  # fmt: skip
+    return amendment_answer(user, slug, proposal_id, amendment_id)
+
+
+@router.post(
+    "/communities/{slug}/proposals/{proposal_id}/amendments/{amendment_id}/carry",
+    tags=["write"],
+    response={200: AmendmentOut, **ERRORS},
+    auth=WRITE,
+    summary="Put your declined amendment to the vote as an alternative text",
+)
+def carry_amendment(request, slug: str, proposal_id: int, amendment_id: int):
+    user = actor(request)
+    proposal, amendment = access_amendment(user, slug, proposal_id, amendment_id)
+    act(amendments.check_carry_amendment, user=user, where=proposal.community, amendment=amendment)
+    return amendment_answer(user, slug, proposal_id, amendment_id)

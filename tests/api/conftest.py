@@ -73,6 +73,7 @@ class World:
     seeking: object  # other's proposal seeking seconds
     in_vote: object  # other's proposal in voting
     hook: object  # member's webhook (the den's new threads)
+    amending: object = None  # built by amending(world) for the routes that need it
 
 
 def open_voting(proposal):
@@ -136,3 +137,54 @@ def world(db):
             user=member, url=PUBLIC_HOOK, events=["thread.created"], community=den
         ),
     )
+
+
+@dataclass
+class Amending:
+    mine: object  # member's change of purpose in discussion, seconded by other and moderator
+    waiting: object  # other's amendment to it, waiting for member
+    others: object  # other's change of purpose in discussion
+    declined: object  # member's amendment to it, declined by other
+
+
+def amending(world) -> Amending:
+    """Two charter proposals in discussion with an amendment each, in a den whose charter
+    puts declined amendments to the vote; built once per world, only where needed (the
+    other API tests need none of it)."""
+    if world.amending is not None:
+        return world.amending
+    from purposes.amendments import check_decline_amendment, check_propose_amendment
+    from purposes.charter_diff import CharterText
+    from purposes.models import Charter
+
+    Charter.objects.filter(pk=world.den.charter_id).update(amendments_to_vote=True)
+    world.den.refresh_from_db()
+
+    def in_discussion(author, seconders, purpose):
+        text = world.den.charter.text()
+        proposal = drafting.check_create_proposal(
+            actor=author, community=world.den, kind="purpose", title=purpose,
+            rationale="Say it better.",
+            proposed=CharterText(purpose=purpose, goals=text.goals, rules=text.rules),
+        )  # fmt: skip
+        drafting.check_submit_proposal(actor=author, proposal=proposal)
+        for user in seconders:
+            seconds.check_second_proposal(actor=user, proposal=proposal)
+        proposal.refresh_from_db()
+        assert proposal.state == "discussion"
+        return proposal
+
+    def amend(proposal, author, purpose):
+        text = proposal.proposed_text()
+        return check_propose_amendment(
+            actor=author, proposal=proposal, reason="Warmer words.",
+            proposed=CharterText(purpose=purpose, goals=text.goals, rules=text.rules),
+        )  # fmt: skip
+
+    mine = in_discussion(world.member, [world.other, world.moderator], "A den for friends.")
+    others = in_discussion(world.other, [world.member, world.moderator], "A den for readers.")
+    waiting = amend(mine, world.other, "A den for friends and neighbours.")
+    declined = amend(others, world.member, "A den for readers and writers.")
+    check_decline_amendment(actor=world.other, amendment=declined, reason="Too broad.")
+    world.amending = Amending(mine=mine, waiting=waiting, others=others, declined=declined)
+    return world.amending

@@ -6,7 +6,7 @@ browser will not sniff into a page."""
 import pytest
 from django.core.cache import cache
 
-from tests.api.conftest import bearer
+from tests.api.conftest import amending, bearer
 from tests.security.payloads import load_payloads
 from tests.security.test_xss_threads import live_content
 
@@ -41,7 +41,11 @@ def test_every_payload_as_a_reply_comes_back_inert(api, world):
 def test_a_share_of_the_corpus_through_every_other_field(api, world):
     member, other = bearer(world.member), bearer(world.other)
     den = "/communities/den"
-    for payload in load_payloads()[::EVERY_NTH]:
+    amend = amending(world)
+    amendments = f"{den}/proposals/{amend.others.pk}/amendments"
+    decline = f"{den}/proposals/{amend.mine.pk}/amendments/{amend.waiting.pk}/decline"
+    moderator = bearer(world.moderator)
+    for n, payload in enumerate(load_payloads()[::EVERY_NTH]):
         sent(api, "POST", f"{den}/threads", {"title": payload, "body": payload}, member)
         sent(
             api,
@@ -72,6 +76,11 @@ def test_a_share_of_the_corpus_through_every_other_field(api, world):
             {"choice": "for", "reason": payload},
             member,
         )
+        if n % 2:  # the amendments' fields: half as many again, to keep the run short
+            amendment = {"purpose": payload, "goals": [payload], "reason": payload}
+            sent(api, "POST", amendments, amendment, moderator)
+        else:
+            sent(api, "POST", decline, {"reason": payload}, member)
         sent(api, "POST", f"{den}/join", {"charter_version": 1}, bearer(world.outsider))
         sent(api, "GET", f"{den}/threads?cursor={payload[:200]}", None, member)
         sent(api, "GET", f"/users/{payload[:100]}", None, None)

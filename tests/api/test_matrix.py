@@ -8,7 +8,7 @@ so outsiders and staff get a 404, as on the pages: its content does not reveal i
 
 import pytest
 
-from tests.api.conftest import PUBLIC_HOOK, bearer
+from tests.api.conftest import PUBLIC_HOOK, amending, bearer
 
 pytestmark = pytest.mark.django_db
 
@@ -125,8 +125,29 @@ ROUTES = {
         "POST", lambda w: f"/me/webhooks/{w.hook.pk}/enable", "write",
         default=404, member=200, anonymous=401, no_scope=403,
     ),
+    "propose_amendment": R(
+        "POST", lambda w: f"/communities/den/proposals/{amending(w).others.pk}/amendments",
+        "write", lambda w: {"purpose": "A den for everyone.", "reason": "Open the door."},
+        default=404, member=201, moderator=201, suspended=403, anonymous=401, no_scope=403,
+    ),
+    "accept_amendment": R(
+        "POST", lambda w: f"/communities/den/proposals/{amending(w).mine.pk}/amendments/"
+        f"{amending(w).waiting.pk}/accept", "write",
+        default=404, member=200, moderator=422, suspended=403, anonymous=401, no_scope=403,
+    ),
+    "decline_amendment": R(
+        "POST", lambda w: f"/communities/den/proposals/{amending(w).mine.pk}/amendments/"
+        f"{amending(w).waiting.pk}/decline", "write", lambda w: {"reason": "Too long."},
+        default=404, member=200, moderator=422, suspended=403, anonymous=401, no_scope=403,
+    ),
+    "carry_amendment": R(
+        "POST", lambda w: f"/communities/den/proposals/{amending(w).others.pk}/amendments/"
+        f"{amending(w).declined.pk}/carry", "write",
+        default=404, member=200, moderator=422, suspended=403, anonymous=401, no_scope=403,
+    ),
 }  # fmt: skip
 
+AMENDMENT = "/api/v1/communities/{slug}/proposals/{proposal_id}/amendments/{amendment_id}"
 # What each route is in the OpenAPI document (test_openapi checks the two lists agree).
 PATHS = {
     "directory": "/api/v1/communities",
@@ -156,6 +177,10 @@ PATHS = {
     "add_webhook": "/api/v1/me/webhooks",
     "delete_webhook": "/api/v1/me/webhooks/{webhook_id}",
     "enable_webhook": "/api/v1/me/webhooks/{webhook_id}/enable",
+    "propose_amendment": "/api/v1/communities/{slug}/proposals/{proposal_id}/amendments",
+    "accept_amendment": f"{AMENDMENT}/accept",
+    "decline_amendment": f"{AMENDMENT}/decline",
+    "carry_amendment": f"{AMENDMENT}/carry",
 }
 
 

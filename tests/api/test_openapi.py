@@ -34,7 +34,7 @@ def test_every_operation_is_in_the_authorization_matrix(schema):
     tested = {(ROUTES[name][0], PATHS[name]) for name in ROUTES}
     assert documented == tested
     writes = {op for op in documented if op[0] != "GET"}
-    assert len(writes) == 14
+    assert len(writes) == 18
 
 
 def test_request_schemas_forbid_unknown_fields(schema):
@@ -43,7 +43,7 @@ def test_request_schemas_forbid_unknown_fields(schema):
         for name, component in schema["components"]["schemas"].items()
         if name.endswith("In")
     ]
-    assert len(inputs) == 9
+    assert len(inputs) == 11
     assert all(component.get("additionalProperties") is False for component in inputs)
 
 

@@ -58,3 +58,9 @@ def test_a_passed_move_shows_the_new_home_and_takes_no_reply(live_server, page):
     expect(page.get_by_role("heading", name="Reply to the thread")).to_have_count(0)
     expect(page.get_by_role("button", name="Reply")).to_have_count(0)
     shoot(page, "moved-thread")
+
+    page.goto(f"{live_server.url}/c/")  # the directory lists it as moved, after live ones
+    item = page.get_by_role("listitem").filter(has_text="Riverside Growers")
+    expect(item.get_by_text("moved", exact=True)).to_be_visible()
+    expect(item.get_by_role("link", name=HOME)).to_have_attribute("rel", "noopener")
+    shoot(page, "moved-directory")

@@ -3,6 +3,7 @@
 import pytest
 from django.utils import timezone
 
+from community.lifecycle import do_move_community
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +52,26 @@ def test_directory_hides_member_count_of_members_only_to_outsiders(client):
     assert "Quiet Circle" in page and "1 member" not in page
     client.force_login(member)
     assert "1 member" in client.get(DIRECTORY).content.decode()
+
+
+def test_directory_shows_a_moved_community_as_moved_after_the_live_ones(client):
+    now = timezone.now()
+    CommunityFactory(name="Live Menders")
+    moved = CommunityFactory(name="Old Growers")  # the more recently active one
+    member = MembershipFactory(community=moved).user
+    before = client.get(DIRECTORY).content.decode()  # the anonymous copy is now cached
+    assert before.index("Old Growers") < before.index("Live Menders")
+    assert "badge--moved" not in before
+    do_move_community(community=moved, to="https://b.example/c/growers/", at=now)
+    link = '<a href="https://b.example/c/growers/" rel="noopener">https://b.example/c/growers/</a>'
+    for viewer in (None, member):
+        if viewer:
+            client.force_login(viewer)
+        page = client.get(DIRECTORY).content.decode()
+        assert '<span class="badge badge--moved">moved</span>' in page
+        assert f"Continues at {link}" in page
+        assert page.index("Live Menders") < page.index("Old Growers")
+        assert page.count("badge--moved") == 1
 
 
 def test_directory_query_count_does_not_grow(client, django_assert_max_num_queries):
