@@ -216,8 +216,11 @@ class Command(BaseCommand):
         specs.append((communities[0], "The big thread", options["big_thread"], 8))
         next_post_id = (Post.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
         threads, rows = [], []
+        # 17 minutes apart, closer when there are too many to start within 50 days: at 100x
+        # they ran 176 days into the future, and every visit to the big thread saw it new.
+        step = min(17, 50 * 24 * 60 // len(specs))
         for n, (community, title, count, max_depth) in enumerate(specs):
-            start = now - timedelta(days=60) + timedelta(minutes=17 * n)
+            start = now - timedelta(days=60) + timedelta(minutes=step * n)
             thread = Thread(
                 community=community,
                 title=title,
