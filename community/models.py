@@ -70,6 +70,10 @@ class Community(models.Model):
     class Meta:
         verbose_name_plural = "communities"
         ordering = ["name"]
+        # The directory: one state, most recently active first, a page at a time.
+        indexes = [
+            models.Index(fields=["state", "-last_activity_at"], name="community_directory_order")
+        ]
 
     def __str__(self):
         return self.name
@@ -239,7 +243,12 @@ class Post(models.Model):
                 name="post_client_token_unique_per_author",
             ),
         ]
-        indexes = [models.Index(fields=["author", "-created_at"])]
+        indexes = [
+            models.Index(fields=["author", "-created_at"]),
+            # Search finds threads by title through their opening posts: one entry per
+            # thread, where the thread index read every reply of each thread found.
+            models.Index(fields=["thread"], condition=models.Q(depth=0), name="post_opening"),
+        ]
 
     def __str__(self):
         return f"post {self.pk} in {self.thread_id}"

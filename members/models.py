@@ -173,6 +173,23 @@ class Membership(models.Model):
         return self.suspended_until is not None and self.suspended_until > timezone.now()
 
 
+class MemberCount(models.Model):
+    """How many current members a community has, kept by the database: triggers on the
+    membership table (migration 0011) add and subtract as rows are inserted, change
+    ``left_at`` or ``community`` or are deleted, whichever code wrote them (the actions,
+    an import, a seed, a test's factory), in the same transaction. Reading it is one
+    row, where counting the memberships of a 100,000-member community read them all.
+    A community nobody has joined yet has no row (read as 0)."""
+
+    community = models.OneToOneField(
+        "community.Community", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    current = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.community_id}: {self.current} members"
+
+
 class ApplicationQuerySet(models.QuerySet):
     def pending(self):
         return self.filter(state=Application.State.PENDING)

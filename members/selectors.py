@@ -4,26 +4,27 @@ Each returns a queryset or a small list in a fixed number of queries, whatever t
 number of communities or members.
 """
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from community.models import Community
-from members.models import Application, Avatar, Invitation, Membership, PlatformLogEntry, User
+from members.models import (
+    Application,
+    Avatar,
+    Invitation,
+    MemberCount,
+    Membership,
+    PlatformLogEntry,
+    User,
+)
 from moderation.models import ModerationAction
 
 
 def with_member_count(communities: QuerySet) -> QuerySet:
-    """Each community's current member count, as a subquery per row: a JOIN and GROUP BY
-    over every membership (and every selected column) cost 6 ms for 20 communities and
-    1,000 members on SQLite; the subquery reads the (community, left_at) index."""
-    current = (
-        Membership.objects.filter(community=OuterRef("pk"), left_at__isnull=True)
-        .order_by()
-        .values("community")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return communities.annotate(member_count=Coalesce(Subquery(current), 0))
+    """Each community's current member count: one row of ``MemberCount`` per community
+    (kept by the database), where counting memberships grew with the community."""
+    kept = MemberCount.objects.filter(community=OuterRef("pk")).values("current")
+    return communities.annotate(member_count=Coalesce(Subquery(kept), 0))
 
 
 def directory_communities(*, state: str, query: str = "") -> QuerySet:
@@ -51,7 +52,8 @@ def member_community_ids(user) -> set[int]:
 
 
 def member_count(community: Community) -> int:
-    return Membership.objects.current().filter(community=community).count()
+    kept = MemberCount.objects.filter(community=community).values_list("current", flat=True)
+    return kept.first() or 0
 
 
 def current_members(community: Community) -> QuerySet:

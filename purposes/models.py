@@ -591,7 +591,16 @@ class Vote(models.Model):
                 name="one_live_vote_per_member",
             )
         ]
-        indexes = [models.Index(fields=["user", "cast_at"])]
+        indexes = [
+            models.Index(fields=["user", "cast_at"]),
+            # The proposal page while voting lists (and counts) only votes given with a
+            # reason: from this index, not by reading every live vote of the proposal.
+            models.Index(
+                fields=["proposal", "-cast_at", "-id"],
+                condition=Q(superseded_at__isnull=True) & ~Q(reason=""),
+                name="vote_live_with_reason",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.user} votes {self.choice} on {self.proposal}"

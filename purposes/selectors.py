@@ -6,7 +6,19 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from community.models import Community
@@ -19,6 +31,7 @@ from purposes.models import (
     Proposal,
     ProposalOption,
     ProposalRevision,
+    Second,
     SecretBallot,
     Vote,
     rule_labels,
@@ -159,7 +172,19 @@ def deciding_now(community: Community) -> list[Proposal]:
     voting or in discussion, soonest deadline first, then those seeking seconds, oldest
     first, each with ``seconds_missing`` (live seconds still needed before discussion)."""
     State = Proposal.State
-    current = Membership.objects.current().filter(community=community).values("user_id")
+    # Per second, is its author still a member (the one-current-membership index): a list
+    # of every current member here cost O(members) on each home page.
+    still_member = Exists(
+        Membership.objects.current().filter(community=community, user_id=OuterRef("user_id"))
+    )
+    live = (
+        Second.objects.filter(proposal=OuterRef("pk"), withdrawn_at__isnull=True)
+        .filter(still_member)
+        .order_by()
+        .values("proposal")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     proposals = list(
         Proposal.objects.filter(
             community=community, state__in=[State.VOTING, State.DISCUSSION, State.SEEKING]
@@ -170,10 +195,7 @@ def deciding_now(community: Community) -> list[Proposal]:
                 When(state=State.DISCUSSION, then="discussion_ends_at"),
                 default=None,
             ),
-            live_seconds=Count(
-                "seconds",
-                filter=Q(seconds__withdrawn_at__isnull=True, seconds__user_id__in=current),
-            ),
+            live_seconds=Coalesce(Subquery(live), 0),
         )
         .order_by(F("deadline").asc(nulls_last=True), "submitted_at", "id")
     )

@@ -111,3 +111,21 @@ def test_search_posts_finds_a_renamed_thread_by_its_new_title(data):
     assert [p.pk for p in found] == [root.pk]
     assert found[0].thread.title == "Mending inner tubes"
     assert root.pk not in [p.pk for p in selectors.search_posts(user=data["alice"], q="repair")]
+
+
+@pytest.mark.postgres
+def test_search_posts_ranks_only_the_newest_matches_and_title_matches(data, monkeypatch):
+    # A common word ranks only the newest SEARCH_CANDIDATES body matches (the trade-off
+    # that keeps search flat as the data grows); an opening post found by its thread's
+    # title is a candidate of its own, however old.
+    monkeypatch.setattr(selectors, "SEARCH_CANDIDATES", 2)
+    chat_root = Post.objects.get(thread=data["chat"], depth=0)
+    newer = [
+        actions.check_reply(
+            actor=data["alice"], thread=data["chat"], parent_id=chat_root.pk, body=f"puncture {n}"
+        )
+        for n in range(2)
+    ]
+    found = {p.pk for p in selectors.search_posts(user=data["alice"], q="puncture")}
+    tyres_root = Post.objects.get(thread=data["tyres"], depth=0)
+    assert found == {newer[0].pk, newer[1].pk, tyres_root.pk}
