@@ -16,6 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 from members.models import Membership, User
+from notifications.models import Delivery, Notification, NotificationPreference
 from purposes.charter_diff import CharterText
 from purposes.closing import do_close_proposal
 from purposes.drafting import check_create_proposal, check_submit_proposal
@@ -52,6 +53,12 @@ def _community_of(count: int, **fields):
     now = timezone.now()
     Membership.objects.bulk_create(
         Membership(user=u, community=community, affirmed_charter=community.charter, affirmed_at=now)
+        for u in users
+    )
+    # The votes' notices stay on the site: a thousand "voting has opened" emails would
+    # take most of the test's time and are tested in tests/notifications.
+    NotificationPreference.objects.bulk_create(
+        NotificationPreference(user=u, kind=Notification.Kind.PROPOSAL, delivery=Delivery.NEVER)
         for u in users
     )
     return community, users
@@ -254,3 +261,54 @@ def test_one_member_voting_from_fifty_tabs_keeps_one_live_vote():
     assert list(live.values_list("user_id", flat=True)) == [users[4].pk]
     assert Vote.objects.filter(proposal=proposal, user=users[4]).count() == 50
     assert outcomes.count((member.user.pk, "refused")) == 50
+
+
+def test_a_thousand_secret_ranked_ballots_at_once_fill_one_slot_each_and_recount(figure):
+    """The decision methods under the same load (#18): ranked choice by secret ballot. Every
+    first ballot takes its own empty slot (none taken twice, none lost), each voter keeps
+    one live vote, and the count made at the close is the recount of the published
+    ballots."""
+    from purposes.methods import ranked
+    from purposes.methods.charter import DEFAULT_METHODS
+    from purposes.methods.result import Electorate
+    from purposes.models import SecretBallot
+    from purposes.selectors import ballot_options
+    from purposes.voting import check_cast_secret
+
+    secret_ranked = {**DEFAULT_METHODS, "purpose": {"method": "ranked", "secret": True}}
+    community, users = _community_of(1000, charter__methods=secret_ranked)
+    proposal = _in_voting(community, users)
+    assert proposal.secret and proposal.method == "ranked"
+    proposed, keep = ballot_options(proposal)
+    barrier = threading.Barrier(THREADS)
+
+    @_in_thread
+    def vote(worker):
+        barrier.wait()
+        for index in range(worker, len(users), THREADS):
+            ranking = [proposed, keep] if index % 4 else [keep, proposed]
+            check_cast_secret(
+                actor=users[index], proposal=proposal, ballot=ranking,
+                now=proposal.voting_started_at,
+            )  # fmt: skip
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        list(pool.map(vote, range(THREADS)))
+    voting_seconds = time.monotonic() - started
+    filled = SecretBallot.objects.filter(proposal=proposal).exclude(choice="")
+    assert filled.count() == 1000
+    assert filled.values("receipt_hash").distinct().count() == 1000
+    assert Vote.objects.filter(proposal=proposal, superseded_at__isnull=True).count() == 1000
+    assert do_close_proposal(proposal_id=proposal.pk, now=proposal.voting_ends_at)
+    proposal.refresh_from_db()
+    recount = ranked.count(
+        [row.ballot for row in SecretBallot.objects.filter(proposal=proposal).exclude(choice="")],
+        options=ballot_options(proposal),
+        electorate=Electorate(size=1000, active=proposal.active_electorate_size),
+        quorum_percent=proposal.quorum_percent,
+        seed=proposal.tie_seed,
+    )
+    assert proposal.result["winner"] == recount.winner == proposed  # 750 of 1000 first
+    assert proposal.result["cast"] == 1000
+    figure(f"1000 secret ranked ballots at once ({THREADS} connections): {voting_seconds:.1f} s")

@@ -144,6 +144,32 @@ def _due_ranked_proposal():
     return community, proposal
 
 
+def test_worker_killed_while_counting_a_ranked_vote_applies_the_winner_once(
+    transactional_db, tmp_path, figure
+):
+    """SIGKILL at the step after the count (``tallied``), a few times: the redelivered
+    sweep counts the ranked ballots again and applies the winning wording exactly once."""
+    plan = tmp_path / "fault.plan"
+    env = {"DATABASE_URL": database_url(), "COMMONS_FAULT_PLAN": str(plan)}
+    log = tmp_path / "worker.log"
+    runs = max(1, RUNS // 5)
+    with real_worker(tmp_path, env, app="tests.fault_worker", pool=PREFORK) as (client, queue):
+        for run in range(runs):
+            community, proposal = _due_ranked_proposal()
+            plan.write_text("tallied kill")
+            client.send_task("purposes.tasks.sweep_proposals", queue=queue)
+            assert wait_for(lambda p=proposal: _announced(p), every=0.05), (
+                f"run {run}: not announced\n{log.read_text()}"
+            )
+            assert not plan.exists(), f"run {run}: the count was never reached"
+            _assert_closed_applied_and_announced_once(community, proposal)
+            community.refresh_from_db()
+            assert community.charter.purpose == "To share a garden."
+        text = log.read_text()
+    assert text.count("exited with 'signal 9 (SIGKILL)'") == runs, text
+    figure(f"ranked count, SIGKILL after the tally: {runs} runs, each applied once")
+
+
 def test_connection_dropped_at_each_step_of_a_ranked_close_applies_the_winner_once(
     transactional_db, tmp_path, figure
 ):
