@@ -8,6 +8,8 @@
   closed, applied and announced exactly once, by the redelivered sweep.
 - The database connection terminated by the server at each of those steps: the
   transaction is rolled back, never half-applied, and the sweep retries it at once.
+- A ranked-choice vote (issue 18): the worker SIGKILLed after the count, and the
+  connection dropped at each step of its close; the winning wording is applied once.
 - Two beats running by mistake, sweeping every half second into a two-process worker:
   every proposal is still closed and applied once.
 - The broker (a Redis server of the test's own) stopped across a proposal's close time:
