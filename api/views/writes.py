@@ -47,6 +47,7 @@ from moderation.flags import check_flag_post
 from notifications import actions as notification_actions
 from purposes import drafting, seconds, voting
 from purposes.charter_diff import CharterText
+from purposes.methods.charter import MethodsError, validate_methods
 from purposes.models import Charter, JoinPolicy, Proposal
 from purposes.permissions import access_proposal
 from purposes.validation import MAX_GOAL_CHARS, MAX_GOALS, MAX_PURPOSE_CHARS, RULE_BOUNDS
@@ -228,6 +229,14 @@ def rule_error(name: str, value) -> str | None:
         return _("Not a rule of the charter.")
     if name == "join_policy":
         return None if value in JoinPolicy.values else _("Choose open, application or invitation.")
+    if name == "methods":
+        try:
+            validate_methods(value)
+        except MethodsError as error:
+            return str(error)
+        return None
+    if name == "amendments_to_vote":
+        return None if isinstance(value, bool) else _("Say true or false.")
     low, high = RULE_BOUNDS[name]
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         return _("Choose a whole number from %(low)s to %(high)s.") % {"low": low, "high": high}
@@ -257,6 +266,8 @@ def proposed_charter(data: ProposalIn, charter: Charter) -> CharterText | None:
         return CharterText(purpose=purpose, goals=goals, rules=text.rules)
     if data.kind == Proposal.Kind.CHANGE_RULES:
         rules = dict(text.rules) | (data.rules or {})
+        if "methods" in (data.rules or {}) and not rule_error("methods", rules["methods"]):
+            rules["methods"] = validate_methods(rules["methods"])  # the clean copy
         errors = {
             f"rules.{name}": [problem]
             for name, value in (data.rules or {}).items()
