@@ -13,7 +13,7 @@ from django.utils import timezone
 from portability.archive import build_archive, read_archive
 from portability.importing import do_import_community
 from purposes.charter_diff import CharterText, diff_rules
-from purposes.drafting import check_create_proposal, check_submit_proposal
+from purposes.drafting import ProposalError, check_create_proposal, check_submit_proposal
 from purposes.founding_forms import CharterForm
 from purposes.methods.charter import DEFAULT_METHODS
 from purposes.models import Charter, Proposal, rule_labels
@@ -80,6 +80,22 @@ def test_rules_change_is_decided_by_the_method_in_force_not_the_proposed_one():
     assert proposal.state == "failed"
     assert proposal.community.charter.version == 1
     assert proposal.community.charter.methods == DEFAULT_METHODS
+
+
+def test_the_action_refuses_methods_that_leave_a_kind_without_one():
+    community, members = community_with_members(3)
+    text = community.charter.text()
+    methods = {k: v for k, v in DEFAULT_METHODS.items() if k != "move"}
+    with pytest.raises(ProposalError, match="none is set for moving to another home"):
+        check_create_proposal(
+            actor=members[0].user,
+            community=community,
+            kind=Proposal.Kind.CHANGE_RULES,
+            title="No move",
+            rationale="r",
+            proposed=CharterText(text.purpose, text.goals, text.rules | {"methods": methods}),
+        )
+    assert not Proposal.objects.exists()
 
 
 def test_diff_shows_a_change_of_method_in_words():
