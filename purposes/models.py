@@ -128,6 +128,15 @@ class Charter(models.Model):
         """Whether this charter decides a kind of proposal by secret ballot."""
         return secret_for({"methods": self.methods}, kind)
 
+    def decided_by(self) -> list[tuple[str, str]]:
+        """Each kind of proposal in words with its method in words ("Ranked choice, secret
+        ballot"), for the charter page."""
+        from purposes.charter_diff import method_words
+        from purposes.methods.charter import KINDS, default_methods
+
+        methods = self.methods or default_methods()
+        return [(words, method_words(methods.get(kind))) for kind, words in KINDS.items()]
+
     def text(self):
         """The diffable content of this version (purposes.charter_diff.CharterText)."""
         from purposes.charter_diff import CharterText

@@ -203,3 +203,13 @@ def test_archive_carries_the_methods_and_an_import_keeps_them():
     imported, made = do_import_community(archive=archive, slug="imported-garden")
     assert made and imported.charter.methods == RANKED_SECRET
     assert imported.charter.amendments_to_vote is True
+
+
+def test_charter_page_says_how_each_kind_is_decided(client):
+    community, _members = community_with_members(3)
+    Charter.objects.filter(pk=community.charter_id).update(methods=RANKED_SECRET)
+    body = client.get(reverse("purposes:charter", kwargs={"slug": community.slug})).content
+    text = body.decode()
+    assert "Amending the purpose and goals: ranked choice, secret ballot." in text
+    assert "Changing the rules: two-thirds majority." in text
+    assert "An amendment its proposer declined is not put to the vote." in text
