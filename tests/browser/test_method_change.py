@@ -46,3 +46,5 @@ def test_a_rules_change_switches_the_purpose_to_ranked_choice(live_server, page)
         "secret": True,
     }
     shoot(page, "method-change-proposal")
+    page.goto(f"{live_server.url}/c/growers/charter/history/")
+    shoot(page, "method-change-history")
