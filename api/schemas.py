@@ -31,7 +31,9 @@ class CharterOut(Schema):
     version: int
     purpose: str
     goals: list[str]
-    rules: dict[str, int | str]
+    # The numbers and the join policy; ``methods``: {kind: method or {"method", "secret"}};
+    # ``amendments_to_vote``: true or false.
+    rules: dict[str, bool | int | str | dict[str, str | dict[str, str | bool]]]
     created_at: datetime
     proposal_id: int | None
 
@@ -221,7 +223,7 @@ class ProposalIn(In):
     rationale: str
     purpose: str | None = None
     goals: list[str] | None = None
-    rules: dict[str, int | str] | None = None
+    rules: dict[str, bool | int | str | dict[str, object]] | None = None
     target: str | None = Field(None, description="username, for elect, recall and remove")
     new_home: str = Field("", description="for move: the https address of the new home")
 

@@ -35,14 +35,18 @@ from moderation.models import ModerationAction
 from portability import keys, schema
 from portability.models import ImportedCommunity
 from purposes.charter_diff import diff_charters
+from purposes.methods.charter import default_methods
 from purposes.models import Charter, Proposal, SecretBallot, Vote, rule_labels
 
 FORMAT = "commons-archive"
-FORMAT_VERSION = 2
-KNOWN_VERSIONS = frozenset({1, 2})
+FORMAT_VERSION = 3
+KNOWN_VERSIONS = frozenset({1, 2, 3})
 # What version 2 added (docs/archive-format.md, "Versions"): fields every record of the
 # kind has from version 2 on and never had before, and the proposal kind "move".
 V2_FIELDS = {"community": ("moved_to", "moved_at"), "proposal": ("new_home",)}
+# What version 3 added: the charter's decision methods and whether declined amendments
+# may be put to the vote became rules (in every charter record's ``rules``).
+V3_RULES = ("methods", "amendments_to_vote")
 # Each part and the schema its records follow, in the order the manifest lists them.
 PARTS = {
     "community.jsonl": "community",
@@ -487,6 +491,10 @@ def _after_imported_history(source: ImportedCommunity, local: dict) -> dict[str,
 
     for record in imported["proposals.jsonl"]:
         record.setdefault("new_home", None)  # imported from a version 1 archive
+    for record in imported["charters.jsonl"]:
+        # Imported from a version 1 or 2 archive: the rules it decided by were the defaults.
+        record["rules"].setdefault("methods", default_methods())
+        record["rules"].setdefault("amendments_to_vote", False)
 
     def shifted(part: str, record: dict) -> dict:
         moved = dict(record)
@@ -609,6 +617,19 @@ def _check_manifest(manifest) -> None:
 def _check_version_fields(name: str, number: int, record: dict, kind: str, version: int) -> None:
     """Version 2's fields are in every record of a version 2 archive, and in none of a
     version 1 archive (nor its proposal kind "move"): a record is read as its version."""
+    if kind == "charter":
+        present = [rule for rule in V3_RULES if rule in record["rules"]]
+        if version >= 3 and len(present) < len(V3_RULES):
+            missing = [rule for rule in V3_RULES if rule not in present]
+            raise ArchiveError(
+                f"{name} line {number}: rules missing {', '.join(missing)} "
+                f"(format version {version})."
+            )
+        if version < 3 and present:
+            raise ArchiveError(
+                f"{name} line {number}: rules {', '.join(present)} is not in format "
+                f"version {version}."
+            )
     fields = V2_FIELDS.get(kind, ())
     if version >= 2:
         missing = [field for field in fields if field not in record]

@@ -17,6 +17,7 @@ from community.lifecycle import do_create_community, do_set_charter
 from community.models import Community
 from portability.archive import Archive, ArchiveError
 from portability.models import ImportedCommunity, ImportedRecord
+from purposes.methods.charter import MethodsError, validate_methods
 from purposes.models import Charter
 from purposes.validation import validate_slug
 
@@ -60,6 +61,12 @@ def do_import_community(*, archive: Archive, slug: str | None = None) -> tuple[C
     slug = slug or archive.slug
     _refuse_overwrite(archive, slug)
     charters = archive.records("charters.jsonl")
+    rules = dict(charters[-1]["rules"]) if charters else {}
+    if "methods" in rules:  # an archive of version 3 or later; before, the defaults
+        try:
+            rules["methods"] = validate_methods(rules["methods"])
+        except MethodsError as error:
+            raise ImportRefused(f"The charter in force is not valid here: {error}") from None
     try:
         with transaction.atomic():
             community = do_create_community(
@@ -79,7 +86,7 @@ def do_import_community(*, archive: Archive, slug: str | None = None) -> tuple[C
                     purpose=current["purpose"],
                     goals=current["goals"],
                     author=None,
-                    **current["rules"],
+                    **rules,
                 )
                 do_set_charter(community=community, charter=charter)
             source = ImportedCommunity.objects.create(

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Literal
 
+from purposes.methods.charter import KINDS, METHODS, method_name
+
 __all__ = [
     "CharterDiff",
     "CharterText",
@@ -224,6 +226,40 @@ def _default_label(field_name: str) -> str:
     return field_name.replace("_", " ").capitalize()
 
 
+def method_words(entry: object) -> str | None:
+    """One kind's decision method in words: "Ranked choice, secret ballot"."""
+    if entry is None:
+        return None
+    name = method_name(entry)
+    words = METHODS[name].label if name in METHODS else str(name)
+    if isinstance(entry, Mapping) and entry.get("secret"):
+        words += ", secret ballot"
+    return words
+
+
+def _method_changes(old: object, new: object) -> list[RuleChange]:
+    """A change of ``methods`` as one row per kind whose method changed, in words."""
+    before = old if isinstance(old, Mapping) else {}
+    after = new if isinstance(new, Mapping) else {}
+    kinds = list(KINDS) + sorted((set(before) | set(after)) - set(KINDS))
+    return [
+        RuleChange(
+            field="methods",
+            label=f"{KINDS.get(kind, kind)}: decided by",
+            old=method_words(before.get(kind)),
+            new=method_words(after.get(kind)),
+        )
+        for kind in kinds
+        if method_words(before.get(kind)) != method_words(after.get(kind))
+    ]
+
+
+def _rule_words(value: object) -> object:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
+
+
 def diff_rules(
     old: Mapping[str, object], new: Mapping[str, object], labels: Mapping[str, str]
 ) -> list[RuleChange]:
@@ -231,19 +267,28 @@ def diff_rules(
 
     A field missing on one side counts as ``None`` there. A changed field that
     ``labels`` does not name is still reported (after the labelled ones, by name, with
-    a label made from its name): a charter change is never hidden from the diff.
+    a label made from its name): a charter change is never hidden from the diff. The
+    decision methods (``methods``) read as one row per kind whose method changed ("changing
+    the rules: decided by", "Two-thirds majority" → "Ranked choice, secret ballot"), and a
+    yes/no rule as "yes" or "no".
     """
     names = list(labels) + sorted((set(old) | set(new)) - set(labels))
-    return [
-        RuleChange(
-            field=name,
-            label=labels.get(name) or _default_label(name),
-            old=old.get(name),
-            new=new.get(name),
+    changes: list[RuleChange] = []
+    for name in names:
+        if old.get(name) == new.get(name):
+            continue
+        if name == "methods":
+            changes += _method_changes(old.get(name), new.get(name))
+            continue
+        changes.append(
+            RuleChange(
+                field=name,
+                label=labels.get(name) or _default_label(name),
+                old=_rule_words(old.get(name)),
+                new=_rule_words(new.get(name)),
+            )
         )
-        for name in names
-        if old.get(name) != new.get(name)
-    ]
+    return changes
 
 
 def diff_charters(

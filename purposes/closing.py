@@ -197,8 +197,6 @@ def do_apply_proposal(
             author=proposal.author,
             proposal=proposal,
             changes_purpose=bool(mine & {"purpose", "goals"}),
-            methods=charter.methods,  # not a proposable rule yet: kept as in force
-            amendments_to_vote=charter.amendments_to_vote,  # nor this one
             **merged.rules,
         )
         # In force from the close (auto_now_add would stamp the moment the sweep ran).

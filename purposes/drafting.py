@@ -31,6 +31,7 @@ from purposes.guards import (
     taking_part_or_error,
     within_daily_limit_or_error,
 )
+from purposes.methods.charter import MethodsError, validate_methods
 from purposes.models import Proposal, ProposalOption, rule_labels
 from purposes.revisions import change_of, merge_onto, record_revision, touched_fields
 from purposes.seconds import (
@@ -79,6 +80,17 @@ def clean_new_home(address: str) -> str:
     return address
 
 
+def _methods_or_error(proposed: CharterText | None) -> None:
+    """A proposed text's decision methods leave no kind without one and name only real
+    methods (the forms and the API check this too; an action trusts no caller)."""
+    if proposed is None or "methods" not in proposed.rules:
+        return
+    try:
+        validate_methods(proposed.rules["methods"])
+    except MethodsError as error:
+        raise ProposalError(str(error)) from None
+
+
 def _validate_target(*, actor: User, community: Community, kind: str, target) -> None:
     if kind not in Proposal.TARGET_KINDS:
         return
@@ -124,6 +136,7 @@ def check_create_proposal(
         proposed is None or diff_charters(base.text(), proposed, rule_labels()).is_empty
     ):
         raise ProposalError(_("The proposal changes nothing in the charter yet."))
+    _methods_or_error(proposed)
     alternatives = _alternatives_or_error(
         kind=kind, base=base, proposed=proposed, alternatives=alternatives
     )
@@ -243,6 +256,7 @@ def check_revise_proposal(
         if locked.is_charter_change and proposed is not None:
             if diff_charters(locked.base_charter.text(), proposed, rule_labels()).is_empty:
                 raise ProposalError(_("The proposal changes nothing in the charter yet."))
+            _methods_or_error(proposed)
             locked.purpose, locked.goals, locked.rules = (
                 proposed.purpose,
                 list(proposed.goals),

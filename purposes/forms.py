@@ -7,6 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from core.fields import LineFormField, TextFormField
 from core.text import clean_line
 from purposes.charter_diff import CharterText
+from purposes.founding_forms import (
+    add_method_fields,
+    bound_method_fields,
+    cleaned_methods,
+    method_initial,
+)
 from purposes.methods.consent import Position
 from purposes.models import Charter, JoinPolicy, Proposal, ProposalOption, Vote
 from purposes.selectors import nominable_members
@@ -62,21 +68,22 @@ class ProposalForm(forms.Form):
             "goals": "\n".join(charter.goals),
             **charter.rules(),
         } | initial
+        initial |= method_initial(initial.get("methods"), initial.get("amendments_to_vote"))
         super().__init__(*args, initial=initial, **kwargs)
         self.kind, self.charter = kind, charter
-        for name in Charter.RULE_FIELDS[1:]:
-            low, high = RULE_BOUNDS[name]
-            self.fields[name] = forms.IntegerField(
-                label=Charter._meta.get_field(name).verbose_name.capitalize(),
-                min_value=low,
-                max_value=high,
-                validators=[MinValueValidator(low), MaxValueValidator(high)],
-            )
+        if kind == Proposal.Kind.CHANGE_RULES:
+            for name, (low, high) in RULE_BOUNDS.items():
+                self.fields[name] = forms.IntegerField(
+                    label=Charter._meta.get_field(name).verbose_name.capitalize(),
+                    min_value=low,
+                    max_value=high,
+                    validators=[MinValueValidator(low), MaxValueValidator(high)],
+                )
+            add_method_fields(self)
+        else:
+            del self.fields["join_policy"]
         if kind != Proposal.Kind.AMEND_PURPOSE:
             del self.fields["purpose"], self.fields["goals"]
-        if kind != Proposal.Kind.CHANGE_RULES:
-            for name in Charter.RULE_FIELDS:
-                del self.fields[name]
         if kind in Proposal.TARGET_KINDS:
             members = nominable_members(community)
             if kind == Proposal.Kind.REMOVE_MEMBER:
@@ -120,6 +127,25 @@ class ProposalForm(forms.Form):
             if f"alternative_{n}" in self.fields
         ]
 
+    def clean(self):
+        cleaned = super().clean()
+        if self.kind == Proposal.Kind.CHANGE_RULES and not self.errors:
+            cleaned["methods"] = cleaned_methods(self, cleaned)
+        return cleaned
+
+    def method_fields(self) -> list:
+        """The decision-method fields (a rules change only), shown as one group."""
+        return bound_method_fields(self)
+
+    def other_fields(self) -> list:
+        grouped = {field.name for field in self.method_fields()}
+        return [field for field in self if field.name not in grouped]
+
+    def proposed_rules(self) -> dict[str, object]:
+        """The rules as the form's fields say (a rules change only)."""
+        data = self.cleaned_data
+        return {name: data[name] for name in Charter.RULE_FIELDS}
+
     def clean_goals(self):
         lines = self.cleaned_data["goals"].splitlines()
         goals = [clean_line(line) for line in lines if clean_line(line)]
@@ -141,8 +167,7 @@ class ProposalForm(forms.Form):
             return CharterText(
                 purpose=data["purpose"].strip(), goals=data["goals"], rules=text.rules
             )
-        rules = {name: data[name] for name in Charter.RULE_FIELDS}
-        return CharterText(purpose=text.purpose, goals=text.goals, rules=rules)
+        return CharterText(purpose=text.purpose, goals=text.goals, rules=self.proposed_rules())
 
 
 class VoteForm(forms.Form):
@@ -280,8 +305,7 @@ class AmendmentForm(ProposalForm):
             return CharterText(
                 purpose=data["purpose"].strip(), goals=data["goals"], rules=mine.rules
             )
-        rules = {name: data[name] for name in Charter.RULE_FIELDS}
-        return CharterText(purpose=mine.purpose, goals=mine.goals, rules=rules)
+        return CharterText(purpose=mine.purpose, goals=mine.goals, rules=self.proposed_rules())
 
 
 class DeclineAmendmentForm(forms.Form):

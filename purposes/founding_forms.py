@@ -9,6 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from community.models import Community
 from core.fields import LineFormField, TextFormField
 from purposes import validation
+from purposes.methods.charter import (
+    DEFAULT_METHODS,
+    KINDS,
+    METHODS,
+    MethodsError,
+    method_name,
+    validate_methods,
+)
 from purposes.models import Charter, JoinPolicy
 
 
@@ -85,6 +93,71 @@ def _rule_field(name: str, label: str, help_text: str, required: bool = True) ->
         help_text=help_text,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
+
+
+METHOD_FIELD_PREFIXES = ("method_", "secret_")
+
+
+def add_method_fields(form: forms.Form) -> None:
+    """Add the charter's decision methods to a form: for each kind of proposal, a choice
+    of method (``method_<kind>``) and a secret-ballot box (``secret_<kind>``), then whether
+    declined amendments may be put to the vote. ``cleaned_methods`` reads them back."""
+    choices = [(m.name, m.label) for m in METHODS.values()]
+    for kind, words in KINDS.items():
+        form.fields[f"method_{kind}"] = forms.ChoiceField(
+            label=_("Method for %(kind)s") % {"kind": words},
+            choices=choices,
+            initial=DEFAULT_METHODS[kind],
+            required=False,  # left out: as the form started (the charter's, or the default)
+        )
+        form.fields[f"secret_{kind}"] = forms.BooleanField(
+            label=_("Secret ballot for %(kind)s") % {"kind": words},
+            required=False,
+        )
+    form.fields["amendments_to_vote"] = forms.BooleanField(
+        label=_("A declined amendment may be put to the vote as an alternative text"),
+        required=False,
+        help_text=_(
+            "The vote is then a ranked choice between the texts and keeping the current one: "
+            "it elects by a majority of the ballots still counting, not by two thirds."
+        ),
+    )
+
+
+def bound_method_fields(form: forms.Form) -> list:
+    """The form's bound decision-method fields, in order, for a template to group."""
+    names = [name for name in form.fields if name.startswith(METHOD_FIELD_PREFIXES)]
+    if "amendments_to_vote" in form.fields:
+        names.append("amendments_to_vote")
+    return [form[name] for name in names]
+
+
+def method_initial(methods, amendments_to_vote: bool) -> dict:
+    """The method fields' initial values from a charter's ``methods`` mapping."""
+    initial: dict = {"amendments_to_vote": bool(amendments_to_vote)}
+    for kind, entry in (methods or DEFAULT_METHODS).items():
+        initial[f"method_{kind}"] = method_name(entry)
+        initial[f"secret_{kind}"] = isinstance(entry, dict) and bool(entry.get("secret"))
+    return initial
+
+
+def cleaned_methods(form: forms.Form, cleaned: dict) -> dict | None:
+    """The methods mapping the form's fields say, validated (``validate_methods``), or
+    None with the error put next to the field it concerns."""
+    methods = {}
+    for kind in KINDS:
+        field = f"method_{kind}"
+        name = cleaned.get(field) or form.get_initial_for_field(form.fields[field], field)
+        methods[kind] = {"method": name, "secret": True} if cleaned.get(f"secret_{kind}") else name
+    for kind in KINDS:  # one kind at a time, so the error goes next to its own field
+        try:
+            validate_methods(DEFAULT_METHODS | {kind: methods[kind]})
+        except MethodsError as error:
+            secret = isinstance(methods[kind], dict)
+            form.add_error(f"secret_{kind}" if secret else f"method_{kind}", str(error))
+    if form.errors:
+        return None
+    return validate_methods(methods)
 
 
 class CharterForm(forms.Form):
@@ -170,14 +243,33 @@ class CharterForm(forms.Form):
 
     RULE_FIELD_NAMES = Charter.RULE_FIELDS
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        add_method_fields(self)
+
+    def method_fields(self) -> list:
+        return bound_method_fields(self)
+
     @classmethod
     def initial_from(cls, charter: Charter) -> dict:
-        return {"purpose": charter.purpose, "goals": charter.goals} | charter.rules()
+        return (
+            {"purpose": charter.purpose, "goals": charter.goals}
+            | charter.rules()
+            | method_initial(charter.methods, charter.amendments_to_vote)
+        )
 
     def clean(self):
         cleaned = super().clean()
         if self.errors:
             return cleaned
+        methods = cleaned_methods(self, cleaned)
+        if methods is None:
+            return cleaned
+        cleaned = {
+            name: value
+            for name, value in cleaned.items()
+            if not name.startswith(METHOD_FIELD_PREFIXES)
+        } | {"methods": methods}
         try:
             return validation.validate_charter(cleaned)
         except ValidationError as error:

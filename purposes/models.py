@@ -59,15 +59,14 @@ class Charter(models.Model):
     )
     # Which decision method each kind of proposal uses ({kind: method}, see
     # purposes.methods.charter); the defaults are two thirds for purpose, rules and
-    # dissolution and a simple majority for the rest. Not yet one of RULE_FIELDS: the
-    # forms and the diff do not show it, and a new version carries it over unchanged.
+    # dissolution and a simple majority for the rest. One of RULE_FIELDS: changing the
+    # method is itself a change of rules, decided by the method in force (issue 18).
     methods = models.JSONField(_("decision methods"), default=default_methods)
     # Whether an amendment its proposer declined may be put to the vote as an alternative
     # wording (the proposal is then decided by ranked choice between its texts and "keep
     # the current text"). Off by default: ranked choice elects by a majority of the
     # ballots still counting, not by the two thirds a change of purpose or rules needs,
-    # so a community opts in knowingly. Like ``methods``, not yet one of RULE_FIELDS: a
-    # new version carries it over unchanged.
+    # so a community opts in knowingly. Like ``methods``, a rule members change by vote.
     amendments_to_vote = models.BooleanField(
         _("declined amendments may be put to the vote"), default=False
     )
@@ -114,6 +113,8 @@ class Charter(models.Model):
         "established_days",
         "removal_cooloff_days",
         "voting_min_days",
+        "methods",
+        "amendments_to_vote",
     )
 
     def rules(self) -> dict[str, object]:
@@ -126,6 +127,15 @@ class Charter(models.Model):
     def secret_for(self, kind: str) -> bool:
         """Whether this charter decides a kind of proposal by secret ballot."""
         return secret_for({"methods": self.methods}, kind)
+
+    def decided_by(self) -> list[tuple[str, str]]:
+        """Each kind of proposal in words with its method in words ("Ranked choice, secret
+        ballot"), for the charter page."""
+        from purposes.charter_diff import method_words
+        from purposes.methods.charter import KINDS, default_methods
+
+        methods = self.methods or default_methods()
+        return [(words, method_words(methods.get(kind))) for kind, words in KINDS.items()]
 
     def text(self):
         """The diffable content of this version (purposes.charter_diff.CharterText)."""

@@ -124,4 +124,11 @@ def validate_charter(charter: dict) -> dict:
             clean["methods"] = validate_methods(charter["methods"])
         except MethodsError as error:
             raise ValidationError(str(error), code="methods") from error
+    if "amendments_to_vote" in charter:
+        if not isinstance(charter["amendments_to_vote"], bool):
+            raise ValidationError(
+                _("Whether declined amendments may be put to the vote must be true or false."),
+                code="amendments_to_vote",
+            )
+        clean["amendments_to_vote"] = charter["amendments_to_vote"]
     return clean

@@ -51,6 +51,7 @@ from notifications import actions as notification_actions
 from purposes import amendments, drafting, seconds, voting
 from purposes import selectors as purposes_selectors
 from purposes.charter_diff import CharterText
+from purposes.methods.charter import MethodsError, validate_methods
 from purposes.models import Charter, JoinPolicy, Proposal
 from purposes.permissions import access_amendment, access_proposal
 from purposes.validation import MAX_GOAL_CHARS, MAX_GOALS, MAX_PURPOSE_CHARS, RULE_BOUNDS
@@ -232,6 +233,14 @@ def rule_error(name: str, value) -> str | None:
         return _("Not a rule of the charter.")
     if name == "join_policy":
         return None if value in JoinPolicy.values else _("Choose open, application or invitation.")
+    if name == "methods":
+        try:
+            validate_methods(value)
+        except MethodsError as error:
+            return str(error)
+        return None
+    if name == "amendments_to_vote":
+        return None if isinstance(value, bool) else _("Say true or false.")
     low, high = RULE_BOUNDS[name]
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         return _("Choose a whole number from %(low)s to %(high)s.") % {"low": low, "high": high}
@@ -268,9 +277,10 @@ def with_rules(rules: dict | None, text: CharterText) -> CharterText:
     }
     if errors:
         raise validation_error(ValidationError(errors))
-    return CharterText(
-        purpose=text.purpose, goals=text.goals, rules=dict(text.rules) | (rules or {})
-    )
+    changed = dict(text.rules) | (rules or {})
+    if "methods" in (rules or {}):
+        changed["methods"] = validate_methods(changed["methods"])  # the clean copy
+    return CharterText(purpose=text.purpose, goals=text.goals, rules=changed)
 
 
 def proposed_charter(data: ProposalIn, charter: Charter) -> CharterText | None:

@@ -405,8 +405,7 @@ def build_owners_world() -> Owners:
         purpose=old.purpose,
         goals=[*old.goals, "Share the harvest"],
         author=author,
-        amendments_to_vote=True,
-        **old.rules(),
+        **(old.rules() | {"amendments_to_vote": True}),  # a rule since issue 18
     )
     inner.save(update_fields=["charter"])
 
