@@ -132,7 +132,7 @@ class ProposalOut(Schema):
 class TextOut(Schema):
     purpose: str
     goals: list[str]
-    rules: dict[str, int | str]
+    rules: dict[str, bool | int | str | dict[str, str | dict[str, str | bool]]]
 
 
 class AmendmentOut(Schema):
@@ -242,7 +242,7 @@ class AmendmentIn(In):
 
     purpose: str | None = None
     goals: list[str] | None = None
-    rules: dict[str, int | str] | None = None
+    rules: dict[str, bool | int | str | dict[str, object]] | None = None
     reason: str = Field(description="why: the proposer and the members read it")
 
 
