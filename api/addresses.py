@@ -65,6 +65,10 @@ def check_url(url: str) -> Target:
         raise AddressRefused(
             "url_too_long", _("Keep the address to %(n)s characters.") % {"n": MAX_URL_CHARS}
         )
+    # URLValidator lets control characters through in the path; no address has one (and
+    # PostgreSQL refuses a NUL).
+    if any(ord(char) < 32 or ord(char) == 127 for char in url):
+        raise AddressRefused("url_invalid", _("This is not a web address."))
     try:
         parts = urlsplit(url)
         port = parts.port or 443

@@ -3,6 +3,7 @@
 A members-only community's content is a 404 to outsiders, so that it does not reveal it
 exists."""
 
+from django.core.validators import slug_re
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -31,7 +32,11 @@ def can_post(user, community: Community) -> bool:
 
 
 def get_community_or_404(slug: str) -> Community:
-    """Any community by its address: name, tagline and charter are public for all."""
+    """Any community by its address: name, tagline and charter are public for all. An
+    address that is no slug at all (from a form or an API body rather than the URL, which
+    only routes slugs) is a 404 too, never a query: PostgreSQL refuses a NUL in it."""
+    if not isinstance(slug, str) or not slug_re.fullmatch(slug):
+        raise Http404("No such community")
     return get_object_or_404(Community.objects.select_related("charter"), slug=slug)
 
 

@@ -81,6 +81,8 @@ def receiver(monkeypatch):
         ("https://user:pw@hooks.example.org/in", "url_credentials"),
         ("https://nowhere.example.org/in", "url_unresolved"),
         ("https://hooks.example.org:99999/in", "url_invalid"),
+        ("https://hooks.example.org/in\x00", "url_invalid"),
+        ("https://hooks.example.org/in\x1b[0m", "url_invalid"),
     ],
 )
 def test_check_url_refuses_what_is_not_public_https(url, code):
@@ -97,6 +99,23 @@ def test_check_url_allows_a_private_address_only_with_the_setting(settings):
     assert (target.host, target.port, target.path, target.address) == (
         "hooks.example.org", 443, "/in?x=1", "93.184.215.14"
     )  # fmt: skip
+
+
+def test_add_webhook_for_a_community_address_with_a_nul_is_a_clean_refusal(api, world):
+    """The community comes in the body, not the URL: a NUL in it is a 404, never a query
+    PostgreSQL refuses (a 500)."""
+    before = WebhookSubscription.objects.count()
+    response = api.post(
+        "/me/webhooks",
+        {
+            "url": "https://hooks.example.org/in",
+            "events": ["thread.created"],
+            "community": "d\x00n",
+        },
+        token=bearer(world.member),
+    )
+    assert response.status_code in (404, 422)
+    assert WebhookSubscription.objects.count() == before
 
 
 def test_add_webhook_refuses_a_private_or_plain_http_address_and_makes_nothing(api, world):
