@@ -11,11 +11,13 @@ the threads); ``manage.py export_community bench-0`` writes its archive; a secon
 timed, with its peak memory (max RSS). Then the two databases are compared: the imported
 community has as many threads, posts and charter versions as the exported one, every
 post's Markdown source is the same in the same order, and importing the archive again
-changes nothing. (An imported community's history is kept as the archive's records,
-read-only: ``portability.models.ImportedRecord``.)
+changes nothing; and ``export_community`` run on the new home gives an archive whose
+every record but the community's own equals the first's. (An imported community's history
+is kept as the archive's records, read-only: ``portability.models.ImportedRecord``.)
 """
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -93,6 +95,23 @@ def imported(url: str) -> dict:
         }
 
 
+def parts_that_differ(first: Path, back: Path, env: dict) -> list[str]:
+    """The parts whose records differ between the old home's archive and the new home's
+    export of the same community: none should, but ``community.jsonl`` (the community
+    record is the new home's own: its state, address and source)."""
+    compare = (
+        "import json; from portability.archive import PARTS, read_archive; "
+        f"a, b = read_archive({str(first)!r}), read_archive({str(back)!r}); "
+        "print(json.dumps([p for p in PARTS if p != 'community.jsonl' "
+        "and a.records(p) != b.records(p)]))"
+    )
+    out = subprocess.run(
+        [PYTHON, "manage.py", "shell", "-c", compare],
+        env=env, cwd=BASE, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def round_trip(factor: int, url: str, env: dict, folder: Path) -> dict:
     new_url = url.rsplit("/", 1)[0] + "/" + url.rsplit("/", 1)[1] + "_new"
     old_env, new_env = {**env, "DATABASE_URL": url}, {**env, "DATABASE_URL": new_url}
@@ -108,6 +127,9 @@ def round_trip(factor: int, url: str, env: dict, folder: Path) -> dict:
     import_s, import_mb, _ = timed([*manage, "import_community", str(archive)], new_env)
     before, after = exported(url), imported(new_url)
     again_s, _rss, again = timed([*manage, "import_community", str(archive)], new_env)
+    back = folder / f"{SLUG}-{factor}x-back.zip"
+    back_s, back_mb, _ = timed([*manage, "export_community", SLUG, "-o", str(back)], new_env)
+    differs = parts_that_differ(archive, back, new_env)
     checks = {
         "threads": before["threads"] == after["threads"],
         "posts": len(before["bodies"]) == len(after["bodies"]),
@@ -115,6 +137,7 @@ def round_trip(factor: int, url: str, env: dict, folder: Path) -> dict:
         "charter versions": before["charters"] == after["charters"],
         "second import changes nothing": "nothing changed" in again
         and imported(new_url)["communities"] == after["communities"],
+        "export from the new home: every record the same": not differs,
     }
     return emit({
         "kind": "archive", "factor": factor, "seed": seeded, "seed_s": round(seed_s, 1),
@@ -122,7 +145,8 @@ def round_trip(factor: int, url: str, env: dict, folder: Path) -> dict:
         "archive_mb": round(archive.stat().st_size / 2**20, 1),
         "export_s": round(export_s, 1), "export_peak_mb": round(export_mb),
         "import_s": round(import_s, 1), "import_peak_mb": round(import_mb),
-        "second_import_s": round(again_s, 1), "checks": checks,
+        "second_import_s": round(again_s, 1), "export_back_s": round(back_s, 1),
+        "export_back_peak_mb": round(back_mb), "parts_differing": differs, "checks": checks,
     })  # fmt: skip
 
 
