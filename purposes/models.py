@@ -128,14 +128,20 @@ class Charter(models.Model):
         """Whether this charter decides a kind of proposal by secret ballot."""
         return secret_for({"methods": self.methods}, kind)
 
-    def decided_by(self) -> list[tuple[str, str]]:
-        """Each kind of proposal in words with its method in words ("Ranked choice, secret
-        ballot"), for the charter page."""
+    def method_words(self) -> dict[str, str]:
+        """Each kind of proposal's method in words, by kind ("purpose": "Ranked choice,
+        secret ballot"), for the page where a member chooses what to propose."""
         from purposes.charter_diff import method_words
         from purposes.methods.charter import KINDS, default_methods
 
         methods = self.methods or default_methods()
-        return [(words, method_words(methods.get(kind))) for kind, words in KINDS.items()]
+        return {kind: method_words(methods.get(kind)) for kind in KINDS}
+
+    def decided_by(self) -> list[tuple[str, str]]:
+        """Each kind of proposal in words with its method in words, for the charter page."""
+        from purposes.methods.charter import KINDS
+
+        return [(KINDS[kind], words) for kind, words in self.method_words().items()]
 
     def text(self):
         """The diffable content of this version (purposes.charter_diff.CharterText)."""

@@ -94,6 +94,7 @@ def proposal_new(request, slug):
     if kind not in Proposal.Kind.values:
         context = {"community": community, "can_read": True}
         context["offshoot_url"] = offshoot_url(community)
+        context["decided"] = community.charter.method_words()
         return render(request, "purposes/proposal_kind.html", context)
     form = ProposalForm(
         request.POST or None, kind=kind, charter=community.charter, community=community,

@@ -26,7 +26,7 @@ def test_join_page_shows_charter_and_affirm_checkbox(client):
     page = client.get(join_url(community)).content.decode()
     assert "To mend bicycles together." in page
     assert "I affirm this purpose" in page
-    assert "with at least 40 % of active members voting" in page
+    assert "or 40 % for a change of purpose or rules" in page
 
 
 def test_join_page_asks_anonymous_to_log_in(client):

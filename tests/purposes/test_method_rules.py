@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -213,3 +214,28 @@ def test_charter_page_says_how_each_kind_is_decided(client):
     assert "Amending the purpose and goals: ranked choice, secret ballot." in text
     assert "Changing the rules: two-thirds majority." in text
     assert "An amendment its proposer declined is not put to the vote." in text
+
+
+def test_charter_and_kind_chooser_never_promise_two_thirds_the_charter_changed():
+    """After a change of method, no page still says the old threshold: the charter states
+    only the quorums in sentences, and the kind chooser says each kind's method in force."""
+    community, members = community_with_members(3)
+    changed = DEFAULT_METHODS | {"purpose": "consent", "dissolve": "majority"}
+    Charter.objects.filter(pk=community.charter_id).update(methods=changed)
+    client = Client()
+    client.force_login(members[0].user)
+    charter = client.get(reverse("purposes:charter", kwargs={"slug": community.slug}))
+    text = " ".join(charter.content.decode().split())
+    assert "two thirds" not in text
+    assert "Amending the purpose and goals: consent." in text
+    assert "Dissolving the community: simple majority." in text
+    assert (
+        f"at least {community.charter.quorum_percent} % of active members vote on it, or "
+        f"{community.charter.major_quorum_percent} % for a change of purpose or rules"
+    ) in text
+    kinds = client.get(reverse("purposes:proposal_new", kwargs={"slug": community.slug}))
+    text = " ".join(kinds.content.decode().split())
+    assert "two thirds" not in text.lower()
+    assert "Edit a copy of the purpose statement and the goals. Decided by consent." in text
+    assert "It becomes a read-only archive. Decided by simple majority." in text
+    assert "Change the rules</strong>" in text and "Decided by two-thirds majority." in text
