@@ -199,14 +199,17 @@ class CharterForm(forms.Form):
         _("Quorum for ordinary proposals (%)"),
         _(
             "The share of active members (who posted, replied or voted in the last 90 days) "
-            "who must vote. A proposal that misses it lapses with no decision. It passes "
-            "with more votes for than against."
+            "who must vote. A proposal that misses it lapses with no decision; otherwise "
+            "the method chosen for its kind decides it."
         ),
     )
     major_quorum_percent = _rule_field(
         "major_quorum_percent",
-        _("Quorum for changing the purpose or rules, or dissolving (%)"),
-        _("These also need two thirds of the votes cast (for and against) to pass."),
+        _("Quorum for changing the purpose or rules, dissolving or moving away (%)"),
+        _(
+            "The share of active members who must vote on these; the method chosen for each "
+            "kind decides them."
+        ),
     )
     flag_threshold = _rule_field(
         "flag_threshold",
