@@ -16,6 +16,9 @@ UV ?= $(shell command -v uv 2>/dev/null || echo var/tools/bin/uv)
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 RUN := $(UV) run --frozen
+# Some machines set PYTHONDONTWRITEBYTECODE=1: then every Python the tests start (manage.py,
+# workers, gunicorn) compiles the whole project and its libraries again, about 3 s each.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test pytest install format migrate seed check-python bench load load-replica bench-reference bench-scale bench-archive
 
