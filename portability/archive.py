@@ -68,6 +68,11 @@ DELETED_MEMBER = "deleted member"
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 # An @mention as core.markdown finds it (not glued to a word, an address or a path).
 _MENTION = r"(?<![\w@./+-])@{name}(?![A-Za-z0-9_+-])"
+# Text no Commons instance writes (core.text drops it from all that people type) and
+# PostgreSQL cannot store: a NUL, or half a surrogate pair. In an archive's JSON it can
+# only be escaped (\u0000, \ud800 to \udfff); a valid pair is read as one character.
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class ArchiveError(ValueError):
@@ -647,6 +652,31 @@ def _check_version_fields(name: str, number: int, record: dict, kind: str, versi
         )
 
 
+def _holds_unstorable(value) -> bool:
+    """Whether a NUL or half a surrogate pair is in any text of ``value`` (keys too)."""
+    if isinstance(value, str):
+        return _UNSTORABLE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_holds_unstorable(k) or _holds_unstorable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_unstorable(item) for item in value)
+    return False
+
+
+def _check_storable(where: str, value, raw: str | None = None) -> None:
+    """Refuse text this instance could not keep: on PostgreSQL the import would fail at
+    the database (a 500) where SQLite took it. ``raw``, the record's JSON line (strict
+    UTF-8, so such text is escaped in it), is searched first: a record without any such
+    escape is not walked."""
+    if raw is not None and not _UNSTORABLE_ESCAPE.search(raw):
+        return
+    if _holds_unstorable(value):
+        raise ArchiveError(
+            f"{where} holds a NUL or half a surrogate pair in its text, which no Commons "
+            "instance writes and this one cannot store."
+        )
+
+
 def _parse_part(name: str, data: bytes, declared: dict, version: int) -> list[dict]:
     if len(data) != declared["bytes"] or hashlib.sha256(data).hexdigest() != declared["sha256"]:
         raise ArchiveError(
@@ -671,6 +701,7 @@ def _parse_part(name: str, data: bytes, declared: dict, version: int) -> list[di
         if problems:
             raise ArchiveError(f"{name} line {number}: {'; '.join(problems)}")
         _check_version_fields(name, number, record, kind, version)
+        _check_storable(f"{name} line {number}", record, line)
         records.append(record)
     return records
 
@@ -695,6 +726,7 @@ def read_archive(
             except ValueError:
                 raise ArchiveError(f"{MANIFEST} is not JSON.") from None
             _check_manifest(manifest)
+            _check_storable(MANIFEST, manifest)
             unexpected = sorted(set(entries) - set(PARTS) - {MANIFEST})
             if unexpected or len(entries) != len(set(entries)):
                 raise ArchiveError(f"The archive holds entries the format does not: {unexpected}")

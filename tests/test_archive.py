@@ -1,5 +1,6 @@
 """A community's archive (issue 19, part 1): the format, its checks, what it must never hold."""
 
+import hashlib
 import io
 import json
 import zipfile
@@ -12,7 +13,7 @@ from django.utils import timezone
 from jsonschema import Draft202012Validator
 
 from community.actions import do_delete_post
-from community.models import ModerationState
+from community.models import Community, ModerationState
 from engagement.snapshots import take_snapshots
 from members.account_data import do_delete_account
 from moderation.log import do_set_post_state
@@ -300,6 +301,44 @@ def test_read_archive_refuses_a_record_off_its_schema_even_with_matching_hashes(
     files[MANIFEST] = json.dumps(manifest).encode()
     with pytest.raises(ArchiveError, match=r"posts.jsonl line 1: depth: -1 is less than the min"):
         read_archive(rezip(files))
+
+
+def resealed(files: dict[str, bytes], name: str, data: bytes) -> bytes:
+    """The archive with part ``name`` replaced by ``data``, the manifest's hash and length
+    of it updated to match (what a hand-edited archive looks like)."""
+    manifest = json.loads(files[MANIFEST])
+    for part in manifest["parts"]:
+        if part["name"] == name:
+            part["sha256"], part["bytes"] = hashlib.sha256(data).hexdigest(), len(data)
+    return rezip(files | {name: data, MANIFEST: json.dumps(manifest).encode()})
+
+
+@pytest.mark.parametrize("escape", [rb"\u0000", rb"\ud800", rb"\uDC00"])
+def test_import_community_refuses_text_postgresql_cannot_store_and_imports_nothing(
+    good, tmp_path, escape
+):
+    # Found on PostgreSQL: such text passed read_archive, then the import failed at the
+    # database (DataError: a 500 on confirming the import page); SQLite stored it.
+    files, path = entries(good), tmp_path / "growers.zip"
+    path.write_bytes(resealed(files, "posts.jsonl", files["posts.jsonl"].replace(
+        b"Seeds", b"Seeds" + escape)))  # fmt: skip
+    with pytest.raises(CommandError, match=r"Refused: posts.jsonl line 1 holds a NUL or half"):
+        call_command("import_community", str(path), slug="growers-b")
+    manifest = json.loads(files[MANIFEST])
+    manifest["source_url"] += "\x00"
+    path.write_bytes(rezip(files | {MANIFEST: json.dumps(manifest).encode()}))
+    with pytest.raises(CommandError, match=r"Refused: manifest.json holds a NUL or half"):
+        call_command("import_community", str(path), slug="growers-b")
+    assert not Community.objects.filter(slug="growers-b").exists()
+
+
+def test_import_community_keeps_an_escaped_surrogate_pair_as_its_character(good, tmp_path):
+    files, path = entries(good), tmp_path / "growers.zip"
+    path.write_bytes(resealed(files, "posts.jsonl", files["posts.jsonl"].replace(
+        b"Seeds", rb"Seeds \ud83c\udf31")))  # fmt: skip
+    call_command("import_community", str(path), slug="growers-b", stdout=io.StringIO())
+    copy = read_archive(build_archive(Community.objects.get(slug="growers-b")))
+    assert copy.records("posts.jsonl")[0]["body"] == "Seeds \U0001f331 on Saturday"
 
 
 # --- Commands -----------------------------------------------------------------------------
