@@ -684,7 +684,9 @@ def _parse_part(name: str, data: bytes, declared: dict, version: int) -> list[di
             "damaged after it was made."
         )
     try:
-        lines = data.decode().splitlines()
+        # JSON Lines: records end at "\n" only. JSON strings may hold U+2028 and other
+        # characters that str.splitlines() would also break at.
+        lines = data.decode().removesuffix("\n").split("\n") if data else []
     except UnicodeDecodeError:
         raise ArchiveError(f"{name} is not UTF-8 text.") from None
     if len(lines) != declared["records"]:

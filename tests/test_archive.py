@@ -341,6 +341,16 @@ def test_import_community_keeps_an_escaped_surrogate_pair_as_its_character(good,
     assert copy.records("posts.jsonl")[0]["body"] == "Seeds \U0001f331 on Saturday"
 
 
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
+def test_read_archive_splits_records_at_newlines_only(good, separator):
+    # JSON allows these unescaped inside a string, where str.splitlines() also breaks a
+    # line: a foreign archive holding one was refused with a wrong record count.
+    files = entries(good)
+    edited = files["posts.jsonl"].replace(b"Seeds", f"Seeds{separator}".encode(), 1)
+    archive = read_archive(resealed(files, "posts.jsonl", edited))
+    assert archive.records("posts.jsonl")[0]["body"] == f"Seeds{separator} on Saturday"
+
+
 # --- Commands -----------------------------------------------------------------------------
 
 

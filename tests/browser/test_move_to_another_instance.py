@@ -15,7 +15,6 @@ import http.client
 import os
 import re
 import socket
-import sqlite3
 import ssl
 import subprocess
 import sys
@@ -24,7 +23,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from playwright.sync_api import expect
 
 from portability.tasks import hand_over_moved_communities
@@ -32,6 +30,7 @@ from purposes.models import Proposal
 from tests.api.test_webhook_transport import self_signed
 from tests.browser.test_htmx_feedback import log_in_as
 from tests.factories import community_with_members, thread_with_post
+from tests.portability.round_trip import copy_test_database
 from tests.purposes.test_votes import _pass
 
 pytestmark = [
@@ -118,10 +117,7 @@ def instance_b(django_db_blocker, tmp_path):
     folder = tmp_path / "instance-b"
     folder.mkdir()
     with django_db_blocker.unblock():
-        assert connection.vendor == "sqlite", "instance B's database is copied from SQLite's"
-        connection.ensure_connection()
-        with sqlite3.connect(folder / "b.sqlite3") as copy:
-            connection.connection.backup(copy)
+        copy_test_database(folder / "b.sqlite3")
     cert, key = self_signed(folder)
     b = InstanceB(folder, free_port())
     server = subprocess.Popen(

@@ -9,12 +9,14 @@ is the same, but the community record, which is the new home's own."""
 import io
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
 
 from community.actions import do_reply
 from community.models import Community, Post
@@ -32,6 +34,17 @@ HOME = "https://b.example/c/growers/"
 # What instance B takes from nobody but this module: its database, its broker and cache
 # (the defaults, in its own var directory), whatever the suite's environment says.
 OURS = ("DATABASE_", "CELERY_", "REDIS_URL", "COMMONS_VAR_DIR")
+
+
+def copy_test_database(path: Path) -> None:
+    """Instance B's SQLite database at ``path``: a copy of this test run's freshly migrated
+    one, so B needs no migrating of its own. Called outside any test's transaction (which
+    would lock the copy out) by a module marked ``embedded``: the PostgreSQL leg never
+    selects it, and run there by mistake it fails rather than passing as skipped."""
+    assert connection.vendor == "sqlite", "instance B's database is copied from SQLite's"
+    connection.ensure_connection()
+    with sqlite3.connect(path) as copy:
+        connection.connection.backup(copy)
 
 
 def start_instance_b(var: Path, database_url: str, *args: str) -> subprocess.Popen:

@@ -9,16 +9,15 @@ The second instance's database starts as a copy of this test's freshly migrated 
 (SQLite's backup), so it needs no migrating of its own: the test stays quick. The same
 trips on PostgreSQL are test_round_trip_postgres.py."""
 
-import sqlite3
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from portability.archive import build_archive, read_archive
 from tests.portability.round_trip import (
     check_demo_round_trip,
     check_moved_round_trip,
+    copy_test_database,
     import_then_export,
     instance_b,
     moved_community,
@@ -35,12 +34,7 @@ def empty_instance(django_db_setup, django_db_blocker, tmp_path_factory) -> Path
     (outside any test's transaction, which would lock the copy out)."""
     path = tmp_path_factory.mktemp("instance-b")
     with django_db_blocker.unblock():
-        # The module is marked ``embedded``: the PostgreSQL leg never selects it. Run there
-        # by mistake it fails, rather than passing as skipped.
-        assert connection.vendor == "sqlite", "instance B's database is copied from SQLite's"
-        connection.ensure_connection()
-        with sqlite3.connect(path / "b.sqlite3") as copy:
-            connection.connection.backup(copy)
+        copy_test_database(path / "b.sqlite3")
     return path
 
 
