@@ -212,13 +212,13 @@ def test_members_move_their_community_to_another_instance_and_claim_it_there(
     expect(staff.get_by_role("link", name=f"{live_server.url}/c/growers/")).to_be_visible()
     expect(staff.get_by_role("heading", name="Riverside Growers forming")).to_be_visible()
 
-    # A former member new to B follows their link, makes an account, verifies it by B's
-    # email, and follows the link again.
+    # A former member new to B follows their link, makes an account and verifies it by
+    # B's email.
     first = members[1].user
     newcomer = browser.new_context(ignore_https_errors=True).new_page()
     newcomer.goto(links[first.email])
     expect(newcomer).to_have_url(re.compile(r"/accounts/login/\?next="))
-    newcomer.get_by_role("link", name="Sign up").first.click()
+    newcomer.get_by_role("link", name="Sign up").first.click()  # the header's
     newcomer.get_by_label("Username").fill("rosa")
     newcomer.get_by_label("Email").fill(first.email)
     newcomer.get_by_label("Password", exact=True).fill(PASSWORD)
@@ -228,8 +228,9 @@ def test_members_move_their_community_to_another_instance_and_claim_it_there(
     mail = instance_b.last_mail_to(first.email)
     newcomer.goto(re.search(r"https://\S+/accounts/confirm-email/\S+/", mail).group(0))
     newcomer.get_by_role("button", name="Confirm").click()
+    # Logged in, and back on the claim page the email's link leads to.
     expect(newcomer.get_by_text("rosa", exact=True)).to_be_visible()
-    newcomer.goto(links[first.email])
+    expect(newcomer).to_have_url(links[first.email])
     shoot(newcomer, "claim-from-email")
     claim_and_join(newcomer, links[first.email], first.shown_name)
     expect(newcomer.get_by_role("heading", name="Riverside Growers forming")).to_be_visible()

@@ -98,3 +98,22 @@ def test_log_in_finding_8_says_logged_in(client):
     )
     assert response.context["user"] == user
     assert "You are logged in as ana." in response.content.decode()
+
+
+def test_where_they_were_going_survives_log_in_sign_up_and_confirming(client, mailoutbox):
+    """Someone follows a link that needs an account (a claim, an invitation): the login
+    page sends them on with it, through the header's links as well as the page's, and
+    after signing up and confirming their email they land where they were going."""
+    going = "/c/growers/claim/?token=abc.def"
+    login = client.get(reverse("account_login"), {"next": going}).content.decode()
+    carried = "?next=%2Fc%2Fgrowers%2Fclaim%2F%3Ftoken%3Dabc.def"
+    header = login[: login.index("<main")]
+    assert f'href="/accounts/signup/{carried}"' in header
+    assert f'href="/accounts/login/{carried}"' in header
+    signup = client.get(reverse("account_signup"), {"next": going}).content.decode()
+    assert f'href="/accounts/login/{carried}"' in signup[: signup.index("<main")]
+    # Elsewhere the header's links stay plain: a shared page never carries someone's next.
+    assert "?next=" not in client.get("/", {"next": going}).content.decode()
+    _sign_up(client, next=going)
+    response = client.post(_confirm_path(mailoutbox[-1]))
+    assert response.status_code == 302 and response["Location"] == going
