@@ -344,12 +344,13 @@ class Proposal(models.Model):
             return DecisionRule(quorum_percent=self.quorum_percent, threshold=self.threshold)
         charter = charter or self.base_charter
         if self.is_major:
-            return DecisionRule(
-                quorum_percent=charter.major_quorum_percent, threshold=Threshold.TWO_THIRDS
-            )
-        return DecisionRule(
-            quorum_percent=charter.quorum_percent, threshold=Threshold.SIMPLE_MAJORITY
-        )
+            quorum, threshold = charter.major_quorum_percent, Threshold.TWO_THIRDS
+        else:
+            quorum, threshold = charter.quorum_percent, Threshold.SIMPLE_MAJORITY
+        # The charter's method for the kind sets the threshold where it counts for and
+        # against (as opening the vote records it); the kind's default is for the others.
+        method_threshold = charter.method_for(self.kind).threshold
+        return DecisionRule(quorum_percent=quorum, threshold=method_threshold or threshold)
 
     def deciding_method(self, charter: Charter | None = None):
         """The method that decides this proposal: the one recorded when voting opened, or

@@ -239,3 +239,26 @@ def test_charter_and_kind_chooser_never_promise_two_thirds_the_charter_changed()
     assert "Edit a copy of the purpose statement and the goals. Decided by consent." in text
     assert "It becomes a read-only archive. Decided by simple majority." in text
     assert "Change the rules</strong>" in text and "Decided by two-thirds majority." in text
+
+
+def test_a_purpose_change_decided_by_simple_majority_says_so_before_voting_opens():
+    """Its page during discussion named the method in force and, beside it, the two-thirds
+    threshold of the default: the rule shown must be the one the vote will use."""
+    community, members = community_with_members(4)
+    Charter.objects.filter(pk=community.charter_id).update(
+        methods=DEFAULT_METHODS | {"purpose": "majority"}
+    )
+    community.refresh_from_db()
+    proposal = check_create_proposal(
+        actor=members[0].user, community=community, kind=Proposal.Kind.AMEND_PURPOSE,
+        title="Plainer words", rationale="Shorter.",
+        proposed=CharterText(purpose="To grow food together.", goals=["Share seeds"],
+                             rules=community.charter.text().rules),
+    )  # fmt: skip
+    client = Client()
+    client.force_login(members[0].user)
+    url = reverse("purposes:proposal", args=[community.slug, proposal.pk])
+    text = " ".join(client.get(url).content.decode().split())
+    assert "Decided by simple majority." in text
+    assert "Needs more votes for than against" in text and "two thirds" not in text
+    assert proposal.decision_rule(community.charter).threshold == "majority"
