@@ -2,16 +2,19 @@
 
 A community's archive is its members' (issue 19, R4): any current member, and after a
 dissolution everyone who was a member when it was dissolved. Platform staff have no
-more right to it than anyone (R2). Importing is the staff's, on their own instance."""
+more right to it than anyone (R2). Importing is the staff's, on their own instance. The
+earlier history an imported community brought is read like its threads."""
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from community.models import Community
-from community.permissions import can_read, get_community_or_404
+from community.permissions import access_community, can_read, get_community_or_404
 from members.models import Membership
 from members.permissions import is_member
+from portability import selectors
+from portability.models import ImportedCommunity
 
 
 def may_get_archive(user, community: Community) -> bool:
@@ -53,3 +56,15 @@ def can_import(user) -> bool:
 def require_import(user) -> None:
     if not can_import(user):
         raise PermissionDenied(_("Only this instance’s staff can import a community."))
+
+
+def access_history(user, slug: str) -> tuple[Community, ImportedCommunity]:
+    """An imported community and where it came from, for reading the history it brought:
+    whoever may read its threads may read that (``community.permissions.can_read``: a
+    public community's by anyone, a members-only one's by its members, staff included only
+    as members). A 404 to the others, and for a community that was not imported."""
+    community = access_community(user, slug)
+    source = selectors.imported_source(community.pk)
+    if source is None:
+        raise Http404("Not an imported community")
+    return community, source

@@ -1,4 +1,5 @@
-"""URLs of the portability app (namespace ``portability``): archives, import, claims."""
+"""URLs of the portability app (namespace ``portability``): archives, import, claims and
+the earlier history of an imported community."""
 
 from django.urls import path
 
@@ -14,6 +15,9 @@ urlpatterns = [
         views.archive_download,
         name="archive_download",
     ),
+    path("c/<slug:slug>/history/", views.history, name="history"),
+    path("c/<slug:slug>/history/t/<int:number>/", views.history_thread, name="history_thread"),
+    path("c/<slug:slug>/history/p/<int:number>/", views.history_proposal, name="history_proposal"),
     path("c/<slug:slug>/claim/", views.claim, name="claim"),
     path("c/<slug:slug>/claim/join/", views.claim_accept, name="claim_accept"),
     path("staff/import/", views.import_archive, name="import"),

@@ -1,5 +1,6 @@
-"""A community's archive for its members, the staff's import page, and the claim page of
-an imported community. Shape: parse → access → action → render."""
+"""A community's archive for its members, the staff's import page, the claim page of an
+imported community and the earlier history it brought. Shape: parse → access → action →
+render."""
 
 import re
 
@@ -7,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -20,9 +22,10 @@ from portability.archive import ArchiveError, read_archive
 from portability.forms import AcceptPlaceForm, ClaimForm, ConfirmImportForm, ImportForm
 from portability.importing import do_import_community
 from portability.models import ArchiveBuild
-from portability.permissions import access_archive, require_import
+from portability.permissions import access_archive, access_history, require_import
 
 REFUSED = "portability/refused.html"
+BALLOTS_PER_PAGE = 50
 
 
 def _archive_or_refuse(request, slug):
@@ -214,3 +217,56 @@ def claim_accept(request, slug):
         return render(request, "portability/claim.html", context, status=400)
     messages.success(request, _("You are a founder of %(c)s again.") % {"c": community.name})
     return redirect(community)
+
+
+# --- Earlier history (an imported community) ----------------------------------------------
+
+
+def _number_param(request, name: str, default: int) -> int:
+    value = request.GET.get(name, "")
+    return int(value) if value.isascii() and value.isdecimal() and len(value) < 10 else default
+
+
+@require_GET
+def history(request, slug):
+    """What an imported community brought from its former home: its threads, proposals,
+    charter versions and moderation log, read-only."""
+    community, source = access_history(request.user, slug)
+    context = {
+        "community": community,
+        "source": source,
+        "threads": selectors.history_threads(source, request.GET.get("page")),
+        "proposals": selectors.history_proposals(source, request.GET.get("proposals")),
+        "charters": selectors.history_charters(source),
+        "log": selectors.history_log(source, request.GET.get("log")),
+    }
+    return render(request, "portability/history.html", context)
+
+
+@require_GET
+def history_thread(request, slug, number):
+    community, source = access_history(request.user, slug)
+    after = _number_param(request, "after", 0)
+    page = selectors.history_thread_page(source, number, after=after)
+    if page is None:
+        raise Http404("No such thread in this history")
+    context = {"community": community, "source": source, "page": page, "after": after}
+    return render(request, "portability/history_thread.html", context)
+
+
+@require_GET
+def history_proposal(request, slug, number):
+    community, source = access_history(request.user, slug)
+    proposal = selectors.history_proposal(source, number)
+    if proposal is None:
+        raise Http404("No such proposal in this history")
+    context = {
+        "community": community,
+        "source": source,
+        "proposal": proposal,
+        "votes": selectors.history_votes(source, number, request.GET.get("votes")),
+        "ballots": Paginator(proposal.ballots, BALLOTS_PER_PAGE).get_page(
+            request.GET.get("ballots")
+        ),
+    }
+    return render(request, "portability/history_proposal.html", context)

@@ -29,6 +29,7 @@ APPS += ("portability", "api")
 LEAVES = ("portability", "api")  # apps that only the wiring imports
 WIRING = ("config", "demo")  # on top: they may import anything, and nothing imports them
 PURE = {"purposes.tally", "purposes.charter_diff", "engagement.health", "engagement.plots"}
+PURE |= {"portability.history"}
 PURE |= {"purposes.methods"} | {
     f"purposes.methods.{name}"
     for name in ("result", "ties", "majority", "consent", "approval", "ranked", "score", "charter")

@@ -26,7 +26,10 @@ from django.conf import settings
 from django.test import Client
 from django.urls import get_resolver, reverse
 
+from portability.archive import build_archive, read_archive
+from portability.importing import do_import_community
 from tests.factories import reply_to, thread_with_post
+from tests.purposes.test_charter_pages import passed_purpose_change
 from tests.security.test_authorization_matrix import MATRIX, route_kwargs, walk
 from tests.security.world import ROLES as WORLD_ROLES
 from tests.security.world import build_world
@@ -133,6 +136,23 @@ def site_pages(world, *, role: str, plaza: dict) -> list[tuple[str, str]]:
     return pages + [("search", f"{reverse('search')}?q=garden"), ("404", "/no-such-page/")]
 
 
+def imported_history_pages() -> list[tuple[str, str]]:
+    """The earlier history of an imported community, which the world holds none of: a
+    public community with a passed change of purpose and a thread with nested replies,
+    exported and imported (its pages are read by everyone)."""
+    old, members, _proposal = passed_purpose_change()
+    _thread, opening = thread_with_post(
+        community=old, author=members[0].user, title="Seed swap", body="**Seeds** at noon"
+    )
+    reply_to(reply_to(opening, author=members[1].user), author=members[2].user)
+    do_import_community(archive=read_archive(build_archive(old)), slug="earlier")
+    return [
+        ("portability:history", "/c/earlier/history/"),
+        ("portability:history_thread", "/c/earlier/history/t/2/"),
+        ("portability:history_proposal", "/c/earlier/history/p/1/"),
+    ]
+
+
 def open_context(browser, live_server, *, user, dark: bool = False):
     # axe-core comes in as an init script, which the site's CSP does not govern, so the
     # pages render exactly as under their policy (no inline style sneaks in).
@@ -194,10 +214,11 @@ def test_every_page_passes_axe_and_the_nu_checker_finding_5(browser, live_server
     reply_to(reply_to(post, author=author, body="Count me in."), author=author, body="Good.")
     plaza = {"slug": "plaza", "thread_id": thread.pk, "thread_slug": thread.slug}
     plaza["post_id"] = post.pk
+    history = imported_history_pages()
 
     violations, documents, checked = [], {}, set()
     for role, only in PASSES:
-        pages = site_pages(world, role=role, plaza=plaza)
+        pages = site_pages(world, role=role, plaza=plaza) + history
         for dark in (False, True):
             context = open_context(browser, live_server, user=world.users[role], dark=dark)
             page = context.new_page()
