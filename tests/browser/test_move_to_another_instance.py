@@ -210,6 +210,11 @@ def test_members_move_their_community_to_another_instance_and_claim_it_there(
     staff.get_by_role("button", name="Import it as a forming community").click()
     expect(staff).to_have_url(new_home)
     expect(staff.get_by_role("link", name=f"{live_server.url}/c/growers/")).to_be_visible()
+    # Its history came along, read-only: the thread, its Markdown rendered.
+    staff.get_by_role("link", name="Its earlier threads, proposals and log").click()
+    staff.get_by_role("link", name="Seed swap").click()
+    expect(staff.locator("strong").filter(has_text="Saturday")).to_be_visible()
+    staff.goto(new_home)
     expect(staff.get_by_role("heading", name="Riverside Growers forming")).to_be_visible()
 
     # A former member new to B follows their link, makes an account and verifies it by
