@@ -20,6 +20,9 @@ RUN := $(UV) run --frozen
 # workers, gunicorn) compiles the whole project and its libraries again, about 3 s each.
 unexport PYTHONDONTWRITEBYTECODE
 
+# Test processes (pytest-xdist): one per core; each takes whole files, the longest first.
+TEST_WORKERS ?= auto
+
 .PHONY: run test pytest install format migrate seed check-python bench load load-replica bench-reference bench-scale bench-archive
 
 check-python:
@@ -46,11 +49,11 @@ run: seed
 test: install
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) pytest
+	$(RUN) pytest -n $(TEST_WORKERS) --dist loadfile --durations=20
 
 ## The suite alone, for another database or broker (.ci/run's second leg).
 pytest: install
-	$(RUN) pytest
+	$(RUN) pytest -n $(TEST_WORKERS) --dist loadfile --durations=20
 
 format: install
 	$(RUN) ruff format .

@@ -1,17 +1,56 @@
 import os
 import shutil
+from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 
-from community import actions
-from community.models import Post
-from tests.factories import CommunityFactory, MembershipFactory
+
+def _a_redis_database_per_test_worker() -> None:
+    """Under pytest-xdist (``make test`` runs a worker per core), each worker keeps its
+    cache in a Redis database of its own: tests empty the cache (FLUSHDB) before and after
+    each test, which would wipe another worker's mid-test. Worker ``gwN`` (N >= 1) takes
+    the database 2 + N below REDIS_URL's (below the broker's and the results' by
+    convention: .ci/run gives 10, 11 and 12, so gw1's cache is database 9). Set here, before
+    anything reads the cache, and in the environment for the processes tests start."""
+    worker, url = os.environ.get("PYTEST_XDIST_WORKER", ""), os.environ.get("REDIS_URL", "")
+    if not url or worker in ("", "gw0"):
+        return
+    base, _, database = url.rpartition("/")
+    own = f"{base}/{int(database or 0) - 2 - int(worker.removeprefix('gw'))}"
+    assert own.rpartition("/")[2].isdigit(), f"no Redis database below {url} for {worker}"
+    os.environ["REDIS_URL"] = own
+    if django_settings.CACHES["default"].get("LOCATION") == url:
+        django_settings.CACHES["default"]["LOCATION"] = own
+
+
+_a_redis_database_per_test_worker()
+
+from community import actions  # noqa: E402
+from community.models import Post  # noqa: E402
+from tests.factories import CommunityFactory, MembershipFactory  # noqa: E402
 
 # pytest-playwright runs an event loop in the test thread; Django's ORM calls from the
 # test body are still synchronous and safe there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+_HERE = Path(__file__).parent
+# Measured on the 2-core CI machine (pytest --durations): each takes a minute or more.
+_LONGEST_FIRST = {
+    path: rank
+    for rank, path in enumerate([
+        "browser/test_page_quality.py",
+        "config/test_run_commons.py",
+        "security/test_hostile_fields.py",
+        "security/test_authorization_matrix.py",
+        "security/test_authorization_owners.py",
+        "security/test_xss_threads.py",
+        "api/test_hostile_fields.py",
+    ])
+}  # fmt: skip
 
 
 def pytest_collection_modifyitems(config, items):
@@ -41,7 +80,10 @@ def pytest_collection_modifyitems(config, items):
             keep.append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
-        items[:] = keep
+    # The longest files first: the test workers of ``make test`` take files in this order,
+    # so no worker is left running a long one alone at the end.
+    keep.sort(key=lambda item: _LONGEST_FIRST.get(item.path.relative_to(_HERE).as_posix(), 99))
+    items[:] = keep
 
     has_browser = shutil.which(CHROMIUM) is not None
     if not has_browser:
@@ -79,12 +121,19 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _celery_eager(settings):
-    """Run tasks in-process in tests; tests marked ``worker`` talk to a real worker."""
+    """Run tasks in-process in tests; tests marked ``worker`` talk to a real worker.
+
+    A test process that ran worker code earlier (files share a test process under
+    pytest-xdist) may be left marked as a worker, where Celery refuses to wait for a
+    result: each test starts unmarked."""
+    from celery.result import allow_join_result
+
     from config.celery import app
 
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
-    yield
+    with allow_join_result():
+        yield
     app.conf.task_always_eager = False
 
 

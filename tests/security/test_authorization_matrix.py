@@ -19,7 +19,7 @@ from datetime import timedelta
 import pytest
 from django.apps import apps
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -516,12 +516,24 @@ def status_line(statuses) -> str:
     return " ".join(str(s) for s in statuses)
 
 
-def snapshot_counts() -> dict[str, int]:
-    return {
-        model._meta.label: model.objects.count()
+def tables(skipped: set[str]) -> list[tuple[str, str, str]]:
+    """(label, table, primary key column) of every model's table but ``skipped``."""
+    return [
+        (model._meta.label, model._meta.db_table, model._meta.pk.column)
         for model in apps.get_models()
-        if model._meta.label not in READ_BOOKKEEPING
-    }
+        if model._meta.label not in skipped and not model._meta.proxy
+    ]
+
+
+def snapshot_counts() -> dict[str, int]:
+    """Every table's row count, in one query (two per request: thousands of requests)."""
+    quote = connection.ops.quote_name
+    counted = tables(READ_BOOKKEEPING)
+    # The models' own table names, quoted.
+    sql = " UNION ALL ".join(f"SELECT %s, COUNT(*) FROM {quote(t)}" for _, t, _ in counted)  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [label for label, _, _ in counted])
+        return dict(cursor.fetchall())
 
 
 def make_clients(world) -> dict[str, Client]:

@@ -114,26 +114,6 @@ def test_worker_killed_at_each_step_of_a_close_applies_it_exactly_once(
            f"({time.monotonic() - started:.1f} s)")  # fmt: skip
 
 
-def test_connection_dropped_at_each_step_is_rolled_back_and_retried_once(
-    transactional_db, tmp_path, figure
-):
-    plan = tmp_path / "fault.plan"
-    env = {"DATABASE_URL": database_url(), "COMMONS_FAULT_PLAN": str(plan)}
-    log = tmp_path / "worker.log"
-    with real_worker(tmp_path, env, app="tests.fault_worker") as (client, queue):
-        for step in STEPS:
-            community, proposal = due_proposal()
-            plan.write_text(f"{step} drop-connection")
-            client.send_task("purposes.tasks.sweep_proposals", queue=queue)
-            assert wait_for(lambda p=proposal: _announced(p), every=0.05), log.read_text()
-            assert not plan.exists(), f"the close never reached {step!r}"
-            _assert_closed_applied_and_announced_once(community, proposal)
-        text = log.read_text()
-    dropped = text.count("terminating connection due to administrator command")
-    assert dropped >= len(STEPS), text
-    figure(f"connection dropped at {len(STEPS)} steps: each rolled back, retried, applied once")
-
-
 def _due_ranked_proposal():
     """A ranked-choice vote whose alternative wording every member ranked first, due."""
     community, users, proposal = in_voting_by("ranked", alternatives=["To share a garden."])
@@ -172,23 +152,36 @@ def test_worker_killed_while_counting_a_ranked_vote_applies_the_winner_once(
     figure(f"ranked count, SIGKILL after the tally: {runs} runs, each applied once")
 
 
-def test_connection_dropped_at_each_step_of_a_ranked_close_applies_the_winner_once(
-    transactional_db, tmp_path, figure
+@pytest.mark.parametrize(
+    ("due", "purpose"),
+    [(due_proposal, None), (_due_ranked_proposal, "To share a garden.")],
+    ids=["majority", "ranked"],
+)
+def test_connection_dropped_at_each_step_of_a_close_is_rolled_back_and_applied_once(
+    due, purpose, transactional_db, tmp_path, figure
 ):
+    """The server ends the worker's connection at each step of a close: the step rolls
+    back, the sweep retries, and the proposal is applied and announced once (for a ranked
+    vote, the winning wording)."""
     plan = tmp_path / "fault.plan"
     env = {"DATABASE_URL": database_url(), "COMMONS_FAULT_PLAN": str(plan)}
     log = tmp_path / "worker.log"
     with real_worker(tmp_path, env, app="tests.fault_worker") as (client, queue):
         for step in STEPS:
-            community, proposal = _due_ranked_proposal()
+            community, proposal = due()
             plan.write_text(f"{step} drop-connection")
             client.send_task("purposes.tasks.sweep_proposals", queue=queue)
             assert wait_for(lambda p=proposal: _announced(p), every=0.05), log.read_text()
             assert not plan.exists(), f"the close never reached {step!r}"
             _assert_closed_applied_and_announced_once(community, proposal)
-            community.refresh_from_db()
-            assert community.charter.purpose == "To share a garden."
-    figure(f"ranked close, connection dropped at {len(STEPS)} steps: the winner applied once")
+            if purpose is not None:
+                community.refresh_from_db()
+                assert community.charter.purpose == purpose
+        text = log.read_text()
+    dropped = text.count("terminating connection due to administrator command")
+    assert dropped >= len(STEPS), text
+    figure(f"{proposal.method} close, connection dropped at {len(STEPS)} steps: each rolled "
+           "back, retried, applied once")  # fmt: skip
 
 
 def test_a_dropped_connection_leaves_nothing_half_applied(transactional_db):
