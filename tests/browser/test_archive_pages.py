@@ -7,19 +7,11 @@ import pytest
 from playwright.sync_api import expect
 
 from portability.archive import build_archive, read_archive
+from tests.browser.shots import shoot
 from tests.browser.test_htmx_feedback import log_in_as
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory, thread_with_post
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path("/tmp/shots")
-
-
-def shoot(page, name):
-    SHOTS.mkdir(exist_ok=True)
-    for width in (1280, 360):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_member_prepares_and_downloads_the_archive(live_server, page):

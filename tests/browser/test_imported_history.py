@@ -8,7 +8,7 @@ from community.models import ModerationState
 from moderation.log import do_set_post_state
 from moderation.models import ModerationAction
 from portability.archive import build_archive
-from tests.browser.test_archive_pages import shoot
+from tests.browser.shots import shoot
 from tests.browser.test_htmx_feedback import log_in_as, watch_console
 from tests.factories import (
     CommunityFactory,

@@ -1,25 +1,15 @@
 """A member proposes a change of rules that decides changes of purpose by ranked choice,
 and the proposal page shows the change of method in words."""
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
 from purposes.models import Proposal
+from tests.browser.shots import shoot
 from tests.browser.test_htmx_feedback import log_in_as
 from tests.factories import community_with_members
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path("/tmp/shots")
-
-
-def shoot(page, name):
-    SHOTS.mkdir(exist_ok=True)
-    for width in (1280, 360):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_a_rules_change_switches_the_purpose_to_ranked_choice(live_server, page):

@@ -1,27 +1,17 @@
 """A member proposes to move the community to another home; once it passes, its pages
 say where it continues and nobody can reply here any more."""
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
 from purposes.models import Proposal
+from tests.browser.shots import SHOTS, shoot
 from tests.browser.test_htmx_feedback import log_in_as
 from tests.factories import community_with_members, thread_with_post
 from tests.purposes.test_votes import _pass
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path("/tmp/shots")
 HOME = "https://b.example/c/growers/"
-
-
-def shoot(page, name):
-    SHOTS.mkdir(exist_ok=True)
-    for width in (1280, 360):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_a_passed_move_shows_the_new_home_and_takes_no_reply(live_server, page):

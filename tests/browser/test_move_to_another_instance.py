@@ -28,6 +28,7 @@ from playwright.sync_api import expect
 from portability.tasks import hand_over_moved_communities
 from purposes.models import Proposal
 from tests.api.test_webhook_transport import self_signed
+from tests.browser.shots import shoot
 from tests.browser.test_htmx_feedback import log_in_as
 from tests.factories import community_with_members, thread_with_post
 from tests.portability.round_trip import copy_test_database
@@ -38,18 +39,9 @@ pytestmark = [
     pytest.mark.embedded,
     pytest.mark.django_db(transaction=True),
 ]
-SHOTS = Path("/tmp/shots")
 PASSWORD = "river seeds and spades 7"
 OURS = ("DATABASE_", "CELERY_", "REDIS_URL", "DEBUG", "SECRET_KEY", "SITE_URL", "PORT",
         "FOUNDING_QUORUM", "COMMONS_VAR_DIR", "EMAIL_")  # fmt: skip
-
-
-def shoot(page, name):
-    SHOTS.mkdir(exist_ok=True)
-    for width in (1280, 360):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 class InstanceB:
